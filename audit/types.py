@@ -1,0 +1,226 @@
+"""Frozen records that travel the whole pipeline: Run, Metric, Finding.
+
+Every record has `to_dict`/`from_dict` and a deterministic id, so writing the same record twice
+is a no-op in the store (idempotent writes) and a monitor that re-reads a log line adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+__all__ = [
+    "Finding",
+    "Metric",
+    "ModelIdentity",
+    "Run",
+    "Severity",
+    "Source",
+    "canonical_json",
+    "stable_id",
+    "utcnow",
+]
+
+Source = Literal["audit", "monitor"]
+Severity = Literal["info", "low", "medium", "high", "critical"]
+SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
+
+
+def utcnow() -> datetime:
+    """Timezone-aware UTC now, truncated to microseconds (what every store keeps)."""
+    return datetime.now(UTC)
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, datetime):
+        return obj.isoformat()
+    if hasattr(obj, "item"):  # numpy scalars
+        return obj.item()
+    if isinstance(obj, set | frozenset | tuple):
+        return list(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def _clean(obj: Any) -> Any:
+    """Replace NaN/inf (not valid JSON) with None, recursively."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def canonical_json(obj: Any) -> str:
+    """Deterministic JSON (sorted keys, no whitespace, NaN as null) used for hashing and storage."""
+    return json.dumps(_clean(json.loads(json.dumps(obj, default=_default))), sort_keys=True,
+                      separators=(",", ":"), ensure_ascii=False)
+
+
+def stable_id(*parts: Any, length: int = 32) -> str:
+    """A hex id derived only from `parts` (same parts, same id)."""
+    return hashlib.sha256(canonical_json(list(parts)).encode()).hexdigest()[:length]
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
+
+
+@dataclass(frozen=True)
+class ModelIdentity:
+    """What was audited: enough to tell two models apart and to find the weights again."""
+
+    name: str
+    path: str
+    sha256: str
+    dtype: str
+    device: str
+    backend: str
+    architecture: str = ""
+    n_params: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelIdentity:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One number with its sample size and 95% confidence interval.
+
+    `group` is set for disaggregated values (e.g. `pct_stereotype` for `bias_type=gender`); the
+    flat key used in JSON output and gate rules is `name[group]`.
+    """
+
+    run_id: str
+    suite: str
+    name: str
+    value: float
+    n: int
+    ci_low: float | None = None
+    ci_high: float | None = None
+    group: str | None = None
+    details: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}[{self.group}]" if self.group else self.name
+
+    @property
+    def metric_id(self) -> str:
+        return stable_id("metric", self.run_id, self.suite, self.name, self.group)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["metric_id"] = self.metric_id
+        d["key"] = self.key
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Metric:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One flagged case: what, where, how bad, the (redacted) evidence, and why (attribution).
+
+    `finding_id` depends only on (run_id, source, suite, probe, case_id), so writing the same
+    finding twice stores it once.
+    """
+
+    run_id: str
+    source: Source
+    suite: str
+    probe: str
+    case_id: str
+    severity: Severity = "info"
+    evidence: str = ""
+    details: dict[str, Any] = field(default_factory=dict, compare=False)
+    group: str | None = None
+    attribution: dict[str, Any] | None = field(default=None, compare=False)
+    created_at: datetime = field(default_factory=utcnow, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.source not in ("audit", "monitor"):
+            raise ValueError(f"source must be 'audit' or 'monitor', not {self.source!r}")
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}, not {self.severity!r}")
+
+    @property
+    def finding_id(self) -> str:
+        return stable_id("finding", self.run_id, self.source, self.suite, self.probe, self.case_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "finding_id": self.finding_id,
+            "run_id": self.run_id,
+            "source": self.source,
+            "suite": self.suite,
+            "probe": self.probe,
+            "case_id": self.case_id,
+            "severity": self.severity,
+            "group": self.group,
+            "evidence": self.evidence,
+            "details": self.details,
+            "attribution": self.attribution,
+            "created_at": self.created_at.isoformat(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        names = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in data.items() if k in names}
+        kw["created_at"] = _parse_time(kw.get("created_at")) or utcnow()
+        return cls(**kw)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One audit run: model identity, suites, data hashes, seed, config hash, versions, timings."""
+
+    run_id: str
+    model: dict[str, Any]
+    suites: tuple[str, ...]
+    data: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
+    seed: int = 0
+    config_hash: str = ""
+    versions: dict[str, str] = field(default_factory=dict, compare=False)
+    host: str = ""
+    started_at: datetime = field(default_factory=utcnow)
+    ended_at: datetime | None = None
+    status: str = "completed"
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
+    config: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @staticmethod
+    def make_id(model_sha: str, config_hash: str, seed: int, started_at: datetime, host: str) -> str:
+        return stable_id("run", model_sha, config_hash, seed, started_at.isoformat(), host, length=16)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["suites"] = list(self.suites)
+        d["started_at"] = self.started_at.isoformat()
+        d["ended_at"] = self.ended_at.isoformat() if self.ended_at else None
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Run:
+        names = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in data.items() if k in names}
+        kw["suites"] = tuple(kw.get("suites", ()))
+        kw["started_at"] = _parse_time(kw.get("started_at")) or utcnow()
+        kw["ended_at"] = _parse_time(kw.get("ended_at"))
+        return cls(**kw)

@@ -1,0 +1,1 @@
+"""Production-side monitors: log tailing, alert rules, redaction middleware and proxy."""

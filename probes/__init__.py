@@ -1,0 +1,1 @@
+"""Probe suites: bias/ (standard benchmarks and project-authored probes), pii/ (leakage)."""
