@@ -20,6 +20,7 @@ __all__ = [
     "Run",
     "Severity",
     "Source",
+    "Span",
     "canonical_json",
     "stable_id",
     "utcnow",
@@ -71,6 +72,29 @@ def _parse_time(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.fromisoformat(value)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A detected entity: character offsets into the analysed text, type, score, and why.
+
+    Never holds the matched value itself, so spans can be stored and logged safely.
+    """
+
+    start: int
+    end: int
+    entity_type: str
+    score: float
+    recognizer: str = ""
+    explanation: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Span:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
 
 
 @dataclass(frozen=True)
