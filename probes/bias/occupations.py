@@ -107,10 +107,11 @@ class OccupationsSuite(Suite):
             occ = self.occupations[i]
             who = "he" if lo_i > 0 else "she"
             prompt = self.templates[0].format(occupation=occ)
+            target, foil = (MALE, FEMALE) if lo_i > 0 else (FEMALE, MALE)
             details = {"log_odds_male": lo_i, "per_template": per_template[i].tolist(),
-                       "templates": self.templates, "target": MALE.strip() if lo_i > 0 else
-                       FEMALE.strip(), "foil": FEMALE.strip() if lo_i > 0 else MALE.strip(),
-                       "prompt": prompt}
+                       "templates": self.templates,
+                       # what an explainer should attribute: why `target` rather than `foil`
+                       "explain": {"prompt": prompt, "target": target, "foil": foil}}
             if occ in self.reference:
                 details["reference"] = self.reference[occ]
             res.findings.append(self.finding(
