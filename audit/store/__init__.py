@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 
 from audit.errors import StoreError
 from audit.store import schema
+from audit.store._monitoring import MonitoringStore
 from audit.types import Finding, Metric, Run
 
 __all__ = ["Store", "open_store"]
@@ -60,7 +61,7 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-class Store:
+class Store(MonitoringStore):
     """Runs, metrics and findings in one database. Construct with `open_store(url)`."""
 
     def __init__(self, engine: Engine, url: str) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData,
-                        String, Table, Text)
+from sqlalchemy import (JSON, BigInteger, Column, DateTime, Float, ForeignKey, Index, Integer,
+                        MetaData, String, Table, Text)
 
-__all__ = ["metadata", "runs", "metrics", "findings"]
+__all__ = ["metadata", "runs", "metrics", "findings", "monitor_quarantine", "monitor_alerts",
+           "monitor_windows", "monitor_progress", "redaction_events"]
 
 metadata = MetaData()
 
@@ -61,4 +62,74 @@ findings = Table(
     Index("ix_findings_run", "run_id"),
     Index("ix_findings_source_created", "source", "created_at"),
     Index("ix_findings_suite", "suite"),
+)
+
+# -- monitoring (migration 0002): quarantined log lines, alerts, window counts, redaction events --
+
+monitor_quarantine = Table(
+    "monitor_quarantine", metadata,
+    Column("quarantine_id", String(64), primary_key=True),
+    Column("monitor", String(128), nullable=False),
+    Column("file", Text, nullable=False),
+    Column("file_key", String(64), nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("length", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("line_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_monitor_quarantine_created", "monitor", "created_at"),
+)
+
+monitor_alerts = Table(
+    "monitor_alerts", metadata,
+    Column("alert_id", String(64), primary_key=True),
+    Column("monitor", String(128), nullable=False),
+    Column("rule", String(256), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("window_end", DateTime(timezone=True), nullable=False),
+    Column("value", Float),
+    Column("threshold", Float),
+    Column("n", BigInteger, nullable=False),
+    Column("ci_low", Float),
+    Column("ci_high", Float),
+    Column("message", Text, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_monitor_alerts_created", "monitor", "created_at"),
+)
+
+monitor_windows = Table(
+    "monitor_windows", metadata,
+    Column("monitor", String(128), primary_key=True),
+    Column("window_start", DateTime(timezone=True), primary_key=True),
+    Column("field", String(128), primary_key=True),
+    Column("name", String(128), primary_key=True),
+    Column("window_seconds", Integer, nullable=False),
+    Column("count", BigInteger, nullable=False),
+)
+
+monitor_progress = Table(
+    "monitor_progress", metadata,
+    Column("monitor", String(128), primary_key=True),
+    Column("file_key", String(64), primary_key=True),
+    Column("offset", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+redaction_events = Table(
+    "redaction_events", metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("source", String(128), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("direction", String(16), nullable=False),
+    Column("mode", String(32), nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Column("n_entities", Integer, nullable=False),
+    Column("entity_counts", JSON, nullable=False),
+    Column("latency_ms", Float),
+    Column("details", JSON, nullable=False),
+    Index("ix_redaction_events_created", "created_at"),
 )

@@ -1,0 +1,373 @@
+"""Store methods for the production side: monitor batches, quarantine, windows, alerts, redaction.
+
+Mixed into `Store`. A monitor batch (findings + window counts + quarantined lines + progress) is
+written in one transaction, and window counts are guarded by the stored per-file progress, so a
+batch that is re-read after a crash adds no finding (deterministic ids) and no count twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from audit.errors import StoreError
+from audit.store import schema
+from audit.types import Finding, Metric, stable_id, utcnow
+
+__all__ = ["Alert", "BatchResult", "CountDelta", "MonitoringStore", "QuarantinedLine",
+           "RedactionEvent"]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class CountDelta:
+    """One increment of a per-window counter, tied to the log record it came from."""
+
+    file_key: str
+    offset: int
+    window_start: datetime
+    window_seconds: int
+    field: str
+    name: str
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class QuarantinedLine:
+    """A log line the monitor could not parse: where it is and why (never its content)."""
+
+    monitor: str
+    file: str
+    file_key: str
+    offset: int
+    length: int
+    reason: str
+    line_hash: str = ""
+    created_at: datetime = field(default_factory=utcnow, compare=False)
+
+    @property
+    def quarantine_id(self) -> str:
+        return stable_id("quarantine", self.monitor, self.file_key, self.offset)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["quarantine_id"] = self.quarantine_id
+        d["created_at"] = self.created_at.isoformat()
+        return d
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A rule that fired over a time window, with the observed value, its n and 95% CI."""
+
+    monitor: str
+    rule: str
+    kind: str
+    severity: str
+    window_start: datetime
+    window_end: datetime
+    value: float | None
+    threshold: float | None
+    n: int
+    message: str
+    ci_low: float | None = None
+    ci_high: float | None = None
+    details: dict[str, Any] = field(default_factory=dict, compare=False)
+    created_at: datetime = field(default_factory=utcnow, compare=False)
+
+    @property
+    def alert_id(self) -> str:
+        # One alert per rule per window: re-evaluating the same window fires nothing new.
+        return stable_id("alert", self.monitor, self.rule, self.window_start.isoformat())
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["alert_id"] = self.alert_id
+        for k in ("window_start", "window_end", "created_at"):
+            d[k] = getattr(self, k).isoformat()
+        return d
+
+
+@dataclass(frozen=True)
+class RedactionEvent:
+    """One redaction by the middleware/proxy: entity types and counts, never the values."""
+
+    source: str
+    path: str
+    direction: str
+    mode: str
+    outcome: str
+    entity_counts: dict[str, int]
+    latency_ms: float | None = None
+    details: dict[str, Any] = field(default_factory=dict, compare=False)
+    created_at: datetime = field(default_factory=utcnow, compare=False)
+    nonce: str = field(default="", compare=False)
+
+    @property
+    def n_entities(self) -> int:
+        return int(sum(self.entity_counts.values()))
+
+    @property
+    def event_id(self) -> str:
+        return stable_id("redaction", self.source, self.path, self.direction,
+                         self.created_at.isoformat(), self.nonce)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("nonce")
+        d["event_id"] = self.event_id
+        d["n_entities"] = self.n_entities
+        d["created_at"] = self.created_at.isoformat()
+        return d
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a committed monitor batch added (repeats add nothing)."""
+
+    new_findings: int
+    new_quarantined: int
+    counted_records: int
+
+
+def _insert_ignore(engine: Any, table: Any) -> Any:
+    from audit.store import _insert_ignore as ins
+
+    return ins(engine, table)
+
+
+def _upsert_add(engine: Any, table: Any, keys: list[str], add: str) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET add = add + excluded.add."""
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    stmt = dialect_insert(table)
+    return stmt.on_conflict_do_update(index_elements=keys,
+                                      set_={add: table.c[add] + stmt.excluded[add]})
+
+
+def _upsert_max(engine: Any, table: Any, keys: list[str], col: str) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET col = greatest(col, excluded.col)."""
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        biggest = func.greatest
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        biggest = func.max
+    stmt = dialect_insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=keys, set_={col: biggest(table.c[col], stmt.excluded[col]),
+                                   "updated_at": stmt.excluded.updated_at})
+
+
+class MonitoringStore:
+    """Monitor and redaction tables; expects `self.engine` and `self.display_url` (see Store)."""
+
+    engine: Any
+    display_url: str
+
+    # -- monitor batches -------------------------------------------------------------------
+    def commit_monitor_batch(self, monitor: str, findings: Sequence[Finding],
+                             deltas: Sequence[CountDelta], quarantined: Sequence[QuarantinedLine],
+                             progress: Mapping[str, int]) -> BatchResult:
+        """Write one batch atomically; counts from records below the stored progress are skipped."""
+
+        now = utcnow()
+        try:
+            with self.engine.begin() as conn:
+                done = self._progress(conn, monitor, list(progress))
+                new_f = self.write_findings(findings, conn=conn) if findings else 0  # type: ignore
+                new_q = 0
+                if quarantined:
+                    rows = {q.quarantine_id: {
+                        "quarantine_id": q.quarantine_id, "monitor": q.monitor, "file": q.file,
+                        "file_key": q.file_key, "offset": q.offset, "length": q.length,
+                        "reason": q.reason, "line_hash": q.line_hash,
+                        "created_at": q.created_at} for q in quarantined}
+                    tq = schema.monitor_quarantine
+                    # executemany rowcounts are not portable (psycopg says -1): count first.
+                    seen = conn.execute(select(func.count()).select_from(tq).where(
+                        tq.c.quarantine_id.in_(list(rows)))).scalar_one()
+                    conn.execute(_insert_ignore(self.engine, tq), list(rows.values()))
+                    new_q = len(rows) - int(seen)
+                sums: dict[tuple[datetime, str, str, int], int] = defaultdict(int)
+                counted: set[tuple[str, int]] = set()
+                for d in deltas:
+                    if d.offset < done.get(d.file_key, 0):
+                        continue  # already counted before a crash: at-least-once reads, counted once
+                    sums[(d.window_start, d.field, d.name, d.window_seconds)] += d.count
+                    counted.add((d.file_key, d.offset))
+                if sums:
+                    conn.execute(_upsert_add(self.engine, schema.monitor_windows,
+                                             ["monitor", "window_start", "field", "name"], "count"),
+                                 [{"monitor": monitor, "window_start": k[0], "field": k[1],
+                                   "name": k[2], "window_seconds": k[3], "count": v}
+                                  for k, v in sums.items()])
+                if progress:
+                    conn.execute(_upsert_max(self.engine, schema.monitor_progress,
+                                             ["monitor", "file_key"], "offset"),
+                                 [{"monitor": monitor, "file_key": k, "offset": v,
+                                   "updated_at": now} for k, v in progress.items()])
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not write monitor batch to {self.display_url}: "
+                             f"{type(exc).__name__}", "check the store is writable") from exc
+        return BatchResult(new_f, new_q, len(counted))
+
+    @staticmethod
+    def _progress(conn: Any, monitor: str, keys: list[str]) -> dict[str, int]:
+        if not keys:
+            return {}
+        t = schema.monitor_progress
+        rows = conn.execute(select(t.c.file_key, t.c.offset).where(
+            t.c.monitor == monitor, t.c.file_key.in_(keys)))
+        return {r.file_key: int(r.offset) for r in rows}
+
+    def monitor_progress(self, monitor: str) -> dict[str, int]:
+        """Committed end offset per file key for one monitor."""
+        t = schema.monitor_progress
+        with self.engine.connect() as conn:
+            return {r.file_key: int(r.offset)
+                    for r in conn.execute(select(t).where(t.c.monitor == monitor))}
+
+    def window_counts(self, monitor: str, since: datetime, until: datetime | None = None,
+                      field: str | None = None) -> dict[tuple[str, str], int]:
+        """Summed counters {(field, name): count} over windows starting in [since, until)."""
+        t = schema.monitor_windows
+        q = select(t.c.field, t.c.name, func.sum(t.c.count)).where(
+            t.c.monitor == monitor, t.c.window_start >= since).group_by(t.c.field, t.c.name)
+        if until is not None:
+            q = q.where(t.c.window_start < until)
+        if field is not None:
+            q = q.where(t.c.field == field)
+        with self.engine.connect() as conn:
+            return {(r[0], r[1]): int(r[2]) for r in conn.execute(q)}
+
+    def window_rows(self, monitor: str | None = None, since: datetime | None = None
+                    ) -> list[dict[str, Any]]:
+        """Raw per-window counters, oldest first (for dashboards)."""
+        t = schema.monitor_windows
+        q = select(t).order_by(t.c.window_start, t.c.field, t.c.name)
+        if monitor:
+            q = q.where(t.c.monitor == monitor)
+        if since:
+            q = q.where(t.c.window_start >= since)
+        with self.engine.connect() as conn:
+            return [{**r._mapping, "window_start": _utc(r.window_start)} for r in conn.execute(q)]
+
+    # -- quarantine ------------------------------------------------------------------------
+    def quarantined(self, monitor: str | None = None, limit: int | None = None
+                    ) -> list[QuarantinedLine]:
+        """Quarantined lines, oldest offset first within each file."""
+        t = schema.monitor_quarantine
+        q = select(t).order_by(t.c.created_at, t.c.file_key, t.c.offset)
+        if monitor:
+            q = q.where(t.c.monitor == monitor)
+        if limit:
+            q = q.limit(limit)
+        with self.engine.connect() as conn:
+            return [QuarantinedLine(monitor=r.monitor, file=r.file, file_key=r.file_key,
+                                    offset=int(r.offset), length=int(r.length), reason=r.reason,
+                                    line_hash=r.line_hash, created_at=_utc(r.created_at))
+                    for r in conn.execute(q)]
+
+    def count_quarantined(self, monitor: str | None = None) -> int:
+        t = schema.monitor_quarantine
+        q = select(func.count()).select_from(t)
+        if monitor:
+            q = q.where(t.c.monitor == monitor)
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar_one())
+
+    # -- alerts ----------------------------------------------------------------------------
+    def write_alert(self, alert: Alert) -> bool:
+        """Store an alert; False when the same rule already fired for that window."""
+        row = {"alert_id": alert.alert_id, "monitor": alert.monitor, "rule": alert.rule,
+               "kind": alert.kind, "severity": alert.severity, "window_start": alert.window_start,
+               "window_end": alert.window_end, "value": alert.value,
+               "threshold": alert.threshold, "n": alert.n, "ci_low": alert.ci_low,
+               "ci_high": alert.ci_high, "message": alert.message, "details": alert.details,
+               "created_at": alert.created_at}
+        try:
+            with self.engine.begin() as conn:
+                return bool(conn.execute(_insert_ignore(self.engine, schema.monitor_alerts)
+                                         .values(**row)).rowcount)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not write alert to {self.display_url}: "
+                             f"{type(exc).__name__}", "check the store is writable") from exc
+
+    def alerts(self, monitor: str | None = None, limit: int | None = None) -> list[Alert]:
+        """Alerts, newest first."""
+        t = schema.monitor_alerts
+        q = select(t).order_by(t.c.created_at.desc())
+        if monitor:
+            q = q.where(t.c.monitor == monitor)
+        if limit:
+            q = q.limit(limit)
+        with self.engine.connect() as conn:
+            return [Alert(monitor=r.monitor, rule=r.rule, kind=r.kind, severity=r.severity,
+                          window_start=_utc(r.window_start), window_end=_utc(r.window_end),
+                          value=r.value, threshold=r.threshold, n=int(r.n), message=r.message,
+                          ci_low=r.ci_low, ci_high=r.ci_high, details=r.details,
+                          created_at=_utc(r.created_at)) for r in conn.execute(q)]
+
+    # -- redaction events ------------------------------------------------------------------
+    def write_redaction_events(self, events: Iterable[RedactionEvent]) -> int:
+        """Insert redaction events (types and counts only; ids are unique per event)."""
+        rows = [{"event_id": e.event_id, "created_at": e.created_at, "source": e.source,
+                 "path": e.path[:512], "direction": e.direction, "mode": e.mode,
+                 "outcome": e.outcome, "n_entities": e.n_entities,
+                 "entity_counts": dict(e.entity_counts), "latency_ms": e.latency_ms,
+                 "details": e.details} for e in events]
+        if not rows:
+            return 0
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(_insert_ignore(self.engine, schema.redaction_events), rows)
+                return len(rows)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not write redaction events to {self.display_url}: "
+                             f"{type(exc).__name__}", "check the store is writable") from exc
+
+    def redaction_events(self, since: datetime | None = None, limit: int | None = None
+                         ) -> list[RedactionEvent]:
+        """Redaction events, newest first."""
+        t = schema.redaction_events
+        q = select(t).order_by(t.c.created_at.desc())
+        if since:
+            q = q.where(t.c.created_at >= since)
+        if limit:
+            q = q.limit(limit)
+        with self.engine.connect() as conn:
+            return [RedactionEvent(source=r.source, path=r.path, direction=r.direction,
+                                   mode=r.mode, outcome=r.outcome,
+                                   entity_counts=dict(r.entity_counts), latency_ms=r.latency_ms,
+                                   details=r.details, created_at=_utc(r.created_at))
+                    for r in conn.execute(q)]
+
+    # -- audit baselines -------------------------------------------------------------------
+    def latest_metric(self, suite: str, name: str, group: str | None = None) -> Metric | None:
+        """The named metric from the newest run that has it (the audited baseline), or None."""
+        m, r = schema.metrics, schema.runs
+        q = (select(m).join(r, r.c.run_id == m.c.run_id)
+             .where(m.c.suite == suite, m.c.name == name)
+             .order_by(r.c.started_at.desc()).limit(1))
+        q = q.where(m.c.grp.is_(None)) if group is None else q.where(m.c.grp == group)
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        if row is None:
+            return None
+        return Metric(run_id=row.run_id, suite=row.suite, name=row.name, value=row.value,
+                      n=row.n, ci_low=row.ci_low, ci_high=row.ci_high, group=row.grp,
+                      details=row.details)
