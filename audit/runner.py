@@ -109,7 +109,7 @@ def run_audit(config: AuditConfig, model: Any, store: Any | None = None,
     suites = list(suites) if suites is not None else prepare_suites(config)
     started = utcnow()
     identity = model.identity
-    data = {name: {"path": str(p.resolve()), "sha256": file_sha256(p)}
+    data = {name: {"path": str(p.resolve()), "sha256": data_sha256(p)}
             for name, p in sorted(config.data.items())}
     cfg = {"suites": [s.id for s in suites], "data": {k: v["sha256"] for k, v in data.items()},
            "seed": config.seed, "limit": config.limit, "options": config.options,
@@ -143,6 +143,18 @@ def run_audit(config: AuditConfig, model: Any, store: Any | None = None,
     if store is not None:
         store.write_run(run, metrics, findings)
     return AuditResult(run, metrics, findings, results)
+
+
+def data_sha256(path: Path) -> str:
+    """sha256 of a data file, or of a data directory (its files' relative paths and hashes)."""
+    if not path.is_dir():
+        return file_sha256(path)
+    import hashlib
+
+    h = hashlib.sha256()
+    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+        h.update(f"{f.relative_to(path).as_posix()}\0{file_sha256(f)}\n".encode())
+    return h.hexdigest()
 
 
 def json_safe(obj: Any) -> Any:
