@@ -21,6 +21,7 @@ BUILTIN_SUITES: dict[str, str] = {
     # bias
     "crows_pairs": "probes.bias.crows_pairs:CrowsPairsSuite",
     "occupations": "probes.bias.occupations:OccupationsSuite",
+    "stereoset": "probes.bias.stereoset:StereoSetSuite",
 }
 
 # What `assay audit` runs when no --suite is given: built in, no external data, quick on CPU.
