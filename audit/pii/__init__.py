@@ -1,0 +1,6 @@
+"""PII detection and redaction: an offline presidio engine with Assay's recognizers, and a vault."""
+
+from audit.pii.engine import PIIConfig, PIIEngine, get_engine
+from audit.pii.secret import keyed_hash
+
+__all__ = ["PIIConfig", "PIIEngine", "get_engine", "keyed_hash"]

