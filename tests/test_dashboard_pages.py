@@ -1,0 +1,170 @@
+"""Every dashboard page under Streamlit's AppTest against seeded, empty and missing stores."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.readers_data import seed_runs
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+PAGES = ["overview", "bias", "pii", "explanations", "monitors", "compare"]
+
+
+def _app(monkeypatch, url: str, **env: str) -> AppTest:
+    monkeypatch.setenv("ASSAY_STORE", url)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return AppTest.from_file(APP, default_timeout=120).run()
+
+
+def _open(at: AppTest, page: str) -> AppTest:
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _text(at: AppTest) -> str:
+    parts = [e.value for kind in ("title", "subheader", "markdown", "caption", "info", "warning",
+                                  "error") for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.fixture()
+def seeded(store, sqlite_url):
+    a, b = seed_runs(store)
+    return sqlite_url, a, b
+
+
+def test_overview_lists_runs_severities_and_gate(monkeypatch, seeded):
+    url, a, b = seeded
+    at = _app(monkeypatch, url, ASSAY_DASHBOARD_RULES="crows_pairs.pct_stereotype<=0.70")
+    assert not at.exception
+    assert at.title[0].value == "Overview"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Runs"] == "2" and metrics["Models"] == "1"
+    # 2 runs x 2 critical PII findings (EMAIL_ADDRESS) in the seed
+    assert metrics["critical findings"] == "4"
+    runs = at.dataframe[0].value
+    assert list(runs["run"]) == [b, a]  # newest first
+    gate = dict(zip(runs["run"], runs["gate"]))
+    assert gate[a] == "pass" and gate[b].startswith("FAIL")  # b: 0.779 > 0.70
+    assert runs.set_index("run").loc[b, "critical"] == 2
+
+
+def test_overview_rejects_a_malformed_gate_rule(monkeypatch, seeded):
+    url, _, _ = seeded
+    at = _app(monkeypatch, url)
+    at.text_area(key="gate_rules").input("crows_pairs.pct_stereotype =< 0.6").run()
+    assert "malformed" in at.error[0].value
+    assert set(at.dataframe[0].value["gate"]) == {"—"}
+
+
+def test_bias_page_charts_groups_with_gap_and_worst_cases(monkeypatch, seeded):
+    url, _, b = seeded
+    at = _open(_app(monkeypatch, url), "bias")
+    text = _text(at)
+    assert "crows_pairs.pct_stereotype" in text
+    assert "**Gap** (max − min group)" in text and "significant" in text
+    assert len(at.get("vega_lite_chart")) >= 1
+    frames = [d.value for d in at.dataframe]
+    pct = next(f for f in frames if "metric" in f and set(f["metric"]) == {"pct_stereotype"})
+    assert {"overall", "gender", "age", "religion", "race-color"} <= set(pct["group"])
+    assert pct["n"].min() > 0 and (pct["ci_low"] <= pct["value"]).all()
+    worst = frames[-1]
+    assert len(worst) == 12 and worst["severity"].iloc[0] == "high"  # most severe first
+    at.selectbox(key="bias_suite").select("occupations").run()
+    assert "occupations.male_share" in _text(at)
+
+
+def test_pii_page_counts_entity_types_with_redacted_evidence(monkeypatch, seeded):
+    url, _, _ = seeded
+    at = _open(_app(monkeypatch, url), "pii")
+    frames = [d.value for d in at.dataframe]
+    counts = frames[0]
+    assert dict(zip(counts["entity type"], counts["n"]))["EMAIL_ADDRESS"] == 2
+    assert "exposure" in set(frames[1]["metric"])
+    evidence = frames[2]["evidence"]
+    assert evidence.str.contains("<EMAIL_ADDRESS>").any()
+    assert not evidence.str.contains("@").any()
+
+
+def test_explanations_page_renders_a_token_heat_map(monkeypatch, seeded):
+    url, _, _ = seeded
+    at = _open(_app(monkeypatch, url), "explanations")
+    html = at.get("html")[0].proto.body
+    assert " nurse</span>" in html and "rgba(214,39,40,0.85)" in html  # strongest token, red
+    assert "why <code> she</code> rather than <code> he</code>" in html
+    assert "Why **` she`** rather than **` he`**" in _text(at)
+
+
+def test_compare_page_flags_moves_beyond_ci(monkeypatch, seeded):
+    url, a, b = seeded
+    at = _open(_app(monkeypatch, url), "compare")
+    assert {m.label: m.value for m in at.metric}["beyond their CIs"] == "3"
+    df = at.dataframe[0].value.set_index("metric")
+    assert df.loc["crows_pairs.pct_stereotype[gender]", "significant"] == "yes"
+    assert df.loc["crows_pairs.likelihood_diff", "significant"] == "no"  # CIs overlap
+
+
+def test_monitors_page_degrades_without_monitor_data(monkeypatch, store, sqlite_url):
+    seed_runs(store)
+    at = _open(_app(monkeypatch, sqlite_url), "monitors")
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["monitor findings, 24 h"] == "20" and tiles["monitor findings, 5 min"] == "1"
+    text = "\n".join(str(m.value) for m in at.markdown)
+    assert "No alerts have fired" in text or "No alerts table" in text
+    assert len(at.get("vega_lite_chart")) == 1  # hourly monitor findings
+
+
+def test_monitors_page_shows_alerts_quarantine_and_redactions(monkeypatch, store, sqlite_url):
+    from audit.store._monitoring import Alert, QuarantinedLine, RedactionEvent
+
+    now = datetime.now(UTC)
+    store.write_alert(Alert("gateway", "pii_rate>0.05", "threshold", "high", now - timedelta(minutes=5),
+                            now, 0.09, 0.05, 300, "PII in 9% of responses", 0.06, 0.12))
+    store.commit_monitor_batch("gateway", [], [], [QuarantinedLine(
+        "gateway", "/var/log/gw.jsonl", "k1", 1024, 57, "invalid JSON at column 12")], {})
+    store.write_redaction_events([RedactionEvent("proxy", "/v1/chat", "response", "mask", "ok",
+                                                 {"EMAIL_ADDRESS": 2, "PHONE_NUMBER": 1})])
+    seed_runs(store)
+    at = _open(_app(monkeypatch, sqlite_url), "monitors")
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["alerts"] == "1" and tiles["quarantine"] == "1" and tiles["redactions"] == "1"
+    frames = [d.value for d in at.dataframe]
+    assert any("pii_rate>0.05" in set(f.get("rule", [])) for f in frames)
+    assert any("invalid JSON at column 12" in set(f.get("reason", [])) for f in frames)
+    assert len(at.get("arrow_bar_chart") or at.get("vega_lite_chart")) >= 2
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_explains_an_empty_store(monkeypatch, store, sqlite_url, page):
+    at = _open(_app(monkeypatch, sqlite_url), page)
+    text = _text(at)
+    if page == "monitors":
+        assert "No monitor findings yet" in "\n".join(str(m.value) for m in at.markdown)
+    else:
+        assert "no runs yet" in text and "assay audit --store" in text
+
+
+def test_missing_store_file_says_how_to_create_one(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'nothing-here.db'}"
+    at = _app(monkeypatch, url)
+    assert "No Assay store yet" in at.info[0].value and "assay audit --store" in at.info[0].value
+    assert not (tmp_path / "nothing-here.db").exists()  # read-only: nothing created
+
+
+def test_password_gate(monkeypatch, seeded):
+    url, _, _ = seeded
+    digest = hashlib.sha256(b"s3cret").hexdigest()
+    at = _app(monkeypatch, url, ASSAY_DASHBOARD_PASSWORD_SHA256=digest)
+    assert not at.title and not at.dataframe  # nothing shown before the password
+    at.text_input(key="assay_password").input("wrong").run()
+    assert at.error[0].value == "Wrong password." and not at.dataframe
+    at.text_input(key="assay_password").input("s3cret").run()
+    assert at.title[0].value == "Overview" and len(at.dataframe[0].value) == 2
