@@ -2,5 +2,6 @@
 
 from audit.pii.engine import PIIConfig, PIIEngine, get_engine
 from audit.pii.secret import keyed_hash
+from audit.pii.vault import PseudonymVault, SessionVaults
 
-__all__ = ["PIIConfig", "PIIEngine", "get_engine", "keyed_hash"]
+__all__ = ["PIIConfig", "PIIEngine", "PseudonymVault", "SessionVaults", "get_engine", "keyed_hash"]
