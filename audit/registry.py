@@ -19,6 +19,7 @@ ENTRY_POINT_GROUP = "assay.probes"
 # name -> "module:Class". One line per suite; keep alphabetical within each category.
 BUILTIN_SUITES: dict[str, str] = {
     # bias
+    "bbq": "probes.bias.bbq:BBQSuite",
     "crows_pairs": "probes.bias.crows_pairs:CrowsPairsSuite",
     "occupations": "probes.bias.occupations:OccupationsSuite",
     "stereoset": "probes.bias.stereoset:StereoSetSuite",
