@@ -85,14 +85,17 @@ class Alert:
     ci_high: float | None = None
     details: dict[str, Any] = field(default_factory=dict, compare=False)
     created_at: datetime = field(default_factory=utcnow, compare=False)
+    dedupe: str = field(default="", compare=False)
 
     @property
     def alert_id(self) -> str:
-        # One alert per rule per window: re-evaluating the same window fires nothing new.
-        return stable_id("alert", self.monitor, self.rule, self.window_start.isoformat())
+        # One alert per rule per dedupe period (default: per window): re-evaluating adds nothing.
+        return stable_id("alert", self.monitor, self.rule,
+                         self.dedupe or self.window_start.isoformat())
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        d.pop("dedupe")
         d["alert_id"] = self.alert_id
         for k in ("window_start", "window_end", "created_at"):
             d[k] = getattr(self, k).isoformat()

@@ -1,0 +1,141 @@
+"""`assay monitor` (tail production logs into the store) and `assay proxy` (redacting proxy)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from audit.cli import app
+from audit.cli._common import StoreOption, err, open_cli_store, print_json
+from audit.errors import UsageError
+
+__all__ = ["default_state_path"]
+
+
+def default_state_path(store: Any, name: str) -> Path:
+    """Offsets live next to a SQLite store, else in the working directory."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(store.url)
+    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
+        db = Path(u.database).resolve()
+        return db.with_name(f"{db.name}.monitor-{name}.offsets.json")
+    return Path.cwd() / f".assay-monitor-{name}.offsets.json"
+
+
+@app.command()
+def monitor(paths: list[str] = typer.Argument(..., help="Log files or globs (quote globs)."),
+            follow: bool = typer.Option(False, "--follow", "-f",
+                                        help="Keep polling for new lines until SIGINT/SIGTERM."),
+            fmt: str = typer.Option("jsonl", "--format", help="jsonl or text (one response "
+                                    "per line)."),
+            prompt_field: str = typer.Option("prompt", help="Dotted path of the prompt text "
+                                             "('' to skip)."),
+            response_field: str = typer.Option("response", help="Dotted path of the response "
+                                               "text ('' to skip)."),
+            id_field: str = typer.Option("id", help="Dotted path of the record's own id."),
+            rules: Path = typer.Option(None, "--rules", help="Alert rules file (YAML or JSON)."),
+            state: Path = typer.Option(None, "--state", help="Offsets file (default: next to "
+                                       "the SQLite store)."),
+            name: str = typer.Option("default", "--name", help="Monitor name (separates "
+                                     "offsets, counts and alerts of several monitors)."),
+            detector: str = typer.Option("presidio", "--detector", help="presidio or "
+                                         "module:factory returning a Detector."),
+            batch_size: int = typer.Option(256, min=1, help="Records per detection batch."),
+            poll_interval: float = typer.Option(1.0, min=0.01, help="Seconds between polls "
+                                                "with --follow."),
+            max_line_bytes: int = typer.Option(1 << 20, min=1, help="Longer lines are "
+                                               "quarantined."),
+            window: int = typer.Option(60, min=1, help="Counter window, seconds."),
+            store: str = StoreOption,
+            json_out: bool = typer.Option(False, "--json", help="Print the totals as JSON.")
+            ) -> None:
+    """Scan production LLM logs for PII: findings, window counts and alerts go to the store.
+
+    Example: assay monitor 'logs/gateway*.jsonl' --follow --rules rules.yaml
+    """
+    from monitors.detector import load_detector
+    from monitors.monitor import Monitor, MonitorConfig
+    from monitors.parse import LogFormat
+    from monitors.rules import RulesConfig, load_rules
+    from monitors.sinks import build_sinks
+
+    logging.basicConfig(level=logging.WARNING, format="assay monitor: %(message)s")
+    log_format = LogFormat(kind=fmt, prompt_field=prompt_field or None,  # type: ignore[arg-type]
+                           response_field=response_field or None, id_field=id_field or None,
+                           max_line_bytes=max_line_bytes)
+    rules_cfg = load_rules(rules) if rules else RulesConfig(rules=(), sinks=())
+    if not name.replace("-", "").replace("_", "").isalnum():
+        raise UsageError(f"--name {name!r} must be letters, digits, - or _", "pick another name")
+    st = open_cli_store(store)
+    config = MonitorConfig(paths=tuple(paths), state_path=state or default_state_path(st, name),
+                           name=name, log_format=log_format, batch_size=batch_size,
+                           poll_interval_s=poll_interval, window_s=window,
+                           rotated_grace_s=5.0 if follow else 0.0)
+    mon = Monitor(config, st, load_detector(detector), rules_cfg, build_sinks(rules_cfg.sinks))
+
+    def _stop(signum: int, _frame: Any) -> None:
+        err.print(f"assay monitor: {signal.Signals(signum).name}, stopping after this batch")
+        mon.stop()
+
+    old = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        stats = mon.run(follow=follow)
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+    total_q = st.count_quarantined(name)
+    summary = {**stats.to_dict(), "quarantined_total": total_q, "state": str(config.state_path),
+               "store": st.location}
+    if json_out:
+        print_json(summary)
+    else:
+        err.print(f"monitor {name}: {stats.lines} lines, {stats.records} records, "
+                  f"{stats.findings} new findings, {stats.quarantined} quarantined "
+                  f"({total_q} in total), {stats.alerts} alerts; offsets {config.state_path}")
+
+
+@app.command()
+def proxy(upstream: str = typer.Option(..., "--upstream", help="Base URL of the OpenAI-"
+                                       "compatible server, e.g. http://127.0.0.1:8000"),
+          host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+          port: int = typer.Option(8080, min=1, max=65535, help="Port to listen on."),
+          reversible: bool = typer.Option(False, "--reversible", help="Pseudonymise requests "
+                                          "and restore the values in responses."),
+          fail_open: bool = typer.Option(False, "--fail-open", help="Forward unredacted text "
+                                         "when redaction fails (default: refuse)."),
+          max_body_bytes: int = typer.Option(4 << 20, min=1, help="Largest body redacted."),
+          time_budget: float = typer.Option(5.0, min=0.01, help="Seconds one redaction may "
+                                            "take before the request is refused."),
+          holdback: int = typer.Option(64, min=1, help="Characters of a stream held back so "
+                                       "a split entity is never sent."),
+          detector: str = typer.Option("presidio", "--detector", help="presidio or "
+                                       "module:factory returning a Detector."),
+          store: str = StoreOption) -> None:
+    """Serve a redacting reverse proxy for /v1/chat/completions and /v1/completions.
+
+    Example: assay proxy --upstream http://127.0.0.1:8000 --port 8080
+    """
+    import uvicorn
+
+    from monitors.detector import load_detector
+    from monitors.redaction import RedactionConfig
+    from monitors.proxy import ProxyConfig, build_proxy
+
+    if not upstream.startswith(("http://", "https://")):
+        raise UsageError(f"--upstream {upstream!r} is not an http(s) URL",
+                         "pass e.g. http://127.0.0.1:8000")
+    st = open_cli_store(store)
+    det = load_detector(detector)
+    det.analyze(["warm up the detector"])  # load models before the first request
+    cfg = RedactionConfig(reversible=reversible, fail_open=fail_open,
+                          max_body_bytes=max_body_bytes, time_budget_s=time_budget,
+                          holdback_chars=holdback, source="proxy")
+    app_ = build_proxy(ProxyConfig(upstream=upstream), det, cfg, store=st)
+    err.print(f"assay proxy: http://{host}:{port}/v1 -> {upstream} (redacting, "
+              f"{'fail-open' if fail_open else 'fail-closed'})")
+    uvicorn.run(app_, host=host, port=port, log_level="warning")

@@ -1,0 +1,210 @@
+"""The ASGI middleware on a real Starlette app: JSON request/response redaction, SSE streams,
+fail-closed (errors and time budget), fail-open, body limits, reversible mode, stored events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from monitors.detector import Detector
+from monitors.redaction import EventRecorder, RedactionConfig, RedactionMiddleware
+from tests.test_monitor_fakes import fake_analyze, fake_detector
+
+SSN, EMAIL, CARD = "123-45-6789", "jane.doe@example.com", "4111 1111 1111 1111"
+ANSWER = f"Your SSN {SSN} and card {CARD} are on file; write to {EMAIL} or ask John Smith."
+
+
+def _app(seen: list) -> Starlette:
+    async def echo(request: Request) -> JSONResponse:
+        body = await request.json()
+        seen.append(body)
+        return JSONResponse({"echo": body, "answer": ANSWER, "n": 3})
+
+    async def stream(request: Request) -> StreamingResponse:
+        await request.body()
+
+        async def gen():
+            for i in range(0, len(ANSWER), 3):
+                chunk = {"choices": [{"index": 0, "delta": {"content": ANSWER[i:i + 3]},
+                                      "finish_reason": None}]}
+                yield f"data: {json.dumps(chunk)}\n\n"
+                await asyncio.sleep(0)
+            yield 'data: {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}\n\n'
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(gen(), media_type="text/event-stream")
+
+    async def text(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(ANSWER)
+
+    async def binary(request: Request) -> Response:
+        return Response(SSN.encode(), media_type="application/octet-stream")
+
+    return Starlette(routes=[Route("/echo", echo, methods=["POST"]),
+                             Route("/stream", stream, methods=["POST"]),
+                             Route("/text", text), Route("/bin", binary)])
+
+
+def _client(config: RedactionConfig | None = None, detector: Detector | None = None,
+            store=None, seen: list | None = None) -> TestClient:
+    app = RedactionMiddleware(_app(seen if seen is not None else []),
+                              detector or fake_detector(), config or RedactionConfig(),
+                              store=store)
+    return TestClient(app)
+
+
+def _no_raw(text: str) -> None:
+    for v in (SSN, EMAIL, CARD, "John Smith"):
+        assert v not in text
+
+
+def test_json_request_fields_redacted_before_the_app() -> None:
+    seen: list = []
+    c = _client(seen=seen)
+    r = c.post("/echo", json={"messages": [{"role": "user", "content": f"I am {SSN}"}],
+                              "model": "m", "k": [EMAIL]})
+    assert r.status_code == 200
+    assert seen == [{"messages": [{"role": "user", "content": "I am <US_SSN>"}], "model": "m",
+                     "k": ["<EMAIL_ADDRESS>"]}]
+    _no_raw(r.text)
+    assert r.json()["answer"].startswith("Your SSN <US_SSN> and card <CREDIT_CARD>")
+    assert int(r.headers["content-length"]) == len(r.content)
+
+
+def test_only_configured_request_fields() -> None:
+    seen: list = []
+    c = _client(RedactionConfig(request_fields=("prompt",)), seen=seen)
+    c.post("/echo", json={"prompt": f"ssn {SSN}", "other": f"ssn {SSN}"})
+    assert seen == [{"prompt": "ssn <US_SSN>", "other": f"ssn {SSN}"}]
+
+
+def test_sse_stream_redacted_and_complete() -> None:
+    c = _client()
+    with c.stream("POST", "/stream", json={}) as r:
+        assert r.headers["content-type"].startswith("text/event-stream")
+        raw = "".join(r.iter_text())
+    _no_raw(raw)
+    text = ""
+    for line in raw.splitlines():
+        if line.startswith("data: ") and line != "data: [DONE]":
+            for ch in json.loads(line[6:])["choices"]:
+                text += ch["delta"].get("content") or ""
+    assert text == "Your SSN <US_SSN> and card <CREDIT_CARD> are on file; write to " \
+                   "<EMAIL_ADDRESS> or ask <PERSON>."
+    assert raw.rstrip().endswith("data: [DONE]")
+
+
+def test_text_responses_redacted_binary_passed() -> None:
+    c = _client()
+    _no_raw(c.get("/text").text)
+    assert c.get("/bin").content == SSN.encode()
+
+
+def _broken(texts):
+    raise RuntimeError("detector down")
+
+
+def test_fail_closed_on_detector_error() -> None:
+    seen: list = []
+    c = _client(detector=Detector(analyze=_broken), seen=seen)
+    r = c.post("/echo", json={"prompt": f"ssn {SSN}"})
+    assert r.status_code == 503
+    assert r.json()["error"]["code"] == "redaction_failed"
+    assert seen == []  # the app never saw the request
+    assert SSN not in r.text
+
+
+def test_fail_closed_on_time_budget() -> None:
+    def slow(texts):
+        time.sleep(0.5)
+        return fake_analyze(texts)
+
+    c = _client(RedactionConfig(time_budget_s=0.05), detector=Detector(analyze=slow))
+    t0 = time.perf_counter()
+    r = c.post("/echo", json={"prompt": f"ssn {SSN}"})
+    assert r.status_code == 503 and "time budget" in r.json()["error"]["message"]
+    assert time.perf_counter() - t0 < 0.45  # refused at the budget, not after the detector
+
+
+def test_stream_failure_mid_way_ends_with_error_event() -> None:
+    calls = {"n": 0}
+
+    def flaky(texts):
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise RuntimeError("boom")
+        return fake_analyze(texts)
+
+    c = _client(RedactionConfig(holdback_chars=8, max_pending_chars=64),
+                detector=Detector(analyze=flaky))
+    with c.stream("POST", "/stream", json={}) as r:
+        raw = "".join(r.iter_text())
+    assert "event: error" in raw and "redaction_failed" in raw
+    _no_raw(raw)
+    assert "[DONE]" not in raw
+
+
+def test_fail_open_forwards_original() -> None:
+    seen: list = []
+    c = _client(RedactionConfig(fail_open=True), detector=Detector(analyze=_broken), seen=seen)
+    r = c.post("/echo", json={"prompt": f"ssn {SSN}"})
+    assert r.status_code == 200 and seen == [{"prompt": f"ssn {SSN}"}]
+
+
+def test_body_size_limits() -> None:
+    c = _client(RedactionConfig(max_body_bytes=64))
+    r = c.post("/echo", json={"prompt": "x" * 100})
+    assert r.status_code == 413 and r.json()["error"]["code"] == "body_too_large"
+    r = c.post("/echo", json={"p": 1})  # small request, but the response is over 64 bytes
+    assert r.status_code == 502 and r.json()["error"]["code"] == "response_too_large"
+
+
+def test_invalid_json_request_refused() -> None:
+    seen: list = []
+    c = _client(seen=seen)
+    r = c.post("/echo", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 400 and seen == []
+
+
+def test_reversible_mode_round_trip() -> None:
+    seen: list = []
+
+    async def parrot(request: Request) -> JSONResponse:
+        body = await request.json()
+        seen.append(body)
+        return JSONResponse({"answer": f"Noted: {body['prompt']} (new: {CARD})"})
+
+    app = RedactionMiddleware(Starlette(routes=[Route("/p", parrot, methods=["POST"])]),
+                              fake_detector(), RedactionConfig(reversible=True))
+    r = TestClient(app).post("/p", json={"prompt": f"mail {EMAIL} ssn {SSN}"})
+    assert seen == [{"prompt": "mail <EMAIL_ADDRESS_1> ssn <US_SSN_1>"}]
+    # The user's own values come back; PII the model added is still redacted.
+    assert r.json() == {"answer": f"Noted: mail {EMAIL} ssn {SSN} (new: <CREDIT_CARD>)"}
+
+
+def test_redaction_events_recorded_without_values(store) -> None:
+    rec = EventRecorder(store)
+    app = RedactionMiddleware(_app([]), fake_detector(), RedactionConfig(), recorder=rec)
+    c = TestClient(app)
+    c.post("/echo", json={"prompt": f"{SSN} and {SSN}"})
+    c.post("/echo", json={"prompt": "nothing"}, headers={})
+    with c.stream("POST", "/stream", json={}) as r:
+        "".join(r.iter_text())
+    rec.flush()
+    events = store.redaction_events()
+    by = {(e.direction, e.outcome, json.dumps(e.entity_counts, sort_keys=True)) for e in events}
+    assert ("request", "redacted", '{"US_SSN": 2}') in by
+    assert ("request", "clean", "{}") in by
+    assert ("response", "redacted", '{"CREDIT_CARD": 1, "EMAIL_ADDRESS": 1, "PERSON": 1, '
+                                    '"US_SSN": 1}') in by
+    dump = json.dumps([e.to_dict() for e in events])
+    _no_raw(dump)
+    rec.close()
