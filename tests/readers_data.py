@@ -77,7 +77,7 @@ def seed_runs(store, now: datetime | None = None) -> tuple[str, str]:
     a, b = "0a1b2c3d4e5f6a7b", "9f8e7d6c5b4a3f2e"
     for run_id, started, shift in ((a, now - timedelta(hours=2), 0.0), (b, now - timedelta(hours=1), 0.2)):
         store.write_run(_run(run_id, started), _metrics(run_id, shift), _findings(run_id, started))
-    store.write_findings(Finding(b, "monitor", "pii_leakage", "tail", f"log:{i}",
+    store.write_findings(Finding("monitor-gateway", "monitor", "pii_leakage", "tail", f"log:{i}",
                                  "high" if i % 4 == 0 else "low",
                                  f"response contained <EMAIL_ADDRESS> (line {i})", {}, "EMAIL_ADDRESS",
                                  created_at=now - timedelta(minutes=i * 7)) for i in range(20))
