@@ -23,6 +23,7 @@ BUILTIN_SUITES: dict[str, str] = {
     "crows_pairs": "probes.bias.crows_pairs:CrowsPairsSuite",
     "occupations": "probes.bias.occupations:OccupationsSuite",
     "stereoset": "probes.bias.stereoset:StereoSetSuite",
+    "winobias": "probes.bias.winobias:WinoBiasSuite",
 }
 
 # What `assay audit` runs when no --suite is given: built in, no external data, quick on CPU.
