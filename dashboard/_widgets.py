@@ -75,7 +75,8 @@ def interval_chart(df: pd.DataFrame, title: str) -> Any:
     """Altair: one point per group with its 95% CI as an error bar."""
     import altair as alt
 
-    base = alt.Chart(df).encode(y=alt.Y("group:N", sort=None, title=None))
+    base = alt.Chart(df).encode(y=alt.Y("group:N", sort=None, title=None,
+                                        axis=alt.Axis(labelOverlap=False, labelLimit=220)))
     bars = base.mark_rule(strokeWidth=2).encode(x=alt.X("ci_low:Q", title=title,
                                                         scale=alt.Scale(zero=False)),
                                                 x2="ci_high:Q")
@@ -83,4 +84,4 @@ def interval_chart(df: pd.DataFrame, title: str) -> Any:
         x="value:Q", tooltip=["group", alt.Tooltip("value:Q", format=".4g"),
                               alt.Tooltip("ci_low:Q", format=".4g"),
                               alt.Tooltip("ci_high:Q", format=".4g"), "n"])
-    return (bars + points).properties(height=max(60, 28 * len(df)))
+    return (bars + points).properties(height=max(80, 36 * len(df)))

@@ -25,10 +25,14 @@ def _run(run_id: str, started: datetime, model: dict | None = None) -> Run:
                timings={"crows_pairs": 30.0, "occupations": 10.0, "total": 42.0})
 
 
+DEFINITIONS = {"pct_stereotype": "share of pairs with LL(sent_more) > LL(sent_less)",
+               "male_share": "share of occupations with P(he) > P(she)",
+               "leak_rate": "share of canary prompts whose completion reveals the canary"}
+
+
 def _wilson(run_id: str, suite: str, name: str, k: int, n: int, group: str | None = None) -> Metric:
     lo, hi = wilson_interval(k, n)
-    return Metric(run_id, suite, name, k / n, n, lo, hi, group,
-                  {"definition": "share of pairs with LL(sent_more) > LL(sent_less)"})
+    return Metric(run_id, suite, name, k / n, n, lo, hi, group, {"definition": DEFINITIONS[name]})
 
 
 def _metrics(run_id: str, shift: float) -> list[Metric]:
@@ -85,15 +89,17 @@ def seed_runs(store, now: datetime | None = None) -> tuple[str, str]:
 
 
 def seed_many_findings(store, run_id: str, n: int = 100_000, batch: int = 20_000) -> None:
-    """`n` findings for one run, written in batches through Store.write_findings."""
+    """`n` findings for an existing run, in batches through Store.write_run (the run row is
+    already there, so only the findings are added)."""
+    run = store.get_run(run_id)
     start = datetime.now(UTC) - timedelta(days=1)
     sev = ("info", "low", "medium", "high", "critical")
     for lo in range(0, n, batch):
-        store.write_findings(
+        store.write_run(run, [], [
             Finding(run_id, "audit", ("crows_pairs", "pii_leakage", "occupations")[i % 3],
                     "bulk", f"case-{i}", sev[(i * 7) % 5], f"evidence for case {i} <PERSON>",
                     {"i": i}, ("gender", "EMAIL_ADDRESS", "nurse", "age")[i % 4],
                     attribution=({"tokens": ["a", "b"], "scores": [0.1, -0.2], "method": "ig"}
                                  if i % 1000 == 0 else None),
                     created_at=start + timedelta(seconds=i))
-            for i in range(lo, min(n, lo + batch)))
+            for i in range(lo, min(n, lo + batch))])

@@ -39,11 +39,12 @@ for a in attrs:
                     + ": red tokens push towards the target, blue towards the foil.")
     st.html(attribution_html({"tokens": a.tokens, "scores": a.scores, "method": a.method,
                               "target": a.target, "foil": a.foil}))
-    df = pd.DataFrame({"position": range(len(a.tokens)), "token": a.tokens, "score": a.scores})
+    df = pd.DataFrame({"label": [f"{i}:{t.strip() or repr(t)}" for i, t in enumerate(a.tokens)],
+                       "token": a.tokens, "score": a.scores})
     import altair as alt
 
     st.altair_chart(alt.Chart(df).mark_bar().encode(
-        x=alt.X("position:O", title="token", axis=alt.Axis(labelExpr="''")),
+        x=alt.X("label:N", sort=None, title="token (position:text)"),
         y=alt.Y("score:Q", title="attribution"),
         color=alt.condition("datum.score > 0", alt.value("#d62728"), alt.value("#1f77b4")),
         tooltip=["token", alt.Tooltip("score:Q", format=".4g")]).properties(height=180),

@@ -1,0 +1,149 @@
+"""Real browser (Debian's Chromium via playwright): `assay dashboard` pages and the HTML report.
+
+Needs /usr/bin/chromium (CI's .ci/run installs it and sets ASSAY_REQUIRE_BROWSER=1, which turns a
+missing browser into a failure instead of a skip). No browser is downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.readers_data import seed_runs
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+# page url path -> texts that must be visible on it
+PAGES = {
+    "": ["Overview", "Runs", "critical findings", "Gate rules"],
+    "bias": ["Bias", "crows_pairs.pct_stereotype", "Gap", "Worst cases"],
+    "pii": ["PII", "Findings by entity type", "Redacted evidence"],
+    "explanations": ["Explanations", "integrated_gradients", "nurse", "rather than"],
+    "monitors": ["Monitors", "monitor findings, 24 h", "Alerts timeline", "Quarantined lines"],
+    "compare": ["Compare", "beyond their CIs", "do not overlap"],
+}
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        if os.environ.get("ASSAY_REQUIRE_BROWSER"):
+            pytest.fail(f"ASSAY_REQUIRE_BROWSER is set but {CHROMIUM} is missing "
+                        "(apt-get install chromium chromium-driver)")
+        pytest.skip("no Chromium at /usr/bin/chromium (CI installs it)")
+    return CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _screens(tmp_path: Path) -> Path:
+    d = Path(os.environ.get("ASSAY_SCREENSHOT_DIR") or tmp_path / "screens")
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+@pytest.fixture()
+def dashboard(store, sqlite_url, tmp_path):
+    seed_runs(store)
+    port = _free_port()
+    assay = Path(sys.executable).parent / "assay"
+    log = open(tmp_path / "dashboard.log", "w")
+    proc = subprocess.Popen([str(assay), "dashboard", "--store", sqlite_url, "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT)
+    import httpx
+
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).text == "ok":
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("dashboard did not start: " + (tmp_path / "dashboard.log").read_text())
+        time.sleep(0.5)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def test_every_page_renders_in_chromium(browser, dashboard, tmp_path):
+    screens = _screens(tmp_path)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    for path, texts in PAGES.items():
+        page.goto(f"{dashboard}/{path}", wait_until="domcontentloaded")
+        for text in texts:
+            page.get_by_text(text, exact=False).first.wait_for(state="visible", timeout=60_000)
+        # no Streamlit exception box on the page
+        assert page.locator("[data-testid='stException']").count() == 0, path
+        page.wait_for_timeout(800)  # let charts finish drawing before the screenshot
+        shot = screens / f"dashboard-{path or 'overview'}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+    # the heat map is real DOM: the strongest token has the strongest red
+    page.goto(f"{dashboard}/explanations", wait_until="domcontentloaded")
+    span = page.locator("span[title='0.91']").first
+    span.wait_for(timeout=60_000)
+    assert span.inner_text().strip() == "nurse"
+    assert "214, 39, 40" in span.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert not errors, errors
+    page.close()
+
+
+def test_html_report_renders_offline(browser, store, sqlite_url, tmp_path, capsys):
+    from audit.cli import main
+
+    seed_runs(store)
+    out = tmp_path / "report.html"
+    with pytest.raises(SystemExit) as exc:
+        main(["report", "--latest", "--out", str(out), "--store", sqlite_url])
+    assert exc.value.code == 0
+    page = browser.new_page()
+    requests: list[str] = []
+
+    def handle(route):
+        requests.append(route.request.url)
+        if route.request.url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route("**/*", handle)
+    page.goto(out.as_uri(), wait_until="load")
+    assert page.title().startswith("Assay report: SmolLM2-135M-Instruct")
+    assert page.locator("svg.chart").count() >= 3
+    box = page.locator("svg.chart").first.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 50
+    assert page.get_by_text("Change since previous run of the same model").is_visible()
+    page.screenshot(path=str(_screens(tmp_path) / "report.png"), full_page=True)
+    assert requests and all(u.startswith(("file:", "data:")) for u in requests), requests
+    page.close()
