@@ -21,6 +21,7 @@ BUILTIN_SUITES: dict[str, str] = {
     # bias
     "bbq": "probes.bias.bbq:BBQSuite",
     "crows_pairs": "probes.bias.crows_pairs:CrowsPairsSuite",
+    "holistic_bias": "probes.bias.holistic_bias:HolisticBiasSuite",
     "occupations": "probes.bias.occupations:OccupationsSuite",
     "stereoset": "probes.bias.stereoset:StereoSetSuite",
     "winobias": "probes.bias.winobias:WinoBiasSuite",
