@@ -25,7 +25,7 @@ from monitors.offsets import OffsetRegistry, tail_hash
 from monitors.parse import LogFormat, ParsedRecord, parse_line
 from monitors.rules import RulesConfig, evaluate
 from monitors.sinks import Sink
-from monitors.tail import LogTailer, RawLine, ReadTarget, _bytes_before, read_lines
+from monitors.tail import LogTailer, RawLine, ReadTarget, read_lines
 
 __all__ = ["Monitor", "MonitorConfig", "MonitorStats"]
 
@@ -94,21 +94,21 @@ class Monitor:
             while not self.stop_event.is_set():
                 entry = self.registry.get(target.entry.key)
                 assert entry is not None
-                lines = read_lines(target.path, target.dev, target.ino, entry.offset,
+                batch = read_lines(target.path, target.dev, target.ino, entry.offset,
                                    self.config.batch_size, self.config.log_format.max_line_bytes)
-                if lines is None:
+                if batch is None:
                     break
-                if not lines:
+                if not batch.lines:
                     self.tailer.finish_if_idle(target)
                     break
-                self._process(target, lines)
-                done += len(lines)
+                self._process(target, batch.lines, batch.tail)
+                done += len(batch.lines)
         self.registry.save()
         if self.rules.rules and not self.stop_event.is_set():
             self.check_rules()
         return done
 
-    def _process(self, target: ReadTarget, lines: list[RawLine]) -> None:
+    def _process(self, target: ReadTarget, lines: list[RawLine], tail: bytes) -> None:
         cfg = self.config
         key = target.entry.key
         now = self.clock()
@@ -153,7 +153,6 @@ class Monitor:
         result = self.store.commit_monitor_batch(cfg.name, findings, deltas, quarantined,
                                                  {key: end})
         # Only now is it safe to move the offset (at-least-once).
-        tail = _bytes_before(target.path, end) or b""
         self.registry.advance(key, end, tail_hash(tail), path=target.path)
         self.registry.save()
         s = self.stats

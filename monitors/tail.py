@@ -18,7 +18,7 @@ from pathlib import Path
 
 from monitors.offsets import HEAD_BYTES, TAIL_BYTES, FileEntry, OffsetRegistry, head_hash, tail_hash
 
-__all__ = ["LogTailer", "RawLine", "ReadTarget", "read_head", "read_lines"]
+__all__ = ["LineBatch", "LogTailer", "RawLine", "ReadTarget", "read_head", "read_lines"]
 
 log = logging.getLogger(__name__)
 _CHUNK = 1 << 20
@@ -63,9 +63,21 @@ def read_head(path: str) -> tuple[os.stat_result, str] | None:
     return None
 
 
+@dataclass(frozen=True)
+class LineBatch:
+    """Lines read in one go, and the raw bytes just before the end of the last one."""
+
+    lines: list[RawLine]
+    tail: bytes
+
+
 def read_lines(path: str, dev: int, ino: int, offset: int, max_lines: int,
-               max_line_bytes: int) -> list[RawLine] | None:
-    """Complete lines from `offset` on (at most `max_lines`); None if the path changed identity."""
+               max_line_bytes: int) -> LineBatch | None:
+    """Complete lines from `offset` on (at most `max_lines`); None if the path changed identity.
+
+    The tail bytes come from this same read, so they describe exactly what was consumed even
+    if the file is rotated or truncated a moment later.
+    """
     try:
         fh = open(path, "rb")
     except (FileNotFoundError, PermissionError):
@@ -74,6 +86,8 @@ def read_lines(path: str, dev: int, ino: int, offset: int, max_lines: int,
         st = os.fstat(fh.fileno())
         if (st.st_dev, st.st_ino) != (dev, ino):
             return None
+        fh.seek(max(0, offset - TAIL_BYTES))
+        tail = fh.read(min(offset, TAIL_BYTES))  # consumed before: part of the tail hash
         fh.seek(offset)
         lines: list[RawLine] = []
         pos = offset
@@ -90,6 +104,7 @@ def read_lines(path: str, dev: int, ino: int, offset: int, max_lines: int,
                     break
                 length = nl + 1 - start
                 data = buf[start:nl]
+                tail = (tail + buf[max(start, nl + 1 - TAIL_BYTES):nl + 1])[-TAIL_BYTES:]
                 if data.endswith(b"\r"):
                     data = data[:-1]
                 lines.append(RawLine(pos, pos + length, data if length - 1 <= max_line_bytes
@@ -102,20 +117,23 @@ def read_lines(path: str, dev: int, ino: int, offset: int, max_lines: int,
             if len(buf) > max_line_bytes:
                 # An enormous line: skip to its newline without keeping it in memory.
                 skipped = len(buf)
+                skip_tail = (tail + buf)[-TAIL_BYTES:]
                 buf = b""
                 while True:
                     chunk = fh.read(_CHUNK)
                     if not chunk:
-                        return lines  # not terminated yet: try again on the next poll
+                        return LineBatch(lines, tail)  # unterminated: retry on the next poll
                     nl = chunk.find(b"\n")
                     if nl >= 0:
                         skipped += nl + 1
                         lines.append(RawLine(pos, pos + skipped, None))
+                        tail = (skip_tail + chunk[:nl + 1])[-TAIL_BYTES:]
                         pos += skipped
                         buf = chunk[nl + 1:]
                         break
                     skipped += len(chunk)
-        return lines
+                    skip_tail = (skip_tail + chunk)[-TAIL_BYTES:]
+        return LineBatch(lines, tail)
 
 
 def _bytes_before(path: str, offset: int) -> bytes | None:
