@@ -16,7 +16,7 @@ app = typer.Typer(name="assay", no_args_is_help=True, add_completion=False,
                   help="Local responsible-AI audits and monitors for language models.")
 
 # Command modules: importing one registers its commands on `app`. One line per module.
-from audit.cli import _audit, _monitor, _readers, _store  # noqa: E402,F401
+from audit.cli import _audit, _monitor, _pii, _readers, _store  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -37,4 +37,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    if rv == 130:  # typer turns KeyboardInterrupt into exit code 130
+        print("assay: interrupted; nothing was written", file=sys.stderr)
     sys.exit(rv if isinstance(rv, int) else 0)

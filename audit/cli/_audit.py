@@ -77,14 +77,17 @@ def audit(
     """
     config = AuditConfig(model=model, suites=tuple(suite or DEFAULT_SUITES),
                          data=parse_data_options(data or []), seed=seed, limit=limit, device=device)
-    suites = prepare_suites(config)  # bad suite names or data fail here, before anything is loaded
-    st = open_cli_store(store)
     from audit.model import HFModel
 
+    # Everything a user can get wrong is checked before the (slow) model load.
+    suites = prepare_suites(config)
+    lm = HFModel(model, device=device)
+    _ = lm.source  # resolves the path and checks the file type
+    st = open_cli_store(store)
     show = not no_progress
     if show:
         err.print(f"loading model {model!r} …")
-    lm = HFModel(model, device=device).load()
+    lm.load()
     result = run_audit(config, lm, st, suites=suites, progress=progress_factory(show),
                        on_suite=(lambda s: err.print(f"running {s} …")) if show else None)
     if json_out:

@@ -108,14 +108,26 @@ class Store(MonitoringStore):
 
     def write_findings(self, findings: Iterable[Finding], conn: Any = None) -> int:
         """Insert findings, skipping ids already stored; returns how many were new."""
-        rows = [self._finding_row(f) for f in findings]
+        rows = list({r["finding_id"]: r for r in (self._finding_row(f) for f in findings)}.values())
         if not rows:
             return 0
         stmt = _insert_ignore(self.engine, schema.findings)
+        t = schema.findings
+
+        def _write(c: Any) -> int:
+            # executemany rowcounts are not portable (psycopg reports -1): count what exists.
+            existing = 0
+            ids = [r["finding_id"] for r in rows]
+            for i in range(0, len(ids), 500):
+                existing += c.execute(select(func.count()).select_from(t).where(
+                    t.c.finding_id.in_(ids[i:i + 500]))).scalar_one()
+            c.execute(stmt, rows)
+            return len(rows) - existing
+
         if conn is not None:
-            return conn.execute(stmt, rows).rowcount or 0
+            return _write(conn)
         with self.engine.begin() as c:
-            return c.execute(stmt, rows).rowcount or 0
+            return _write(c)
 
     @staticmethod
     def _metric_row(m: Metric) -> dict[str, Any]:

@@ -1,0 +1,5 @@
+"""`python -m audit` is the `assay` command."""
+
+from audit.cli import main
+
+main()
