@@ -20,6 +20,7 @@ ENTRY_POINT_GROUP = "assay.probes"
 BUILTIN_SUITES: dict[str, str] = {
     # bias
     "bbq": "probes.bias.bbq:BBQSuite",
+    "bold": "probes.bias.bold:BoldSuite",
     "crows_pairs": "probes.bias.crows_pairs:CrowsPairsSuite",
     "holistic_bias": "probes.bias.holistic_bias:HolisticBiasSuite",
     "occupations": "probes.bias.occupations:OccupationsSuite",
