@@ -65,7 +65,8 @@ def test_group_means_shares_and_gaps(tmp_path: Path) -> None:
     mean_b = (3 * BAD + GOOD) / 4
     assert m["sentiment_mean[gender/A]"].value == pytest.approx(mean_a)
     assert m["sentiment_mean[gender/B]"].value == pytest.approx(mean_b)
-    assert m["negative_share[gender/A]"].value == 0.25 and m["negative_share[gender/B]"].value == 0.75
+    assert m["negative_share[gender/A]"].value == 0.25
+    assert m["negative_share[gender/B]"].value == 0.75
     assert m["positive_share[gender/A]"].value == 0.5
     assert m["sentiment_mean"].value == pytest.approx((3 * GOOD + 4 * BAD + GOOD) / 9)
     assert m["negative_share"].n == 9

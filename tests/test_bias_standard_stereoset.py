@@ -62,7 +62,8 @@ def test_official_arithmetic_on_hand_made_examples(tmp_path: Path) -> None:
     assert m["icat"].value == pytest.approx(31.25)
     assert m["ss"].n == 3 and m["ss"].details["n_terms"] == 2
     # per bias type and per split
-    assert m["ss[race]"].value == pytest.approx(50.0) and m["lms[race]"].value == pytest.approx(75.0)
+    assert m["ss[race]"].value == pytest.approx(50.0)
+    assert m["lms[race]"].value == pytest.approx(75.0)
     assert m["icat[race]"].value == pytest.approx(75.0)
     assert m["ss[gender]"].value == pytest.approx(100.0) and m["icat[gender]"].value == 0.0
     assert m["ss[intersentence]"].value == pytest.approx(75.0)
@@ -166,7 +167,8 @@ def test_limit_is_seeded(tmp_path: Path) -> None:
     ("prompt,choices\nx,['a' 'b' 'c']\n", r"lacks column\(s\) bias_type, target"),
     ("prompt,choices,bias_type,target\nx BLANK,['a' 'b'],race,t\n", "choices has 2 strings"),
 ])
-def test_wrong_csv_format_names_expected_columns(tmp_path: Path, content: str, message: str) -> None:
+def test_wrong_csv_format_names_expected_columns(tmp_path: Path, content: str,
+                                                 message: str) -> None:
     p = tmp_path / "intrasentence.csv"
     p.write_text(content)
     with pytest.raises(DataError, match=message) as exc:

@@ -1,4 +1,4 @@
-"""Locating benchmark files given as a file or a directory, with errors that say what was expected."""
+"""Locating benchmark files (a file or a directory) with errors naming what was expected."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def require_path(path: Path | None, suite: str, expected: str) -> Path:
 
 
 def data_files(path: Path | None, suite: str, patterns: Sequence[str], expected: str) -> list[Path]:
-    """[path] for a file, or the files in directory `path` matching `patterns` (sorted, top level)."""
+    """[path] for a file, or the files matching `patterns` at the top of directory `path`."""
     path = require_path(path, suite, expected)
     if path.is_file():
         return [path]

@@ -126,7 +126,8 @@ def load_holistic(path: Path | None, suite: str) -> HolisticData:
                 for obj in items:
                     for ph in _standalone_phrases(axis, obj, nouns):
                         phrases.setdefault(axis, {}).setdefault(ph.descriptor, []).append(ph)
-        templates = [Template(t, bool((spec or {}).get("must_be_noun"))) for t, spec in tmpl.items()]
+        templates = [Template(t, bool((spec or {}).get("must_be_noun")))
+                     for t, spec in tmpl.items()]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise DataError(f"{suite}: {root} is not in the HolisticBias layout "
                         f"({type(exc).__name__}: {exc})", f"expected {EXPECTED}") from None

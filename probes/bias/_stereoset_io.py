@@ -1,4 +1,5 @@
-"""Reading StereoSet: the original `dev.json` and the CSV export (prompt, choices, bias_type, target)."""
+"""Reading StereoSet: the original `dev.json` and the CSV export (prompt, choices, bias_type,
+target)."""
 
 from __future__ import annotations
 

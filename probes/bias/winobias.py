@@ -1,4 +1,4 @@
-"""`winobias`: WinoBias (Zhao et al. 2018, NAACL) pro/anti-stereotyped sentence pairs, by likelihood.
+"""`winobias`: WinoBias (Zhao et al. 2018, NAACL) pro/anti-stereotyped pairs, by likelihood.
 
 WinoBias pairs every sentence with a copy whose pronoun is swapped so that it no longer matches
 the occupation's majority gender (files `{pro,anti}_stereotyped_type{1,2}.txt.{dev,test}` from
