@@ -226,3 +226,17 @@ def test_real_model_on_shared_bbq(default_model, datasets: Path) -> None:
     pred = np.asarray(rec.lls).reshape(-1, 3).argmax(axis=1)
     gold = np.array([e.label for e in suite.examples])
     assert m["accuracy"].value == pytest.approx(float((pred == gold).mean()))
+
+
+def test_pandas_csv_dump_with_numpy_reprs(datasets: Path, tmp_path: Path) -> None:
+    s = BBQSuite(datasets / "bbq" / "fallback_elidek_csv" / "Gender_identity.csv")
+    s.prepare()
+    assert len(s.examples) == 5672
+    assert s.examples[0].answers == ("The man", "Not enough information", "The woman")
+    assert (s.examples[0].target, s.examples[0].unknown) == (2, 1)  # stereotyped_groups ['F']
+    # man-vs-boy questions have no stereotyped answer: left out of the bias counts
+    assert sum(e.target is None for e in s.examples) == 416
+    bad = tmp_path / "x.csv"
+    bad.write_text("context,question\nc,q\n")
+    with pytest.raises(DataError, match=r"lacks column\(s\) ans0"):
+        BBQSuite(bad).prepare()

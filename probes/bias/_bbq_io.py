@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from audit.errors import DataError
-from probes._io import read_jsonl
+from probes._io import read_jsonl, read_table
 from probes.bias._files import data_files
 
 __all__ = ["BBQExample", "EXPECTED", "REQUIRED", "answer_groups", "load_bbq", "target_index"]
@@ -16,6 +18,7 @@ REQUIRED = ("context", "question", "ans0", "ans1", "ans2", "label", "context_con
             "question_polarity", "category", "answer_info", "additional_metadata")
 EXPECTED = ("BBQ jsonl (one example per line with keys " + ", ".join(REQUIRED) +
             "; additional_metadata.stereotyped_groups lists the stereotyped group labels), "
+            "a pandas CSV dump with those columns (dict cells as Python reprs), "
             "or a directory of the category files such as Age.jsonl")
 # answer strings the BBQ templates use for "cannot be determined" (nyu-mll/BBQ, as in HELM/lm-eval)
 UNKNOWN_ANSWERS = frozenset(s.lower() for s in (
@@ -123,10 +126,30 @@ def _example(row: dict[str, Any], path: Path, line: int, suite: str) -> BBQExamp
                       target)
 
 
+_NP_ARRAY = re.compile(r"array\((\[.*?\])(?:,\s*dtype=\w+)?\)", re.S)
+
+
+def _csv_rows(path: Path, suite: str) -> list[dict[str, Any]]:
+    """Rows of a pandas CSV dump of BBQ (answer_info etc. as Python/numpy reprs)."""
+    df = read_table(path, suite, list(REQUIRED), EXPECTED)
+    rows = []
+    for i, rec in enumerate(df.to_dict("records"), 2):
+        for key in ("answer_info", "additional_metadata"):
+            try:
+                rec[key] = ast.literal_eval(_NP_ARRAY.sub(r"\1", rec[key]))
+            except (ValueError, SyntaxError):
+                raise DataError(f"{suite}: {path} row {i}: {key} is not a dict literal",
+                                f"expected {EXPECTED}") from None
+        rows.append(rec)
+    return rows
+
+
 def load_bbq(path: Path | None, suite: str) -> list[BBQExample]:
-    """Examples from one BBQ jsonl file or every *.jsonl at the top of a directory."""
+    """Examples from a BBQ jsonl (or CSV dump) file, or every *.jsonl at the top of a directory."""
     out = []
     for f in data_files(path, suite, ["*.jsonl"], EXPECTED):
-        for i, row in enumerate(read_jsonl(f, suite, EXPECTED), 1):
+        rows = _csv_rows(f, suite) if f.suffix.lower() == ".csv" else \
+            read_jsonl(f, suite, EXPECTED)
+        for i, row in enumerate(rows, 1):
             out.append(_example(row, f, i, suite))
     return out
