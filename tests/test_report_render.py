@@ -91,20 +91,23 @@ def test_report_usage_errors(store, sqlite_url, tmp_path, capsys):
 
 
 @pytest.mark.model
-def test_report_of_a_real_model_audit(default_model, store, sqlite_url, tmp_path, capsys):
+def test_report_and_gate_of_a_real_model_audit(default_model, store, sqlite_url, tmp_path, capsys):
     from audit.runner import AuditConfig, run_audit
 
-    cfg = AuditConfig(suites=("occupations",), limit=8)
-    first = run_audit(cfg, default_model, store).run
-    second = run_audit(AuditConfig(suites=("occupations",), limit=8, seed=1), default_model,
-                       store).run
+    run = run_audit(AuditConfig(suites=("occupations",), limit=3), default_model, store).run
     out = tmp_path / "real.html"
-    code, _, _ = _report(["report", "--run", second.run_id, "--out", str(out),
+    code, _, _ = _report(["report", "--run", run.run_id, "--out", str(out),
                           "--store", sqlite_url], capsys)
     assert code == 0
     html = out.read_text()
-    assert default_model.identity.sha256 in html and "male_share" in html
-    assert f"Compared with run <code>{first.run_id}</code>" in html
-    code, out_, _ = _report(["gate", second.run_id, "--rule", "occupations.male_share<=1.0",
+    assert default_model.identity.sha256 in html and "<td>male_share</td>" in html
+    assert "No earlier run of this model" in html
+    male_share = next(m for m in store.metrics(run.run_id) if m.key == "male_share")
+    code, out_, _ = _report(["gate", run.run_id, "--rule", "occupations.male_share<=1.0",
+                             "--rule", f"occupations.male_share@n=={male_share.n}",
                              "--store", sqlite_url], capsys)
-    assert code == 0 and "PASS occupations.male_share<=1.0" in out_
+    assert code == 0 and out_.count("PASS ") == 2
+    code, out_, _ = _report(["gate", run.run_id, "--rule",
+                             f"occupations.male_share<{male_share.value}",
+                             "--store", sqlite_url], capsys)
+    assert code == 1 and "FAIL occupations.male_share<" in out_

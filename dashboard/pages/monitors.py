@@ -14,7 +14,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import _data
-from dashboard._widgets import require_runs
 
 TABLES = {"alerts": ("monitor_alerts", "alerts"),
           "quarantine": ("monitor_quarantine", "quarantine"),
