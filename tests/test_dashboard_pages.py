@@ -168,3 +168,20 @@ def test_password_gate(monkeypatch, seeded):
     assert at.error[0].value == "Wrong password." and not at.dataframe
     at.text_input(key="assay_password").input("s3cret").run()
     assert at.title[0].value == "Overview" and len(at.dataframe[0].value) == 2
+
+
+def test_cli_refuses_a_public_bind_without_password(monkeypatch, sqlite_url, capsys):
+    from audit.cli import main
+    from audit.cli._readers import dashboard_command
+
+    monkeypatch.delenv("ASSAY_DASHBOARD_PASSWORD", raising=False)
+    with pytest.raises(SystemExit) as exc:
+        main(["dashboard", "--host", "0.0.0.0", "--store", sqlite_url])
+    assert exc.value.code == 2
+    assert "no password is set" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["dashboard", "--store", "not a url"])
+    assert exc.value.code == 2
+    cmd = dashboard_command(sqlite_url, "127.0.0.1", 8765)
+    assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
+    assert cmd[cmd.index("--server.port") + 1] == "8765" and cmd[3] == "run"
