@@ -83,6 +83,9 @@ def test_findings_and_explain(tmp_path: Path) -> None:
     pair = next(f for f in res.findings if f.probe == "pro_stereotype_pair")
     assert pair.details["explain"] == {"prompt": "The guard lost", "target": " his",
                                        "foil": " her"}
+    from probes.bias.winobias import _explain
+    assert _explain("The cook thanked him.", "The cook thanked her.") == \
+        {"prompt": "The cook thanked", "target": " him", "foil": " her"}
 
 
 def test_unclean_pairs_are_dropped_with_a_warning(tmp_path: Path) -> None:

@@ -128,7 +128,9 @@ def _explain(pro: str, anti: str) -> dict[str, str] | None:
     if not diff or diff[0] == 0:
         return None
     k = diff[0]
-    return {"prompt": " ".join(pw[:k]), "target": " " + pw[k], "foil": " " + aw[k]}
+    punct = ".,;:!?'\""
+    return {"prompt": " ".join(pw[:k]), "target": " " + pw[k].rstrip(punct),
+            "foil": " " + aw[k].rstrip(punct)}
 
 
 class WinoBiasSuite(Suite):
