@@ -175,3 +175,69 @@ def test_reversible_mode_restores_the_users_values(stack) -> None:
     assert text.startswith("You said: I am bob.jones@example.org.")  # restored for the user
     for r in RAW[:4]:                                  # new PII from the model stays redacted
         assert r not in text
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_cli_proxy_serves_and_stops_on_sigterm(tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    seen: list = []
+    up = _Server(_upstream(seen))
+    port = _free_port()
+    root = Path(__file__).resolve().parent.parent
+    code = "import sys; from audit.cli import main; main(sys.argv[1:])"
+    with open(tmp_path / "err.txt", "wb") as errf:
+        p = subprocess.Popen([sys.executable, "-c", code, "proxy", "--upstream", up.url,
+                              "--port", str(port), "--store", f"sqlite:///{tmp_path / 'a.db'}",
+                              "--detector", "tests.test_monitor_fakes:fake_detector"],
+                             cwd=root, stdout=subprocess.DEVNULL, stderr=errf,
+                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="x",
+                               max_retries=0, timeout=10)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                out = client.chat.completions.create(
+                    model="m", messages=[{"role": "user", "content": "ssn 123-45-6789"}])
+                break
+            except openai.APIConnectionError:
+                assert p.poll() is None, (tmp_path / "err.txt").read_text()
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        assert seen[-1]["messages"][0]["content"] == "ssn <US_SSN>"
+        assert "4111 1111 1111 1111" not in out.choices[0].message.content
+        p.send_signal(signal.SIGTERM)
+        # uvicorn shuts down gracefully, then re-raises the signal (exit status -SIGTERM).
+        assert p.wait(timeout=30) in (0, -signal.SIGTERM)
+        from audit.store import open_store
+
+        st = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+        events = st.redaction_events()  # flushed by the lifespan shutdown
+        st.close()
+        assert {(e.direction, e.entity_counts.get("US_SSN")) for e in events} >= \
+            {("request", 1)}
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        up.close()
+
+
+def test_cli_proxy_rejects_bad_upstream(capsys) -> None:
+    from audit.cli import main
+
+    with pytest.raises(SystemExit) as ex:
+        main(["proxy", "--upstream", "localhost:8000"])
+    assert ex.value.code == 2 and "not an http(s) URL" in capsys.readouterr().err
