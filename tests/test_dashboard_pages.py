@@ -185,3 +185,6 @@ def test_cli_refuses_a_public_bind_without_password(monkeypatch, sqlite_url, cap
     cmd = dashboard_command(sqlite_url, "127.0.0.1", 8765)
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
     assert cmd[cmd.index("--server.port") + 1] == "8765" and cmd[3] == "run"
+    with pytest.raises(SystemExit) as exc:
+        main(["dashboard", "--store", sqlite_url, "--rule", "crows_pairs.pct<=x"])
+    assert exc.value.code == 2 and "malformed" in capsys.readouterr().err

@@ -46,14 +46,16 @@ def dashboard(store: str = StoreOption,
               port: int = typer.Option(8501, min=1, max=65535, help="TCP port."),
               host: str = typer.Option("127.0.0.1", help="Address to bind (loopback by default)."),
               no_password: bool = typer.Option(False, "--no-password",
-                                               help="Allow a non-loopback bind without a password.")
+                                               help="Allow a non-loopback bind without a password."),
+              rule: list[str] = typer.Option(None, "--rule",
+                                             help="Gate rule shown on the Overview (repeatable).")
               ) -> None:
     """Serve the read-only Streamlit dashboard over the store.
 
     Binding anywhere but loopback needs a password in the ASSAY_DASHBOARD_PASSWORD environment
     variable (or --no-password behind your own authenticating proxy).
 
-    Example: assay dashboard --store sqlite:///assay.db --port 8501
+    Example: assay dashboard --store sqlite:///assay.db --port 8501 --rule "crows_pairs.pct_stereotype<=0.6"
     """
     url = store or default_store_url()
     from sqlalchemy.engine import make_url
@@ -68,6 +70,9 @@ def dashboard(store: str = StoreOption,
                          "use sqlite:///path/to/assay.db or postgresql://user@host/db") from None
     env = {k: v for k, v in os.environ.items() if k != PASSWORD_ENV}
     env["ASSAY_STORE"] = url
+    from audit.report import parse_rule
+
+    env["ASSAY_DASHBOARD_RULES"] = "\n".join(parse_rule(r).text for r in rule or [])
     password = os.environ.get(PASSWORD_ENV, "")
     if password:
         env["ASSAY_DASHBOARD_PASSWORD_SHA256"] = hashlib.sha256(password.encode()).hexdigest()
