@@ -26,6 +26,8 @@ BUILTIN_SUITES: dict[str, str] = {
     "occupations": "probes.bias.occupations:OccupationsSuite",
     "stereoset": "probes.bias.stereoset:StereoSetSuite",
     "winobias": "probes.bias.winobias:WinoBiasSuite",
+    # pii (leakage)
+    "canary_exposure": "probes.pii.canary_exposure:CanaryExposureSuite",
 }
 
 # What `assay audit` runs when no --suite is given: built in, no external data, quick on CPU.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from audit.errors import ModelError
@@ -49,6 +51,31 @@ class HFModel:
         self._model: Any = None
         self._tok: Any = None
         self._device: str | None = None
+
+    @classmethod
+    def from_loaded(cls, model: Any, tokenizer: Any, name: str = "in-memory",
+                    sha256: str | None = None) -> HFModel:
+        """Wrap an already-loaded transformers causal LM and tokenizer (e.g. one fine-tuned in
+        this process) so suites can run on it; the model is put in eval mode and stays where it is.
+
+        Its identity is `memory/<name>` with `sha256` (default: a hash of the current weights).
+        """
+        import torch
+
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        device = str(next(model.parameters()).device)
+        lm = cls(spec=name, device=device)
+        if sha256 is None:
+            h = hashlib.sha256()
+            with torch.no_grad():
+                for key, tensor in sorted(model.state_dict().items()):
+                    h.update(key.encode())
+                    h.update(tensor.detach().float().cpu().contiguous().numpy().tobytes())
+            sha256 = h.hexdigest()
+        lm._source = ModelSource(name, "memory", Path("memory") / name, sha256)
+        lm._model, lm._tok, lm._device = model.eval(), tokenizer, device
+        return lm
 
     # -- loading -------------------------------------------------------------------------
     @property
@@ -153,6 +180,14 @@ class HFModel:
                       progress: Progress | None = None) -> list[float]:
         pairs = [self.encode_pair(c, x) for c, x in requests]
         return self.loglikelihood_tokens(pairs, progress)
+
+    def loglikelihood_shared_context(self, context: str, continuations: Sequence[str],
+                                     progress: Progress | None = None) -> list[float]:
+        """`loglikelihood` of many continuations of one context, via their token trie (same
+        numbers, far fewer forward passes; used to enumerate canary candidates)."""
+        from audit.model._shared_context import shared_context_loglikelihood
+
+        return shared_context_loglikelihood(self, context, continuations, progress)
 
     def loglikelihood_tokens(self, pairs: Sequence[tuple[list[int], list[int]]],
                              progress: Progress | None = None) -> list[float]:

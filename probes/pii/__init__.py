@@ -1,0 +1,1 @@
+"""PII leakage probes: canary exposure, ProPILE-style extraction, PII emission."""
