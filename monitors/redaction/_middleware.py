@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 import uuid
 from collections import Counter
@@ -103,6 +104,8 @@ class _Exchange:
         self.closed = False
         self.parser = SSEParser()
         self.rewriter: SSERewriter | None = None
+        self.tg: Any = None
+        self.tx: Any = None
 
     # -- detection under the time budget -------------------------------------------------------
     async def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -246,7 +249,13 @@ class _Exchange:
             await self._on_send(message, send)
 
         try:
-            await self.mw.app(scope, new_receive, new_send)
+            async with anyio.create_task_group() as tg:
+                self.tg = tg
+                try:
+                    await self.mw.app(scope, new_receive, new_send)
+                finally:
+                    if self.tx is not None:
+                        self.tx.close()
         finally:
             self._record()
 
@@ -299,6 +308,10 @@ class _Exchange:
             self.rewriter = SSERewriter(self._text_stream, self._redact_response_text)
             message = {**message, "headers": [(k, v) for k, v in headers
                                               if k.lower() != b"content-length"]}
+            # Chunks queue up while a detection runs and are then redacted together, so a
+            # slow detector never makes the stream fall further and further behind.
+            self.tx, rx = anyio.create_memory_object_stream(max_buffer_size=math.inf)
+            self.tg.start_soon(self._drain, rx, send)
         await send(message)
 
     async def _on_buffered(self, message: Message, send: Any) -> None:
@@ -355,13 +368,13 @@ class _Exchange:
 
     def _stream_sync(self, data: bytes, final: bool) -> bytes:
         assert self.rewriter is not None
-        out: list[bytes] = []
-        for ev in self.parser.feed(data):
-            out += self.rewriter.event(ev)
+        events = self.parser.feed(data)
         if final:
             rest = self.parser.flush()
             if rest:
-                out += self.rewriter.event(rest)
+                events.append(rest)
+        out = self.rewriter.events(events)
+        if final:
             out += self.rewriter.finish()
         return b"".join(out)
 
@@ -375,10 +388,35 @@ class _Exchange:
         return out
 
     async def _on_stream(self, message: Message, send: Any) -> None:
-        data = message.get("body", b"")
         final = not message.get("more_body", False)
+        try:
+            self.tx.send_nowait((message.get("body", b""), final))
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            return  # the stream was already ended (refused)
+        if final:
+            self.tx.close()
+
+    async def _drain(self, rx: Any, send: Any) -> None:
+        async with rx:
+            while not self.closed:
+                try:
+                    data, final = await rx.receive()
+                except anyio.EndOfStream:
+                    return
+                parts = [data]
+                while not final:
+                    try:
+                        more, final = rx.receive_nowait()
+                    except (anyio.WouldBlock, anyio.EndOfStream):
+                        break
+                    parts.append(more)
+                await self._stream_out(b"".join(parts), final, send)
+                if final:
+                    return
+
+    async def _stream_out(self, data: bytes, final: bool, send: Any) -> None:
         if self.resp_outcome == "failed_open":
-            await send(message)
+            await send({"type": "http.response.body", "body": data, "more_body": not final})
             return
         try:
             out = await self._call(self._stream_sync, data, final)

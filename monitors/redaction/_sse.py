@@ -78,6 +78,26 @@ class SSERewriter:
 
     def event(self, raw: bytes) -> list[bytes]:
         """One parsed event in, the events to send out (maybe none, maybe extra flushes)."""
+        return self.events([raw])
+
+    def events(self, raws: list[bytes]) -> list[bytes]:
+        """A batch of events in, the events to send out.
+
+        Plain text chunks of one stream within the batch are coalesced: detection runs once
+        per stream per batch, and their text goes out as one chunk at the end of the batch.
+        Events that carry more than text (role, finish_reason, other fields) keep their place.
+        """
+        out: list[bytes] = []
+        dirty: list[Any] = []
+        for raw in raws:
+            out += self._one(raw, dirty)
+        for key in dirty:
+            text = self.streams[key].emit()
+            if text:
+                out.append(self._text_event(key, text))
+        return out
+
+    def _one(self, raw: bytes, dirty: list[Any]) -> list[bytes]:
         text = raw.decode("utf-8")
         other: list[str] = []
         data_lines: list[str] = []
@@ -91,56 +111,77 @@ class SSERewriter:
             return [raw + b"\n\n"]
         data = "\n".join(data_lines)
         if data.strip() == "[DONE]":
+            dirty.clear()
             return self.finish() + [raw + b"\n\n"]
         try:
             obj = json.loads(data)
         except ValueError:
             obj = None
         if not isinstance(obj, dict | list):
-            out = self._stream(_RAW).feed(data)
-            return [_encode(other, out)] if out else []
+            self._stream(_RAW).append(data)
+            if _RAW not in dirty:
+                dirty.append(_RAW)
+            return [_encode(other, "")] if other and any(o.strip() for o in other) else []
         if isinstance(obj, dict) and isinstance(obj.get("choices"), list):
-            self._choices(obj)
+            if not self._choices(obj, dirty) and not other:
+                return []  # pure text: coalesced into the batch's chunk for its stream
         else:
             for c, k in string_slots(obj, ["**"]):
                 c[k], counts = self.redact_whole(c[k])
                 self.extra_counts.update(counts)
         return [_encode(other, json.dumps(obj, ensure_ascii=False))]
 
-    def _choices(self, obj: dict[str, Any]) -> None:
+    def _choices(self, obj: dict[str, Any], dirty: list[Any]) -> bool:
+        """Move choice text into the streams; True if the event must still be sent."""
+        keep = len(obj["choices"]) != 1
         for i, ch in enumerate(obj["choices"]):
             if not isinstance(ch, dict):
+                keep = True
                 continue
             idx = ch.get("index", i)
             if isinstance(ch.get("delta"), dict):
                 container, key, kind = ch["delta"], "content", "chat"
+                extra = set(ch["delta"]) - {"content"}
             elif "text" in ch:
                 container, key, kind = ch, "text", "completion"
+                extra = {k for k, v in ch.items() if v is not None} - {"text", "index"}
             else:
+                keep = True
                 continue
+            self.envelopes[idx] = ({k: v for k, v in obj.items() if k != "choices"}, kind)
             st = self._stream(idx)
             val = container.get(key)
-            out = st.feed(val) if isinstance(val, str) else ""
+            if isinstance(val, str):
+                st.append(val)
             if ch.get("finish_reason") is not None:
-                out += st.flush()
-            if isinstance(val, str) or out:
-                container[key] = out
-            self.envelopes[idx] = ({k: v for k, v in obj.items() if k != "choices"}, kind)
+                rest = st.flush()
+                if idx in dirty:
+                    dirty.remove(idx)
+                if isinstance(val, str) or rest:
+                    container[key] = rest
+                keep = True
+            else:
+                if idx not in dirty:
+                    dirty.append(idx)
+                if isinstance(val, str):
+                    container[key] = ""
+                keep = keep or bool(extra) or not isinstance(val, str)
+        return keep
+
+    def _text_event(self, key: Any, text: str) -> bytes:
+        if key == _RAW:
+            return _encode([], text)
+        env, kind = self.envelopes.get(key, ({}, "chat"))
+        choice: dict[str, Any] = ({"index": key, "delta": {"content": text},
+                                   "finish_reason": None} if kind == "chat" else
+                                  {"index": key, "text": text, "finish_reason": None})
+        return _encode([], json.dumps({**env, "choices": [choice]}, ensure_ascii=False))
 
     def finish(self) -> list[bytes]:
         """Flush every stream's held text as extra events (end of stream or before [DONE])."""
         out: list[bytes] = []
         for key, st in self.streams.items():
             rest = st.flush()
-            if not rest:
-                continue
-            if key == _RAW:
-                out.append(_encode([], rest))
-                continue
-            env, kind = self.envelopes.get(key, ({}, "chat"))
-            choice: dict[str, Any] = ({"index": key, "delta": {"content": rest},
-                                       "finish_reason": None} if kind == "chat" else
-                                      {"index": key, "text": rest, "finish_reason": None})
-            out.append(_encode([], json.dumps({**env, "choices": [choice]},
-                                              ensure_ascii=False)))
+            if rest:
+                out.append(self._text_event(key, rest))
         return out

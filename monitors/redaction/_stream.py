@@ -44,7 +44,15 @@ class TextStream:
 
     def feed(self, chunk: str) -> str:
         """Add a chunk; return what can be sent now (maybe "")."""
+        self.append(chunk)
+        return self.emit()
+
+    def append(self, chunk: str) -> None:
+        """Add a chunk without running detection (coalesce several, then `emit`)."""
         self.pending += chunk
+
+    def emit(self) -> str:
+        """Run detection once over what is held; return what can be sent now (maybe "")."""
         if len(self.pending) < self.holdback + self.min_emit:
             return ""
         return self._emit(final=False)
