@@ -51,12 +51,13 @@ class OfflineSpacyNlpEngine(SpacyNlpEngine):
     """`SpacyNlpEngine` that never downloads, keeps only NER, and batches with `nlp.pipe`."""
 
     def __init__(self, model_name: str, batch_size: int = 64, use_ner: bool = True,
-                 **kwargs: Any) -> None:
+                 context_words: frozenset[str] = frozenset(), **kwargs: Any) -> None:
         kwargs.setdefault("ner_model_configuration",
                           NerModelConfiguration(labels_to_ignore=_IGNORED_LABELS))
         super().__init__(models=[{"lang_code": "en", "model_name": model_name}], **kwargs)
         self.batch_size = batch_size
         self.use_ner = use_ner
+        self.context_words = context_words
 
     def load(self) -> None:
         import spacy
@@ -77,10 +78,18 @@ class OfflineSpacyNlpEngine(SpacyNlpEngine):
     def _doc_to_nlp_artifact(self, doc: Any, language: str) -> Any:
         entities, scores = self._get_updated_entities(
             list(doc.ents), self._get_scores_for_entities(doc))
-        return NlpArtifacts(entities=entities, tokens=doc,
-                            tokens_indices=[t.idx for t in doc],
-                            lemmas=[_norm(t.text) for t in doc], nlp_engine=self,
-                            language=language, scores=scores)
+        # Built without NlpArtifacts.__init__, whose keyword scan looks every lemma up in the
+        # vocabulary twice; the token flags spaCy already computed give the same filter.
+        lemmas = [_norm(t.text) for t in doc]
+        words = self.context_words
+        art = NlpArtifacts.__new__(NlpArtifacts)
+        art.entities, art.tokens, art.scores = entities, doc, scores
+        art.tokens_indices = [t.idx for t in doc]
+        art.lemmas = lemmas
+        art.keywords = [lem for tok, lem in zip(doc, lemmas, strict=True)
+                        if lem in words or not (tok.is_stop or tok.is_punct or lem == "be")]
+        art.nlp_engine, art.language = self, language
+        return art
 
     def pipe(self, texts: Sequence[str]) -> Iterator[Any]:
         """NlpArtifacts for each text, in order, computed in `nlp.pipe` batches."""
@@ -88,4 +97,6 @@ class OfflineSpacyNlpEngine(SpacyNlpEngine):
             yield self._doc_to_nlp_artifact(doc, "en")
 
     def is_stopword(self, word: str, language: str) -> bool:
-        return self.nlp[language].vocab[word].is_stop
+        # spaCy lists "call", "name", "number" ... as stop words, which presidio's context
+        # enhancer skips; the recognizers' own context words are never treated as stop words.
+        return word not in self.context_words and self.nlp[language].vocab[word].is_stop

@@ -26,7 +26,28 @@ __all__ = ["PIIConfig", "PIIEngine", "get_engine"]
 _SUBSUMED = {("LOCATION", "STREET_ADDRESS"), ("URL", "EMAIL_ADDRESS"), ("DATE_TIME", "DATE_OF_BIRTH"),
              ("PERSON", "EMAIL_ADDRESS"), ("LOCATION", "EMAIL_ADDRESS"), ("POSTCODE", "IBAN_CODE"),
              ("PHONE_NUMBER", "IBAN_CODE"), ("PHONE_NUMBER", "CREDIT_CARD"),
-             ("US_SSN", "CREDIT_CARD"), ("LOCATION", "URL"), ("PERSON", "URL")}
+             ("US_SSN", "CREDIT_CARD"), ("LOCATION", "URL"), ("PERSON", "URL"),
+             ("PERSON", "STREET_ADDRESS"), ("POSTCODE", "STREET_ADDRESS")}
+
+
+# Cheap per-text prefilter: recognizers for these types cannot match without the character.
+_NEEDS_DIGIT = frozenset({"PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "UK_NHS",
+                          "IP_ADDRESS", "STREET_ADDRESS", "POSTCODE", "DATE_OF_BIRTH",
+                          "US_PASSPORT"})
+_NEEDS_AT = frozenset({"EMAIL_ADDRESS"})
+_NEEDS_DOT = frozenset({"URL"})
+
+
+def _entities_for(text: str, entities: tuple[str, ...]) -> list[str]:
+    """`entities` minus those whose recognizers need a character the text lacks."""
+    drop: set[str] = set()
+    if not any(c.isdigit() for c in text):
+        drop |= _NEEDS_DIGIT
+    if "@" not in text:
+        drop |= _NEEDS_AT
+    if "." not in text:
+        drop |= _NEEDS_DOT
+    return [e for e in entities if e not in drop]
 
 
 @dataclass(frozen=True)
@@ -68,8 +89,16 @@ def _explain(res: Any) -> tuple[str, str]:
     return recognizer, "; ".join(parts)
 
 
-def _resolve(spans: list[Span]) -> list[Span]:
-    """Drop subsumed and lower-ranked overlapping spans; rank = score, then length."""
+def _plausible(span: Span, text: str) -> bool:
+    """NER names and places never contain digits ("Batch 30854", "Fisherberg S0" are not)."""
+    if span.recognizer == "SpacyRecognizer" and span.entity_type in ("PERSON", "LOCATION"):
+        return not any(c.isdigit() for c in text[span.start:span.end])
+    return True
+
+
+def _resolve(spans: list[Span], text: str) -> list[Span]:
+    """Drop implausible, subsumed and lower-ranked overlapping spans; rank = score, then length."""
+    spans = [s for s in spans if _plausible(s, text)]
     spans = [s for s in spans if not any(
         o is not s and (s.entity_type, o.entity_type) in _SUBSUMED
         and o.start <= s.start and s.end <= o.end for o in spans)]
@@ -99,20 +128,23 @@ class PIIEngine:
 
     def _build(self) -> tuple[Any, Any]:
         from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-        from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
+        from audit.pii._enhancer import FastContextEnhancer
         from audit.pii._nlp import OfflineSpacyNlpEngine, choose_spacy_model
         from audit.pii.recognizers import build_recognizers
 
         cfg = self.config
+        recognizers = build_recognizers()
+        words = frozenset(w for r in recognizers for c in (r.context or []) for w in c.split())
         nlp = OfflineSpacyNlpEngine(choose_spacy_model(cfg.spacy_model), batch_size=cfg.batch_size,
-                                    use_ner=cfg.use_ner)
+                                    use_ner=cfg.use_ner, context_words=words)
         nlp.load()
         registry = RecognizerRegistry(supported_languages=["en"])
-        for rec in build_recognizers():
+        for rec in recognizers:
             registry.add_recognizer(rec)
-        enhancer = LemmaContextAwareEnhancer(context_prefix_count=cfg.context_prefix_words,
-                                             context_suffix_count=cfg.context_suffix_words)
+        enhancer = FastContextEnhancer(context_prefix_count=cfg.context_prefix_words,
+                                       context_suffix_count=cfg.context_suffix_words,
+                                       context_matching_mode="whole_word")
         analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=["en"],
                                   default_score_threshold=cfg.score_threshold,
                                   context_aware_enhancer=enhancer)
@@ -147,11 +179,11 @@ class PIIEngine:
             (i, c) for i, t in enumerate(texts)
             for c in chunk_text(t, cfg.chunk_chars, cfg.chunk_overlap)]
         found: list[list[Span]] = [[] for _ in texts]
-        entities = list(cfg.entities)
         artifacts = self._nlp.pipe([c.piece for _, c in chunks])
         for (i, chunk), art in zip(chunks, artifacts, strict=True):
             if not chunk.piece.strip():
                 continue
+            entities = _entities_for(chunk.piece, cfg.entities)
             results = self._analyzer.analyze(text=chunk.piece, language="en", entities=entities,
                                              nlp_artifacts=art, return_decision_process=True,
                                              score_threshold=cfg.score_threshold)
@@ -162,7 +194,7 @@ class PIIEngine:
                 recognizer, why = _explain(r)
                 found[i].append(Span(start, r.end + chunk.offset, r.entity_type,
                                      round(float(r.score), 4), recognizer, why))
-        return [_resolve(spans) for spans in found]
+        return [_resolve(spans, t) for spans, t in zip(found, texts, strict=True)]
 
     def analyze_one(self, text: str) -> list[Span]:
         """Spans for one text."""

@@ -5,21 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from audit.pii.recognizers._checksums import iban_ok, luhn_ok, nhs_ok
-from audit.pii.recognizers._contact import OfflineEmailRecognizer, PhoneFormatRecognizer
+from audit.pii.recognizers._contact import (
+    OfflineEmailRecognizer,
+    PhoneFormatRecognizer,
+    StrictUrlRecognizer,
+)
 from audit.pii.recognizers._dates import DateOfBirthRecognizer
-from audit.pii.recognizers._finance import IbanChecksumRecognizer
+from audit.pii.recognizers._finance import IbanChecksumRecognizer, PaymentCardRecognizer
 from audit.pii.recognizers._ids import NhsContextRecognizer
+from audit.pii.recognizers._names import LocationCueRecognizer, PersonCueRecognizer
 from audit.pii.recognizers._location import PostcodeRecognizer, StreetAddressRecognizer
 
 __all__ = [
     "DEFAULT_ENTITIES",
     "DateOfBirthRecognizer",
     "IbanChecksumRecognizer",
+    "LocationCueRecognizer",
     "NhsContextRecognizer",
+    "PersonCueRecognizer",
     "OfflineEmailRecognizer",
+    "PaymentCardRecognizer",
     "PhoneFormatRecognizer",
     "PostcodeRecognizer",
     "StreetAddressRecognizer",
+    "StrictUrlRecognizer",
     "build_recognizers",
     "iban_ok",
     "luhn_ok",
@@ -38,12 +47,10 @@ DEFAULT_ENTITIES: tuple[str, ...] = (
 def build_recognizers() -> list[Any]:
     """Fresh recognizer instances (English): project ones plus the sound presidio ones."""
     from presidio_analyzer.predefined_recognizers import (
-        CreditCardRecognizer,
         CryptoRecognizer,
         IpRecognizer,
         MacAddressRecognizer,
         SpacyRecognizer,
-        UrlRecognizer,
         UsPassportRecognizer,
         UsSsnRecognizer,
     )
@@ -51,6 +58,8 @@ def build_recognizers() -> list[Any]:
     return [
         SpacyRecognizer(supported_entities=["PERSON", "LOCATION", "DATE_TIME", "NRP",
                                             "ORGANIZATION"]),
+        PersonCueRecognizer(),
+        LocationCueRecognizer(),
         OfflineEmailRecognizer(),
         PhoneFormatRecognizer(),
         IbanChecksumRecognizer(),
@@ -58,10 +67,10 @@ def build_recognizers() -> list[Any]:
         StreetAddressRecognizer(),
         PostcodeRecognizer(),
         DateOfBirthRecognizer(),
-        CreditCardRecognizer(),  # Luhn-validated
+        PaymentCardRecognizer(),
         UsSsnRecognizer(),
         IpRecognizer(),
-        UrlRecognizer(),
+        StrictUrlRecognizer(),
         UsPassportRecognizer(),
         CryptoRecognizer(),
         MacAddressRecognizer(),

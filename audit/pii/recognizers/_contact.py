@@ -6,9 +6,11 @@ from typing import Any
 
 import phonenumbers
 from presidio_analyzer import Pattern, PatternRecognizer
-from presidio_analyzer.predefined_recognizers import EmailRecognizer
+from presidio_analyzer.predefined_recognizers import EmailRecognizer, UrlRecognizer
 
-__all__ = ["OfflineEmailRecognizer", "PhoneFormatRecognizer"]
+from audit.pii.recognizers._negative import id_context
+
+__all__ = ["OfflineEmailRecognizer", "PhoneFormatRecognizer", "StrictUrlRecognizer"]
 
 
 class OfflineEmailRecognizer(EmailRecognizer):
@@ -40,7 +42,8 @@ class PhoneFormatRecognizer(PatternRecognizer):
     Valid numbers score 0.65; numbers that are only *possible* (right length, unassigned area
     code) score 0.4 and need a context word ("call", "phone", ...) to pass the default threshold.
     Bare digit runs are not matched, so order numbers and IDs without separators stay quiet, and
-    digit groups separated only by spaces are capped at 0.45 (they need context too).
+    3-3-4 groups separated only by spaces are capped at 0.45 (they need context too), and a
+    number right after an identifier word ("order", "invoice", ...) at 0.3.
     """
 
     PATTERNS = [
@@ -68,6 +71,8 @@ class PhoneFormatRecognizer(PatternRecognizer):
             r.score = _phone_score(text[r.start:r.end])
             if r.score and _bare_groups(text[r.start:r.end]):
                 r.score = min(r.score, 0.45)  # "943 476 5919" is as often an ID as a phone
+            if r.score and id_context(text, r.start):
+                r.score = min(r.score, 0.3)
             if r.analysis_explanation is not None:
                 r.analysis_explanation.original_score = r.score
                 r.analysis_explanation.score = r.score
@@ -75,8 +80,8 @@ class PhoneFormatRecognizer(PatternRecognizer):
 
 
 def _bare_groups(candidate: str) -> bool:
-    """Digits separated by single spaces only, no +, parentheses, dots or dashes."""
-    return all(c.isdigit() or c == " " for c in candidate)
+    """A 3-3-4 digit group separated by spaces only (the NHS-number shape), no +, (), . or -."""
+    return [len(g) for g in candidate.split()] == [3, 3, 4]
 
 
 def _phone_score(candidate: str) -> float:
@@ -96,3 +101,23 @@ def _phone_score(candidate: str) -> float:
     if phonenumbers.is_possible_number(num):
         return 0.4
     return 0.0
+
+
+class StrictUrlRecognizer(UrlRecognizer):
+    """Presidio's URL patterns, but a bare `word.word` without scheme or `www.` ("B.Sc",
+    "Univ.Prof", "john.sm" inside an e-mail) scores 0.3 and needs a context word."""
+
+    CONTEXT = ["url", "website", "site", "link", "homepage", "blog", "profile", "portfolio",
+               "visit", "web"]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(context=self.CONTEXT, name="StrictUrlRecognizer", **kwargs)
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
+                regex_flags: int | None = None) -> list[Any]:
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        for r in results:
+            value = text[r.start:r.end].lower()
+            if "://" not in value and not value.startswith("www."):
+                r.score = min(r.score, 0.3)
+        return results

@@ -24,7 +24,7 @@ class DateOfBirthRecognizer(PatternRecognizer):
     PATTERNS = [
         Pattern("date (numeric d/m/y or m/d/y)",
                 r"(?<![\d/.\-])(?:0?[1-9]|[12]\d|3[01])([/.\-])(?:0?[1-9]|[12]\d|3[01])\1"
-                r"(?:19|20)?\d{2}(?![\d/.\-])", 0.2),
+                r"(?:19|20)?\d{2}(?![\d/\-]|\.\d)", 0.2),
         Pattern("date (ISO)", r"(?<![\d\-])" + _YEAR + r"-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
                 r"(?![\d\-])", 0.2),
         Pattern("date (day month year)",

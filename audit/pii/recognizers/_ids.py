@@ -7,6 +7,7 @@ from typing import Any
 from presidio_analyzer import Pattern, PatternRecognizer
 
 from audit.pii.recognizers._checksums import nhs_ok
+from audit.pii.recognizers._negative import id_context
 
 __all__ = ["NhsContextRecognizer"]
 
@@ -27,6 +28,11 @@ class NhsContextRecognizer(PatternRecognizer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(supported_entity="UK_NHS", patterns=self.PATTERNS, context=self.CONTEXT,
                          name="NhsContextRecognizer", **kwargs)
+
+    def analyze(self, text: str, entities: list[Any], nlp_artifacts: Any = None,
+                regex_flags: int | None = None) -> list[Any]:
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        return [r for r in results if not id_context(text, r.start)]
 
     def validate_result(self, pattern_text: str) -> bool | None:
         # None keeps the pattern score (True would set it to 1.0); False drops the match.

@@ -35,10 +35,18 @@ _UNIT_PREFIX = r"(?:(?:flat|apartment|apt\.?|unit|suite)\s+[A-Z0-9\-]{1,5},?\s+)
 _NOT_STOP = (r"(?!(?:the|a|an|in|on|at|of|and|or|to|for|with|from|by|my|your|our|his|her|their|"
              r"its|this|that|these|those|is|are|was|were|be|have|has|had|more|than|about|over)\b)")
 
+
+
 _US_STATES = (
     "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|"
     "NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|PR|GU|VI|AS|MP|AA|AE|AP"
 )
+
+_UK_POSTCODE = (r"(?:[A-PR-UWYZ][0-9][0-9]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9]?|[A-PR-UWYZ][0-9]"
+                r"[A-HJKPSTUW]|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2}")
+# Optional ", Town, ST 12345" / ", Town AB1 2CD" tail so the whole postal address is one span.
+_TAIL = (r"(?:,?\s+(?:[\p{L}'\-]+\s+){0,2}[\p{L}'\-]+,?\s+(?:(?:" + _US_STATES.replace("|", "|")
+         + r")\.?\s+\d{5}(?:-\d{4})?|" + _UK_POSTCODE + r")\b)?")
 
 
 class StreetAddressRecognizer(PatternRecognizer):
@@ -50,11 +58,12 @@ class StreetAddressRecognizer(PatternRecognizer):
 
     PATTERNS = [
         Pattern("street address (capitalised)",
-                _UNIT_PREFIX + r"\b\d{1,6}[A-Za-z]?(?:[\-/]\d{1,4})?,?\s+(?-i:(?:[A-Z][a-z'\-]+\s+){0,3}"
-                r"(?=[A-Z]))(?:" + _SUFFIXES + r")\b\.?" + _UNIT, 0.6),
+                _UNIT_PREFIX + r"\b\d{1,6}[A-Za-z]?(?:[\-/]\d{1,4})?,?\s+(?-i:(?:(?:[A-Z][a-z'\-]+|"
+                r"[A-Z][A-Z'\-]+)\s+){0,3}"
+                r"(?=[A-Z]))(?:" + _SUFFIXES + r")s?\b\.?" + _UNIT + _TAIL, 0.6),
         Pattern("street address (lower case)",
                 _UNIT_PREFIX + r"\b\d{1,6}[a-z]?,?\s+(?-i:(?:" + _NOT_STOP + r"[a-z][a-z'\-]+\s+){1,3})"
-                r"(?:" + _SUFFIXES + r")\b\.?" + _UNIT, 0.3),
+                r"(?:" + _SUFFIXES + r")s?\b\.?" + _UNIT + _TAIL, 0.3),
     ]
     CONTEXT = ["address", "live", "lives", "living", "located", "reside", "ship", "deliver", "home",
                "send", "mail", "moved", "visit", "street"]
