@@ -16,7 +16,7 @@ app = typer.Typer(name="assay", no_args_is_help=True, add_completion=False,
                   help="Local responsible-AI audits and monitors for language models.")
 
 # Command modules: importing one registers its commands on `app`. One line per module.
-from audit.cli import _audit, _monitor, _pii, _readers, _store  # noqa: E402,F401
+from audit.cli import _audit, _explain, _monitor, _pii, _readers, _store  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -51,6 +51,11 @@ def print_summary(result: AuditResult, location: str) -> None:
             out.print(f"[bold]{res.suite}[/bold]: {len(res.findings)} findings; strongest:")
             for f in top:
                 out.print(escape(f"  [{f.severity}] {f.evidence}"))
+                if f.attribution:
+                    tops = sorted(zip(f.attribution["tokens"], f.attribution["scores"]),
+                                  key=lambda ts: -ts[1])[:3]
+                    out.print(escape(f"      why ({f.attribution['method']}): "
+                                     + ", ".join(f"{t!r} {s:+.2f}" for t, s in tops)))
     secs = run.timings.get("total", 0.0)
     out.print(f"Stored run {run.run_id} in {location} ({secs:.1f}s). "
               f"See it with `assay show {run.run_id}`.")
@@ -70,6 +75,11 @@ def audit(
     limit: int = typer.Option(None, min=1, help="Score at most N cases per suite (seeded sample)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     no_progress: bool = typer.Option(False, "--no-progress", help="Hide progress bars."),
+    explain_top: int = typer.Option(3, "--explain-top", min=0,
+                                    help="Attach attributions to the K most severe explainable "
+                                         "findings (0 disables)."),
+    explain_method: str = typer.Option("ablation", "--explain-method",
+                                       help="ig, ablation, shapley or shap (see `assay explain`)."),
 ) -> None:
     """Audit a model with probe suites and store the run.
 
@@ -81,6 +91,12 @@ def audit(
 
     # Everything a user can get wrong is checked before the (slow) model load.
     suites = prepare_suites(config)
+    hook = None
+    if explain_top > 0:  # an unknown --explain-method fails here, before the model loads
+        from audit.explain.findings import make_finding_hook
+
+        hook = make_finding_hook(explain_top, explain_method,
+                                 progress=progress_factory(not no_progress))
     lm = HFModel(model, device=device)
     _ = lm.source  # resolves the path and checks the file type
     st = open_cli_store(store)
@@ -89,7 +105,8 @@ def audit(
         err.print(f"loading model {model!r} …")
     lm.load()
     result = run_audit(config, lm, st, suites=suites, progress=progress_factory(show),
-                       on_suite=(lambda s: err.print(f"running {s} …")) if show else None)
+                       on_suite=(lambda s: err.print(f"running {s} …")) if show else None,
+                       finding_hook=hook)
     if json_out:
         print_json(result.summary())
     else:

@@ -1,0 +1,64 @@
+"""`assay explain`: why did the model produce (or prefer) a target after a prompt?"""
+
+from __future__ import annotations
+
+import typer
+from rich.markup import escape
+
+from audit.cli import app
+from audit.cli._common import err, out, print_json
+
+
+@app.command("explain")
+def explain_cmd(
+    prompt: str = typer.Option(..., "--prompt", "-p", help="The text the model was given."),
+    target: str = typer.Option(..., "--target", "-t",
+                               help="The continuation to explain (mind the leading space: ' he')."),
+    foil: str = typer.Option(None, "--foil", "-f",
+                             help="An alternative: explain log P(target) - log P(foil)."),
+    method: str = typer.Option("ablation", "--method",
+                               help="ig (integrated gradients), ablation, shapley or shap."),
+    model: str = typer.Option("default", "--model", "-m",
+                              help="'default' (bundled SmolLM2-135M-Instruct), a .gguf file, or "
+                                   "a local Hugging Face model directory."),
+    device: str = typer.Option("auto", help="auto (CUDA bf16 if present, else CPU fp32), cpu, cuda."),
+    steps: int = typer.Option(None, min=1, help="Integrated-gradients steps (default 16)."),
+    samples: int = typer.Option(None, min=1, help="Shapley permutations (default 10)."),
+    seed: int = typer.Option(0, help="Seed for sampled methods (shapley)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the attribution as one JSON object."),
+) -> None:
+    """Attribute a target's log-probability (or target vs foil) to the prompt's tokens.
+
+    Example: assay explain --prompt 'The nurse said that' --target ' she' --foil ' he' --method ig
+    """
+    from dataclasses import replace
+
+    from audit.explain import ExplainConfig, get_explainer
+    from audit.explain.request import ExplainRequest
+
+    config = ExplainConfig(seed=seed)
+    if steps:
+        config = replace(config, ig_steps=steps)
+    if samples:
+        config = replace(config, shapley_samples=samples)
+    explainer = get_explainer(method, config)  # unknown method: one line, before loading
+    foil = ExplainRequest.check(prompt, target, foil)  # empty input fails before loading
+    from audit.model import HFModel
+
+    if not json_out:
+        err.print(f"loading model {model!r} …")
+    lm = HFModel(model, device=device).load()
+    att = explainer.explain(lm, prompt, target, foil)
+    if json_out:
+        print_json(att.to_dict())
+        return
+    from audit.explain.render import heat_line, summary_lines
+
+    lines = summary_lines(att)
+    out.print(escape(lines[0]))
+    out.print(heat_line(att))
+    for line in lines[1:]:
+        out.print(escape(line))
+    out.print(f"[dim]red: pushes towards {escape(repr(att.target))}"
+              + (f", blue: towards {escape(repr(att.foil))}" if att.foil else ", blue: against")
+              + f"; {att.seconds:.1f}s[/dim]")

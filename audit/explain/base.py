@@ -1,0 +1,92 @@
+"""The `Explainer` interface: (model, prompt, target[, foil]) -> `Attribution`."""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from audit.explain._scoring import TargetScorer
+from audit.explain.attribution import Attribution
+from audit.explain.config import ExplainConfig
+from audit.explain.request import ExplainRequest, require_hf
+
+__all__ = ["Explainer", "RawAttribution"]
+
+
+@dataclass
+class RawAttribution:
+    """What a method computes: one score vector per continuation (target, then foil)."""
+
+    tokens: list[str]
+    scores: list[np.ndarray]
+    level: str = "token"
+    baseline_prompt: list[int] | None = None  # prompt ids with every feature removed
+    baseline_scores: list[float] | None = None  # method-native f(baseline) per continuation
+    deltas: list[float] | None = None  # captum convergence delta per continuation
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+class Explainer(ABC):
+    """Attributes `score = log P(target|prompt) [- log P(foil|prompt)]` to prompt features.
+
+    Subclasses implement `_attribute`, computing the attribution of each continuation's
+    summed log-probability with the *same* perturbations (same seed, same steps), so that the
+    contrastive attribution is exactly target minus foil. `__init__` only stores the config;
+    the model comes with each call.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+
+    def __init__(self, config: ExplainConfig | None = None) -> None:
+        self.config = config or ExplainConfig()
+
+    @abstractmethod
+    def _attribute(self, lm: Any, request: ExplainRequest, scorer: TargetScorer) -> RawAttribution:
+        """Scores for `request.continuations()` (one array per continuation, same features)."""
+
+    def explain(self, lm: Any, prompt: str, target: str, foil: str | None = None) -> Attribution:
+        """Why `target` (rather than `foil`) after `prompt`: validated, bounded, one record."""
+        require_hf(lm)
+        request = ExplainRequest.build(lm, prompt, target, foil)
+        scorer = TargetScorer(lm, self.config)
+        t0 = time.perf_counter()
+        raw = self._attribute(lm, request, scorer)
+        conts = request.continuations()
+        lps = [scorer.logprob([request.prompt_ids], c)[0] for c in conts]
+        if raw.baseline_scores is not None:
+            base = list(raw.baseline_scores)
+        elif raw.baseline_prompt is not None:
+            base = [scorer.logprob([raw.baseline_prompt], c)[0] for c in conts]
+        else:
+            base = None
+        seconds = time.perf_counter() - t0
+        t_scores = np.asarray(raw.scores[0], dtype=np.float64)
+        contrastive = request.foil is not None
+        f_scores = np.asarray(raw.scores[1], dtype=np.float64) if contrastive else None
+        scores = t_scores - f_scores if contrastive else t_scores
+        score = lps[0] - lps[1] if contrastive else lps[0]
+        baseline = (base[0] - base[1] if contrastive else base[0]) if base else None
+        delta = None
+        if raw.deltas is not None:
+            delta = raw.deltas[0] - raw.deltas[1] if contrastive else raw.deltas[0]
+        params = {"features": raw.level, "baseline": self.config.baseline, **raw.parameters}
+        return Attribution(
+            method=self.name, prompt=request.prompt, target=request.target,
+            tokens=tuple(raw.tokens), scores=_tup(scores), score=float(score),
+            target_logprob=float(lps[0]), foil=request.foil,
+            foil_logprob=float(lps[1]) if contrastive else None,
+            target_scores=_tup(t_scores) if contrastive else None,
+            foil_scores=_tup(f_scores) if contrastive else None,
+            baseline_score=None if baseline is None else float(baseline),
+            convergence_delta=None if delta is None else float(delta),
+            level=raw.level, parameters=params, seconds=round(seconds, 4))
+
+
+def _tup(values: Sequence[float] | np.ndarray) -> tuple[float, ...]:
+    return tuple(float(v) for v in values)

@@ -1,0 +1,45 @@
+"""`ExplainConfig`: every knob that bounds an explainer's cost (passed down, never global)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+__all__ = ["ExplainConfig"]
+
+
+@dataclass(frozen=True)
+class ExplainConfig:
+    """Bounded steps, samples and batch sizes for the attribution methods.
+
+    The defaults are the measured "cheap but faithful" settings (see bench/explain_cost.py);
+    captum's own defaults are `ig_steps=50` with no internal batching, `shapley_samples=25` and
+    one perturbation per forward pass.
+    """
+
+    ig_steps: int = 16  # LayerIntegratedGradients n_steps (Gauss-Legendre)
+    shapley_samples: int = 10  # ShapleyValueSampling n_samples (permutations)
+    shap_max_evals: int = 300  # SHAP Partition max_evals
+    seed: int = 0
+    batch_rows: int = 32  # most sequences in one forward pass (perturbations, SHAP, IG steps)
+    token_budget: int | None = None  # padded tokens per forward; None: 4096 on CPU, model's on GPU
+    features: str = "auto"  # token | word | auto (words when the prompt is long)
+    max_token_features: int = 48  # above this many prompt tokens, `auto` switches to words
+    max_features: int = 48  # words are grouped into at most this many segments
+    baseline: str = "space"  # token that stands for a removed prompt token: space | eos | pad
+
+    def __post_init__(self) -> None:
+        from audit.errors import UsageError
+
+        for name in ("ig_steps", "shapley_samples", "shap_max_evals", "batch_rows",
+                     "max_token_features", "max_features"):
+            if int(getattr(self, name)) < 1:
+                raise UsageError(f"explain setting {name}={getattr(self, name)} must be >= 1",
+                                 "use a positive number")
+        if self.features not in ("auto", "token", "word"):
+            raise UsageError(f"unknown feature level {self.features!r}", "use auto, token or word")
+        if self.baseline not in ("space", "eos", "pad"):
+            raise UsageError(f"unknown baseline {self.baseline!r}", "use space, eos or pad")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,91 @@
+"""Explainers on the real default model: completeness, contrast, the deciding token, audits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from audit.explain import ExplainConfig, get_explainer
+from audit.explain.findings import make_finding_hook
+from audit.runner import AuditConfig, run_audit
+
+pytestmark = pytest.mark.model
+
+# The answer is copied from the prompt: " apple" is decided by the earlier " apple".
+COPY = "The password is apple. The password is"
+CHEAP = ExplainConfig(ig_steps=16, shapley_samples=3, shap_max_evals=64)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Small CPU batches run faster on one thread, and on a shared runner far faster."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def test_ig_completeness(default_model) -> None:
+    att = get_explainer("ig", CHEAP).explain(default_model, COPY, " apple")
+    gap = att.score - att.baseline_score
+    total = sum(att.scores)
+    # captum's convergence delta is exactly sum(attributions) - (f(x) - f(baseline))
+    assert total - gap == pytest.approx(att.convergence_delta, abs=1e-2)
+    assert gap > 5  # the copy is far more likely than after a blanked prompt
+    assert abs(att.convergence_delta) < 0.1 * abs(gap)
+    assert att.scores[0] == 0.0  # the attention-sink position is held fixed
+    assert att.target_logprob == pytest.approx(
+        default_model.loglikelihood([(COPY, " apple")])[0], abs=1e-3)
+
+
+@pytest.mark.parametrize("method", ["ig", "ablation", "shapley", "shap"])
+def test_contrastive_is_target_minus_foil(default_model, method) -> None:
+    ex = get_explainer(method, CHEAP)
+    both = ex.explain(default_model, COPY, " apple", " banana split")  # multi-token foil
+    t = ex.explain(default_model, COPY, " apple")
+    f = ex.explain(default_model, COPY, " banana split")
+    assert both.tokens == t.tokens == f.tokens
+    np.testing.assert_allclose(both.scores, np.subtract(t.scores, f.scores), atol=1e-3)
+    np.testing.assert_allclose(both.target_scores, t.scores, atol=1e-3)
+    assert both.score == pytest.approx(t.target_logprob - f.target_logprob, abs=1e-3)
+    assert both.foil_logprob == pytest.approx(f.target_logprob, abs=1e-3)
+    assert both.score > 0  # the model does prefer the copied word
+
+
+@pytest.mark.parametrize("method", ["ig", "ablation", "shap"])
+def test_the_deciding_token_ranks_first(default_model, method) -> None:
+    att = get_explainer(method, CHEAP).explain(default_model, COPY, " apple", " pear")
+    assert att.tokens.count(" apple") == 1
+    assert att.tokens[att.ranking()[0]] == " apple", att.top(3)
+
+
+def test_word_features_for_long_prompts(default_model) -> None:
+    cfg = ExplainConfig(max_token_features=8, max_features=6)
+    prompt = "Please note that the password for the staff portal is apple. The password is"
+    att = get_explainer("ablation", cfg).explain(default_model, prompt, " apple", " pear")
+    assert att.level == "word" and len(att.tokens) == 6 and "".join(att.tokens) == prompt
+    assert "apple" in att.tokens[att.ranking()[0]], att.top(3)
+
+
+def test_audit_findings_carry_attributions(default_model, store) -> None:
+    config = AuditConfig(suites=("occupations",), limit=4)
+    result = run_audit(config, default_model, store,
+                       finding_hook=make_finding_hook(2, "ablation", CHEAP))
+    stored = store.findings(run_id=result.run.run_id)
+    assert len(stored) == 4
+    explained = [f for f in stored if f.attribution]
+    assert len(explained) == 2
+    rank = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+    worst_left = max((rank[f.severity] for f in stored if not f.attribution), default=-1)
+    assert all(rank[f.severity] >= worst_left for f in explained)
+    for f in explained:
+        att, req = f.attribution, f.details["explain"]
+        assert (att["prompt"], att["target"], att["foil"]) == (req["prompt"], req["target"],
+                                                               req["foil"])
+        assert "".join(att["tokens"]) == req["prompt"]
+        # the attributed score is the suite's own log-odds on that template, sign towards target
+        sign = 1 if req["target"] == " he" else -1
+        assert att["score"] == pytest.approx(sign * f.details["per_template"][0], abs=2e-3)
+    assert "explain" in result.run.timings
