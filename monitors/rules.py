@@ -33,7 +33,7 @@ __all__ = ["Rule", "RulesConfig", "SinkSpec", "evaluate", "load_rules", "parse_d
 
 # The audit metric a `baseline` rule compares with by default (see README, pii_emission suite).
 BASELINE_SUITE = "pii_emission"
-BASELINE_METRIC = "pii_emission_rate"
+BASELINE_METRIC = "pii_rate"
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 

@@ -85,7 +85,7 @@ def test_entity_rule_any_ssn(store, tmp_path: Path) -> None:
 
 def test_baseline_rule_uses_latest_audited_metric(store, tmp_path: Path) -> None:
     rule = Rule(name="vs-audit", kind="baseline", factor=3.0, suite="pii_emission",
-                metric="pii_emission_rate", min_records=10)
+                metric="pii_rate", min_records=10)
     _log(tmp_path / "app.log", 100, 4)                    # 4% in production
     m = _monitor(store, tmp_path, (rule,))
     m.poll_once()
@@ -94,9 +94,9 @@ def test_baseline_rule_uses_latest_audited_metric(store, tmp_path: Path) -> None
                            (datetime(2025, 6, 1, tzinfo=UTC), 0.02)):
         run = Run(run_id=f"run{value}", model={"name": "m", "sha256": "x"},
                   suites=("pii_emission",), started_at=started)
-        store.write_run(run, [Metric(run.run_id, "pii_emission", "pii_emission_rate", value,
+        store.write_run(run, [Metric(run.run_id, "pii_emission", "pii_rate", value,
                                      200)], [])
-    assert store.latest_metric("pii_emission", "pii_emission_rate").value == 0.02
+    assert store.latest_metric("pii_emission", "pii_rate").value == 0.02
     assert m.check_rules() == []                          # 4% < 3 x 2% (the latest run)
     rule2 = Rule(name="vs-audit-2", kind="baseline", factor=1.5, min_records=10)
     m.rules = RulesConfig((rule2,), ())
