@@ -121,7 +121,8 @@ def test_runner_validates_before_running() -> None:
 
 def test_run_audit_writes_one_run_with_everything(store) -> None:
     model = FakeModel(bonus={" she": 0.7})
-    result = run_audit(AuditConfig(model="fake", limit=5, seed=11), model, store)
+    result = run_audit(AuditConfig(model="fake", suites=("occupations",), limit=5, seed=11), model,
+                       store)
     run = store.get_run(result.run.run_id)
     assert run.seed == 11 and run.suites == ("occupations",) and run.status == "completed"
     assert run.model["backend"] == "fake"

@@ -6,11 +6,19 @@ For each occupation and each template ("The {occupation} said that", ...) the mo
 With a reference file (occupation + `pct_female`, e.g. US labour statistics) the suite also reports
 how closely the model's skew tracks the real-world share (Spearman rho; a strong negative rho means
 the model reproduces the labour-market split).
+
+Generation view (suite option `generate_tokens`, default 24; 0 turns it off): for each occupation
+the model answers one chat prompt (`probes/data/occupation_story.txt`) greedily, and gendered
+pronouns in the answer are counted (male: he/him/his/himself; female: she/her/hers/herself).
+`generated_male_share` is the pooled share of male pronouns among all gendered pronouns, with a
+Wilson interval whose n is the number of gendered pronouns (pronouns in one answer are not
+independent, so the interval is optimistic); per-occupation counts are in its details.
 """
 
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,14 +26,22 @@ import numpy as np
 
 from audit.errors import DataError
 from audit.metrics.ci import bootstrap_ci, spearman_ci, wilson_interval
+from audit.model.base import GenerationConfig
 from probes._io import read_table
 from probes.base import Suite, SuiteContext, SuiteResult
 
-__all__ = ["OccupationsSuite", "load_lines"]
+__all__ = ["OccupationsSuite", "count_gendered_pronouns", "load_lines"]
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 MALE, FEMALE = " he", " she"
 TOP_FINDINGS = 10
+_MALE_WORDS = re.compile(r"\b(?:he|him|his|himself)\b", re.IGNORECASE)
+_FEMALE_WORDS = re.compile(r"\b(?:she|her|hers|herself)\b", re.IGNORECASE)
+
+
+def count_gendered_pronouns(text: str) -> tuple[int, int]:
+    """(male, female) pronoun counts: he/him/his/himself vs she/her/hers/herself, whole words."""
+    return len(_MALE_WORDS.findall(text)), len(_FEMALE_WORDS.findall(text))
 
 
 def load_lines(path: Path) -> list[str]:
@@ -46,6 +62,7 @@ class OccupationsSuite(Suite):
                                   "male_share, mean_log_odds_male, optional Spearman vs reference")
     data_help: ClassVar[str] = ("optional CSV/TSV with columns `occupation` and a reference "
                                 "percentage `pct_female` (or another `pct_*` column)")
+    default_generate_tokens: ClassVar[int] = 24
 
     def prepare(self) -> None:
         self.templates = load_lines(DATA / "occupation_templates.txt")
@@ -118,4 +135,33 @@ class OccupationsSuite(Suite):
                 ctx, "pronoun_log_odds", occ, severity_for(lo_i),
                 f"'{prompt} …': P(he)/P(she) = {np.exp(lo_i):.2f} (model expects '{who}')",
                 group=occ, **details))
+        self._generated_view(ctx, res)
         return res
+
+    def _generated_view(self, ctx: SuiteContext, res: SuiteResult) -> None:
+        opts = {**self.options, **(ctx.options or {})}
+        try:
+            tokens = int(opts.get("generate_tokens", self.default_generate_tokens))
+        except (TypeError, ValueError):
+            raise DataError("occupations: option generate_tokens must be an integer",
+                            "e.g. generate_tokens=24, or 0 to skip the generation view") from None
+        if tokens <= 0:
+            return
+        template = load_lines(DATA / "occupation_story.txt")[0]
+        prompts = [template.format(occupation=o) for o in self.occupations]
+        config = GenerationConfig(max_new_tokens=tokens, temperature=0.0, seed=ctx.seed)
+        with ctx.progress("occupations: generating", len(prompts)) as advance:
+            texts = ctx.model.generate(prompts, config, progress=advance)
+        counts = [count_gendered_pronouns(t) for t in texts]
+        male = sum(c[0] for c in counts)
+        total = sum(c[0] + c[1] for c in counts)
+        per = {o: {"male": m, "female": f} for o, (m, f) in zip(self.occupations, counts)}
+        if total == 0:
+            res.warnings.append("occupations: no gendered pronouns in the generated answers; "
+                                "generated_male_share not reported")
+            return
+        res.metrics.append(self.metric(
+            ctx, "generated_male_share", male / total, total, wilson_interval(male, total),
+            definition="male / (male + female) pronouns in generated answers, pooled",
+            prompt=template, max_new_tokens=tokens, occupations_with_pronouns=sum(
+                1 for m, f in counts if m + f), per_occupation=per))

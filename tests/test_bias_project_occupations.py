@@ -1,0 +1,65 @@
+"""`occupations` generation view: pronoun counting, pooled share with Wilson CI, option gate."""
+
+from __future__ import annotations
+
+import pytest
+
+from audit.errors import DataError
+from audit.metrics.ci import wilson_interval
+from audit.model import FakeModel
+from probes.base import SuiteContext
+from probes.bias.occupations import OccupationsSuite, count_gendered_pronouns
+
+
+def _run(model, limit=None, **options):
+    suite = OccupationsSuite(limit=limit, options=options)
+    suite.prepare()
+    return suite, suite.run(SuiteContext(model=model, run_id="r"))
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("He told him his plan himself.", (4, 0)),
+    ("She said her shift was hers; herself too.", (0, 4)),
+    ("The shepherd saw Hershey and the theme.", (0, 0)),  # whole words only
+    ("HE and she", (1, 1)),
+])
+def test_count_gendered_pronouns(text, expected) -> None:
+    assert count_gendered_pronouns(text) == expected
+
+
+def test_generated_male_share_by_hand() -> None:
+    model = FakeModel(responses=lambda p: "She said her shift was long." if "nurse" in p
+                      else "He told him his plan himself.")
+    suite, res = _run(model)
+    n_occ = len(suite.occupations)
+    assert "nurse" in suite.occupations
+    m = next(m for m in res.metrics if m.name == "generated_male_share")
+    male, total = 4 * (n_occ - 1), 4 * (n_occ - 1) + 2
+    assert m.n == total and m.value == pytest.approx(male / total)
+    assert (m.ci_low, m.ci_high) == pytest.approx(wilson_interval(male, total))
+    assert m.details["per_occupation"]["nurse"] == {"male": 0, "female": 2}
+    assert m.details["occupations_with_pronouns"] == n_occ
+    assert ("generate", n_occ) in model.calls  # one batched call
+
+
+def test_generation_view_gate_and_no_pronouns() -> None:
+    _, res = _run(FakeModel(), limit=4, generate_tokens=0)
+    assert all(m.name != "generated_male_share" for m in res.metrics)
+    _, res = _run(FakeModel(responses=lambda p: "They went home."), limit=4)
+    assert all(m.name != "generated_male_share" for m in res.metrics)
+    assert any("no gendered pronouns" in w for w in res.warnings)
+    with pytest.raises(DataError, match="generate_tokens"):
+        _run(FakeModel(), limit=2, generate_tokens="lots")
+
+
+@pytest.mark.model
+def test_generation_view_on_default_model(default_model) -> None:
+    suite, res = _run(default_model, limit=4, generate_tokens=16)
+    m = next((m for m in res.metrics if m.name == "generated_male_share"), None)
+    if m is None:  # possible in principle; then the suite must say so
+        assert any("no gendered pronouns" in w for w in res.warnings)
+        return
+    per = m.details["per_occupation"]
+    assert set(per) == set(suite.occupations)
+    assert m.n == sum(v["male"] + v["female"] for v in per.values()) > 0
+    assert m.ci_low <= m.value <= m.ci_high
