@@ -8,7 +8,7 @@ __all__ = ["cuda_token_budget"]
 
 
 def cuda_token_budget(model: Any, fraction: float = 0.6, floor: int = 2048,
-                      ceiling: int = 1 << 20) -> int:
+                      ceiling: int = 1 << 17) -> int:
     """Padded tokens per forward pass that fit in `fraction` of free GPU memory.
 
     Per token a forward pass in inference mode keeps roughly a few hidden-size activations alive

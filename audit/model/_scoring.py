@@ -94,21 +94,30 @@ def score_batches(lm: Any, pairs: Sequence[tuple[list[int], list[int]]],
     queue = plan_batches([len(k) for k in keys], budget)
     is_cuda = str(device).startswith("cuda")
     while queue:
-        batch = queue.pop(0)
+        batch = queue.pop(0)  # indices into `keys` (distinct input sequences)
         # Index bookkeeping is vectorised: at GPU batch sizes (10^5 tokens) Python loops over
         # positions cost more than the forward pass of a small model.
-        lens = np.fromiter((len(inputs[i]) for i in batch), dtype=np.int64, count=len(batch))
-        ks = np.fromiter((n_targets[i] for i in batch), dtype=np.int64, count=len(batch))
+        lens = np.fromiter((len(keys[j]) for j in batch), dtype=np.int64, count=len(batch))
         width = int(lens.max())
-        full = np.full((len(batch), width + 1), pad, dtype=np.int64)
-        for r, i in enumerate(batch):
-            full[r, :lens[r]] = inputs[i]
-            full[r, lens[r]] = pairs[i][1][-1]  # the input shifted by one gives the targets
-        rows = np.repeat(np.arange(len(batch)), ks)
-        starts = np.repeat(lens - ks, ks)
-        cols = starts + np.arange(int(ks.sum())) - np.repeat(np.cumsum(ks) - ks, ks)
-        tgts = full[rows, cols + 1]
-        ids = torch.from_numpy(full[:, :-1])
+        full = np.full((len(batch), width), pad, dtype=np.int64)
+        req, req_row = [], []
+        for r, j in enumerate(batch):
+            full[r, :lens[r]] = keys[j]
+            for i in owners[keys[j]]:
+                req.append(i)
+                req_row.append(r)
+        req_row_a = np.asarray(req_row, dtype=np.int64)
+        ks = np.fromiter((n_targets[i] for i in req), dtype=np.int64, count=len(req))
+        last = np.fromiter((pairs[i][1][-1] for i in req), dtype=np.int64, count=len(req))
+        rows = np.repeat(req_row_a, ks)
+        row_len = lens[rows]
+        cols = (np.repeat(lens[req_row_a] - ks, ks) + np.arange(int(ks.sum()))
+                - np.repeat(np.cumsum(ks) - ks, ks))
+        # the target at position c is the input's token c+1, or the request's own last token
+        nxt = np.minimum(cols + 1, width - 1)
+        tgts = np.where(cols + 1 < row_len, full[rows, nxt], np.repeat(last, ks))
+        owner_local = np.repeat(np.arange(len(req)), ks)
+        ids = torch.from_numpy(full)
         mask = torch.from_numpy((np.arange(width)[None, :] < lens[:, None]).astype(np.int64))
         try:
             with torch.inference_mode():
@@ -124,12 +133,12 @@ def score_batches(lm: Any, pairs: Sequence[tuple[list[int], list[int]]],
             half = len(batch) // 2
             queue[:0] = [batch[:half], batch[half:]]
             continue
-        sums = torch.zeros(len(batch), dtype=torch.float64)
-        sums.index_add_(0, torch.from_numpy(rows), lp.double().cpu())
-        for r, i in enumerate(batch):
-            result[i] = float(sums[r])
+        sums = torch.zeros(len(req), dtype=torch.float64)
+        sums.index_add_(0, torch.from_numpy(owner_local), lp.double().cpu())
+        for q, i in enumerate(req):
+            result[i] = float(sums[q])
         if progress:
-            progress(len(batch))
+            progress(len(req))
     if progress:
         progress(len(pairs) - len(todo))
     return result

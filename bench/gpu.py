@@ -1,0 +1,203 @@
+"""GPU benchmarks and checks, run by bench/gpu.sh on the device machine (one JSON line each).
+
+1. correctness: GPU (bf16 and fp32) scoring equals CPU fp32 on the same random weights; the
+   static CUDA-graph greedy decode equals `model.generate` token for token (fp32).
+2. scoring throughput and MFU: Assay's scorer vs the stock full-logits float32 log-softmax, for
+   SmolLM2-135M and Llama-3-8B shapes.
+3. generation throughput: stock `generate` (batched) vs Assay's static-cache CUDA-graph decode.
+MFU is reported against the card's dense bf16 spec (989 TFLOP/s for H100/H200 SXM) and against
+an 8192³ bf16 matmul measured in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+BUDGET_S = float(os.environ.get("GPU_BENCH_BUDGET_S", "420"))
+T0 = time.time()
+OUT = Path(os.environ.get("OUT", "/tmp/assay-gpu-out"))
+OUT.mkdir(parents=True, exist_ok=True)
+SPEC_PEAK = 989e12
+
+
+def emit(obj: dict[str, Any]) -> None:
+    obj["elapsed_s"] = round(time.time() - T0, 1)
+    line = json.dumps(obj)
+    print(line, flush=True)
+    with open(OUT / "gpu.jsonl", "a") as f:
+        f.write(line + "\n")
+
+
+def left() -> float:
+    return BUDGET_S - (time.time() - T0)
+
+
+def timed(fn, sync, repeat: int = 3) -> float:
+    fn()
+    sync()
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        sync()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def wrap(model: Any, budget_tokens: int | None = None) -> Any:
+    from audit.model import HFModel
+
+    tok = SimpleNamespace(pad_token_id=model.config.pad_token_id,
+                          eos_token_id=model.config.eos_token_id,
+                          bos_token_id=model.config.bos_token_id, pad_token="<pad>",
+                          eos_token="<eos>")
+    lm = HFModel.from_loaded(model, tok, name="random", sha256="0" * 64)
+    lm.max_batch_tokens = budget_tokens
+    return lm
+
+
+def matmul_peak(torch: Any) -> float:
+    a = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
+    b = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
+    s = timed(lambda: [a @ b for _ in range(10)], torch.cuda.synchronize)
+    return 10 * 2 * 8192**3 / s
+
+
+def correctness(torch: Any) -> None:
+    from bench._arch import random_llama
+    from audit.model._static_decode import static_greedy_decode
+
+    cpu = random_llama("smollm2-135m", device="cpu", dtype=torch.float32, seed=1)
+    g = torch.Generator().manual_seed(0)
+    pairs = [([1], torch.randint(3, 49152, (n,), generator=g).tolist()) for n in (5, 17, 40, 63)]
+    pairs += [(torch.randint(3, 49152, (12,), generator=g).tolist(), [7, 8, 9])]
+    ref = wrap(cpu).loglikelihood_tokens(pairs)
+    gpu32 = wrap(cpu.to("cuda")).loglikelihood_tokens(pairs)
+    gpu16 = wrap(random_llama("smollm2-135m", device="cpu", dtype=torch.float32, seed=1)
+                 .to("cuda", torch.bfloat16)).loglikelihood_tokens(pairs)
+    rel32 = max(abs(a - b) / abs(a) for a, b in zip(ref, gpu32))
+    rel16 = max(abs(a - b) / abs(a) for a, b in zip(ref, gpu16))
+    emit({"check": "scoring_gpu_vs_cpu", "cpu_fp32": ref, "gpu_fp32": gpu32, "gpu_bf16": gpu16,
+          "max_rel_fp32": rel32, "max_rel_bf16": rel16, "pass": rel32 < 1e-4 and rel16 < 2e-2})
+    model = cpu.to("cuda")
+    ids = torch.randint(3, 49152, (8, 24), generator=g).to("cuda")
+    mask = torch.ones_like(ids)
+    mask[:3, :5] = 0
+    ids[:3, :5] = 2
+    with torch.inference_mode():
+        ref_tokens = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=24,
+                                    do_sample=False, eos_token_id=None, pad_token_id=2)[:, 24:]
+    ours = static_greedy_decode(model, ids, mask, 24, None, 2, use_cuda_graph=True)
+    same = (ours == ref_tokens).float().mean().item()
+    emit({"check": "static_decode_vs_generate_fp32", "token_agreement": same,
+          "rows_identical": int((ours == ref_tokens).all(dim=1).sum()), "rows": 8,
+          "pass": same >= 0.99})
+
+
+def scoring(torch: Any, arch: str, seq: int, peak: float, baseline_batch: int) -> None:
+    from bench._arch import forward_flops_per_token, random_llama
+
+    model = random_llama(arch)
+    lm = wrap(model)
+    n_seq = max(8, lm._batch_tokens() // seq)
+    pairs = [([1], torch.randint(3, model.config.vocab_size - 1, (seq,)).tolist())
+             for _ in range(n_seq)]
+    ours_s = timed(lambda: lm.loglikelihood_tokens(pairs), torch.cuda.synchronize, repeat=2)
+    tokens = n_seq * seq
+    fpt = forward_flops_per_token(model, seq // 2)
+    ids = torch.randint(3, model.config.vocab_size - 1, (baseline_batch, seq + 1), device="cuda")
+
+    def stock() -> None:
+        with torch.inference_mode():
+            logp = model(ids[:, :-1]).logits.float().log_softmax(-1)
+            logp.gather(-1, ids[:, 1:, None]).sum()
+
+    try:
+        base_s = timed(stock, torch.cuda.synchronize, repeat=2)
+        base_tps = baseline_batch * seq / base_s
+    except torch.cuda.OutOfMemoryError:
+        base_tps = None
+    torch.cuda.empty_cache()
+    tps = tokens / ours_s
+    emit({"bench": "scoring", "arch": arch, "seq_len": seq, "sequences_per_batch": n_seq,
+          "assay_tokens_per_s": round(tps), "stock_tokens_per_s": base_tps and round(base_tps),
+          "stock_batch": baseline_batch, "ratio_vs_stock": base_tps and round(tps / base_tps, 2),
+          "mfu_vs_spec_989": round(tps * fpt / SPEC_PEAK, 3),
+          "mfu_vs_measured_matmul": round(tps * fpt / peak, 3),
+          "peak_mem_gb": round(torch.cuda.max_memory_allocated() / 2**30, 1)})
+    del model, lm
+    torch.cuda.empty_cache()
+
+
+def generation(torch: Any, arch: str, batch: int, prompt: int = 32, new: int = 64,
+               stock: bool = True) -> None:
+    from bench._arch import random_llama
+    from audit.model._static_decode import static_greedy_decode
+
+    model = random_llama(arch)
+    ids = torch.randint(3, model.config.vocab_size - 1, (batch, prompt), device="cuda")
+    mask = torch.ones_like(ids)
+    row: dict[str, Any] = {"bench": "generation", "arch": arch, "batch": batch,
+                           "prompt_tokens": prompt, "new_tokens": new}
+    if stock:
+        def run_stock() -> None:
+            with torch.inference_mode():
+                model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=new,
+                               min_new_tokens=new, do_sample=False, eos_token_id=None,
+                               pad_token_id=model.config.pad_token_id)
+        s = timed(run_stock, torch.cuda.synchronize, repeat=1)
+        row["stock_generate_tokens_per_s"] = round(batch * new / s)
+    s = timed(lambda: static_greedy_decode(model, ids, mask, new, None,
+                                           model.config.pad_token_id), torch.cuda.synchronize,
+              repeat=2)
+    row["assay_static_graph_tokens_per_s"] = round(batch * new / s)
+    if stock:
+        row["ratio_vs_stock"] = round(row["assay_static_graph_tokens_per_s"]
+                                      / row["stock_generate_tokens_per_s"], 2)
+    row["peak_mem_gb"] = round(torch.cuda.max_memory_allocated() / 2**30, 1)
+    emit(row)
+    del model
+    torch.cuda.empty_cache()
+
+
+def main() -> None:
+    import torch
+    import transformers
+
+    emit({"device": torch.cuda.get_device_name(0), "torch": torch.__version__,
+          "transformers": transformers.__version__})
+    peak = matmul_peak(torch)
+    emit({"bench": "matmul_8192_bf16", "tflops": round(peak / 1e12, 1)})
+    steps = [
+        ("correctness", lambda: correctness(torch)),
+        ("scoring-135m", lambda: scoring(torch, "smollm2-135m", 256, peak, 256)),
+        ("generation-8b-128", lambda: generation(torch, "llama3-8b", 128)),
+        ("scoring-8b", lambda: scoring(torch, "llama3-8b", 512, peak, 16)),
+        ("generation-8b-256", lambda: generation(torch, "llama3-8b", 256, stock=False)),
+        ("generation-135m-256", lambda: generation(torch, "smollm2-135m", 256)),
+    ]
+    only = set(sys.argv[1:])
+    for name, fn in steps:
+        if only and name not in only:
+            continue
+        if left() < 45:
+            emit({"skipped": name, "reason": "time budget"})
+            continue
+        try:
+            fn()
+        except Exception as exc:  # report and go on: one failure must not lose the other figures
+            import traceback
+
+            emit({"failed": name, "error": f"{type(exc).__name__}: {exc}"[:800],
+                  "trace": traceback.format_exc()[-1500:]})
+            torch.cuda.empty_cache()
+
+
+if __name__ == "__main__":
+    main()
