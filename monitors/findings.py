@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 from audit.store._monitoring import CountDelta
 from audit.types import Finding, Span
-
 from monitors.detector import Detector
 from monitors.parse import ParsedRecord
 

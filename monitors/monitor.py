@@ -18,7 +18,6 @@ from typing import Any
 from audit.errors import UsageError
 from audit.store._monitoring import Alert, CountDelta, QuarantinedLine
 from audit.types import Finding, Span, utcnow
-
 from monitors.detector import Detector
 from monitors.findings import count_deltas, record_finding, window_start
 from monitors.offsets import OffsetRegistry, tail_hash

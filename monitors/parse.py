@@ -58,7 +58,7 @@ def split_path(path: str) -> list[str]:
 
 
 def get_path(obj: Any, parts: list[str]) -> Any:
-    """Follow dotted parts through dicts and lists (numeric parts index lists); _MISSING if absent."""
+    """Follow dotted parts through dicts and lists (numbers index lists); _MISSING if absent."""
     cur = obj
     for p in parts:
         if isinstance(cur, dict):

@@ -25,7 +25,6 @@ from audit.errors import DataError
 from audit.metrics.ci import wilson_interval
 from audit.store._monitoring import Alert
 from audit.types import SEVERITIES
-
 from monitors.findings import window_start
 
 __all__ = ["Rule", "RulesConfig", "SinkSpec", "evaluate", "load_rules", "parse_duration",

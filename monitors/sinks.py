@@ -10,7 +10,6 @@ from typing import IO, Protocol
 
 from audit.store._monitoring import Alert
 from audit.types import canonical_json
-
 from monitors.rules import SinkSpec
 
 __all__ = ["LogSink", "Sink", "WebhookSink", "build_sinks"]

@@ -13,7 +13,8 @@ def test_monitor_with_real_engine(store, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("ASSAY_SECRET_FILE", str(tmp_path / "secret.key"))
     log = tmp_path / "gw.jsonl"
     recs = [
-        {"id": "a", "prompt": "What is my balance?", "response": "Your SSN 536-22-8726 is on file."},
+        {"id": "a", "prompt": "What is my balance?",
+         "response": "Your SSN 536-22-8726 is on file."},
         {"id": "b", "prompt": "Email bob.jones@example.org please", "response": "Done."},
         {"id": "c", "prompt": "Tell me a joke", "response": "Why did the chicken cross the road?"},
     ]

@@ -32,7 +32,7 @@ def fake_analyze(texts: Sequence[str]) -> list[list[Span]]:
 
 
 def fake_detector() -> Detector:
-    """The fake as a Detector (also loadable by the CLI as tests.test_monitor_fakes:fake_detector)."""
+    """The fake as a Detector (the CLI loads it as tests.test_monitor_fakes:fake_detector)."""
     return Detector(analyze=fake_analyze, name="fake")
 
 

@@ -123,8 +123,8 @@ def proxy(upstream: str = typer.Option(..., "--upstream", help="Base URL of the 
     import uvicorn
 
     from monitors.detector import load_detector
-    from monitors.redaction import RedactionConfig
     from monitors.proxy import ProxyConfig, build_proxy
+    from monitors.redaction import RedactionConfig
 
     if not upstream.startswith(("http://", "https://")):
         raise UsageError(f"--upstream {upstream!r} is not an http(s) URL",

@@ -191,7 +191,8 @@ class MonitoringStore:
         try:
             with self.engine.begin() as conn:
                 done = self._progress(conn, monitor, list(progress))
-                new_f = self.write_findings(findings, conn=conn) if findings else 0  # type: ignore
+                new_f = (self.write_findings(findings, conn=conn)  # type: ignore[attr-defined]
+                         if findings else 0)
                 new_q = 0
                 if quarantined:
                     rows = {q.quarantine_id: {
@@ -209,7 +210,7 @@ class MonitoringStore:
                 counted: set[tuple[str, int]] = set()
                 for d in deltas:
                     if d.offset < done.get(d.file_key, 0):
-                        continue  # already counted before a crash: at-least-once reads, counted once
+                        continue  # counted before a crash: lines are re-read, never re-counted
                     sums[(d.window_start, d.field, d.name, d.window_seconds)] += d.count
                     counted.add((d.file_key, d.offset))
                 if sums:

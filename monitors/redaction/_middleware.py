@@ -23,7 +23,6 @@ import anyio
 
 from audit.store._monitoring import RedactionEvent
 from audit.types import Span
-
 from monitors.detector import Detector
 from monitors.redaction._config import RedactionConfig
 from monitors.redaction._events import EventRecorder
