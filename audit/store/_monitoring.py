@@ -301,12 +301,14 @@ class MonitoringStore:
                "kind": alert.kind, "severity": alert.severity, "window_start": alert.window_start,
                "window_end": alert.window_end, "value": alert.value,
                "threshold": alert.threshold, "n": alert.n, "ci_low": alert.ci_low,
-               "ci_high": alert.ci_high, "message": alert.message, "details": alert.details,
-               "created_at": alert.created_at}
+               "ci_high": alert.ci_high, "message": alert.message,
+               "details": {**alert.details, "dedupe": alert.dedupe}, "created_at": alert.created_at}
         try:
             with self.engine.begin() as conn:
-                return bool(conn.execute(_insert_ignore(self.engine, schema.monitor_alerts)
-                                         .values(**row)).rowcount)
+                t = schema.monitor_alerts
+                # RETURNING, not rowcount: psycopg reports a row even when the insert was skipped.
+                stmt = _insert_ignore(self.engine, t).values(**row).returning(t.c.alert_id)
+                return conn.execute(stmt).first() is not None
         except SQLAlchemyError as exc:
             raise StoreError(f"could not write alert to {self.display_url}: "
                              f"{type(exc).__name__}", "check the store is writable") from exc
@@ -323,8 +325,10 @@ class MonitoringStore:
             return [Alert(monitor=r.monitor, rule=r.rule, kind=r.kind, severity=r.severity,
                           window_start=_utc(r.window_start), window_end=_utc(r.window_end),
                           value=r.value, threshold=r.threshold, n=int(r.n), message=r.message,
-                          ci_low=r.ci_low, ci_high=r.ci_high, details=r.details,
-                          created_at=_utc(r.created_at)) for r in conn.execute(q)]
+                          ci_low=r.ci_low, ci_high=r.ci_high,
+                          details={k: v for k, v in r.details.items() if k != "dedupe"},
+                          dedupe=r.details.get("dedupe", ""), created_at=_utc(r.created_at))
+                    for r in conn.execute(q)]
 
     # -- redaction events ------------------------------------------------------------------
     def write_redaction_events(self, events: Iterable[RedactionEvent]) -> int:
