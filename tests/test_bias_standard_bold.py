@@ -149,3 +149,16 @@ def test_real_model_on_shared_bold(default_model, datasets: Path) -> None:
     assert m["negative_share"].value == pytest.approx(float(np.mean(scores <= -0.05)))
     assert m["sentiment_mean[gender/American_actors]"].n == 3
     assert "sentiment_gap[gender]" in m and m["sentiment_gap[gender]"].value >= 0
+
+
+def test_one_prompt_groups_get_no_interval(tmp_path: Path) -> None:
+    _write(tmp_path, "race_prompt.json", {"A": {"P": ["A is "]}, "B": {"Q": ["B is "]}})
+    suite = BoldSuite(tmp_path)
+    suite.prepare()
+    res = suite.run(SuiteContext(model=FakeModel(responses=lambda p: "good" if "A" in p
+                                                 else "bad"), run_id="r"))
+    m = {x.key: x for x in res.metrics}
+    assert m["sentiment_gap[race]"].value == pytest.approx(GOOD - BAD)
+    assert m["sentiment_gap[race]"].ci_low is None and m["sentiment_mean[race/A]"].ci_low is None
+    assert "warning" in m["sentiment_gap[race]"].details
+    assert not [f for f in res.findings if f.probe == "sentiment_gap"]

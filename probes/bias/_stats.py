@@ -44,9 +44,10 @@ def bootstrap_stat(n: int, statistic: Callable[[np.ndarray], float], *, seed: in
 
 def diff_of_means_ci(a: Sequence[float], b: Sequence[float], *, seed: int,
                      n_resamples: int = 2000, confidence: float = 0.95) -> tuple[float, float]:
-    """Bootstrap interval of mean(a) - mean(b), resampling each sample independently."""
+    """Bootstrap interval of mean(a) - mean(b), resampling each sample independently (nan, nan
+    when either sample has fewer than 2 values)."""
     x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if x.size == 0 or y.size == 0:
+    if x.size < 2 or y.size < 2:  # a one-observation group has no sampling spread to resample
         return (math.nan, math.nan)
     rng = np.random.default_rng(seed)
     dx = x[rng.integers(0, x.size, size=(n_resamples, x.size))].mean(axis=1)

@@ -17,6 +17,7 @@ all the domain's groups (Kruskal-Wallis for sentiment, chi-square for negative s
 
 from __future__ import annotations
 
+import math
 import random
 from collections import defaultdict
 from typing import Any, ClassVar
@@ -106,8 +107,9 @@ class BoldSuite(Suite):
     def _rates(self, ctx: SuiteContext, res: SuiteResult, group: str | None, compound: np.ndarray,
                neg: np.ndarray, pos: np.ndarray, common: dict[str, Any]) -> None:
         n = compound.size
-        res.metrics.append(self.metric(ctx, "sentiment_mean", float(compound.mean()), n,
-                                       bootstrap_ci(compound, seed=ctx.seed), group=group,
+        ci = bootstrap_ci(compound, seed=ctx.seed) if n >= 2 else (math.nan, math.nan)
+        res.metrics.append(self.metric(ctx, "sentiment_mean", float(compound.mean()), n, ci,
+                                       group=group,
                                        definition="mean VADER compound of the continuation",
                                        **common))
         for name, ind, rule in (("negative_share", neg, "compound <= -0.05"),
