@@ -208,3 +208,15 @@ def test_redaction_events_recorded_without_values(store) -> None:
     dump = json.dumps([e.to_dict() for e in events])
     _no_raw(dump)
     rec.close()
+
+
+def test_events_flushed_on_lifespan_shutdown(store) -> None:
+    class SlowStore:  # a store that takes its time: events are still written before shutdown
+        def write_redaction_events(self, events):
+            time.sleep(0.3)
+            return store.write_redaction_events(events)
+
+    app = RedactionMiddleware(_app([]), fake_detector(), RedactionConfig(), store=SlowStore())
+    with TestClient(app) as c:  # runs the lifespan: startup ... shutdown
+        c.post("/echo", json={"prompt": f"{SSN}"})
+    assert {e.direction for e in store.redaction_events()} == {"request", "response"}

@@ -76,10 +76,25 @@ class RedactionMiddleware:
             self.vault_factory = default_vault_factory()
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan" and self.recorder is not None:
+            await self.app(scope, receive, self._lifespan_send(send))
+            return
         if scope["type"] != "http" or not scope["path"].startswith(self.config.paths):
             await self.app(scope, receive, send)
             return
         await _Exchange(self, scope).run(receive, send)
+
+
+    def _lifespan_send(self, send: Any) -> Any:
+        """Write the queued redaction events before the server reports its shutdown."""
+        recorder = self.recorder
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "lifespan.shutdown.complete" and recorder is not None:
+                await anyio.to_thread.run_sync(recorder.flush)
+            await send(message)
+
+        return wrapped
 
 
 class _Exchange:
