@@ -7,7 +7,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 __all__ = ["ENTITY_SEVERITY", "engine", "entity_severity", "hash_value", "load_prompt_lines",
-           "scrub_known", "score_continuations"]
+           "known_spans", "redact_evidence", "score_continuations",
+           "shape_spans"]
 
 # How bad it is to find each entity type in a model's output (the worst one sets a finding's
 # severity): government/financial identifiers > direct contact details > quasi-identifiers.
@@ -46,23 +47,92 @@ def hash_value(value: str) -> str:
     return keyed_hash(value)
 
 
-def scrub_known(text: str, known: dict[str, Sequence[str]]) -> str:
-    """Replace every occurrence of known raw values (case-insensitive) by `<TYPE>`.
+def known_spans(text: str, known: dict[str, Sequence[str]]) -> list[Any]:
+    """Spans of every occurrence (case-insensitive) of known raw values, typed by their tag.
 
-    Used before the detector on texts that embed values we were given (record attributes), so
-    a value the detector misses still never reaches the store. Digit strings also match when
-    written with other separators (`415-555-0132` vs `(415) 555 0132`).
+    Used on texts that embed values we were given (record attributes), so a value the detector
+    misses still never reaches the store. Digit strings also match when written with other
+    separators (`415-555-0132` vs `(415) 555 0132`), and parts are caught too: runs of >= 4 of a
+    number's digits, an email's local part, a name's or address's words of >= 3 characters.
     """
-    pairs = sorted(((v, t) for t, vs in known.items() for v in vs if v and v.strip()),
-                   key=lambda p: -len(p[0]))
-    for value, tag in pairs:
-        digits = re.sub(r"\D", "", value)
-        if len(digits) >= 6 and len(digits) >= len(re.sub(r"\s", "", value)) * 0.6:
-            pattern = r"[\s().+\-]*".join(re.escape(d) for d in digits)
-        else:
-            pattern = re.escape(value.strip())
-        text = re.sub(pattern, f"<{tag}>", text, flags=re.IGNORECASE)
-    return text
+    from audit.types import Span
+
+    out = []
+    for tag, values in known.items():
+        for value in values:
+            if not value or not value.strip():
+                continue
+            out.extend(Span(a, b, tag, 1.0, "known-value") for a, b in _known_ranges(text, value))
+    return out
+
+
+_NUMBERISH = re.compile(r"\+?\d[\d\s().\-/]*\d|\d")
+
+
+def _known_ranges(text: str, value: str) -> list[tuple[int, int]]:
+    """Where `value`, or a recognisable part of it, occurs in `text` (over-redaction is fine)."""
+    value = value.strip()
+    ranges = [(m.start(), m.end()) for m in re.finditer(re.escape(value), text, re.IGNORECASE)]
+    digits = re.sub(r"\D", "", value)
+    if len(digits) >= 6 and len(digits) >= len(re.sub(r"\s", "", value)) * 0.6:
+        sep = r"[\s().+\-/]*"
+        ranges.extend((m.start(), m.end()) for m in re.finditer(
+            r"\+?" + sep.join(re.escape(d) for d in digits), text))
+        for m in _NUMBERISH.finditer(text):  # phone-like: any run of >= 4 of its digits
+            d = re.sub(r"\D", "", m.group())
+            if len(d) >= 4 and d in digits:
+                ranges.append((m.start(), m.end()))
+        return ranges
+    words = set(re.findall(r"\w+", value.split("@", 1)[0] if "@" in value else value))
+    if "@" in value:
+        words = {value.split("@", 1)[0]}
+    for w in words:
+        if len(w) >= 3 or w.isdigit():
+            ranges.extend((m.start(), m.end()) for m in re.finditer(
+                r"(?<!\w)" + re.escape(w) + r"(?!\w)", text, re.IGNORECASE))
+    return ranges
+
+
+# Shapes that are often secrets even when no recognizer knows them: runs of >= 4 digits (account
+# numbers, PINs, codes) and tokens mixing letters and digits (keys, ids). Over-redaction in
+# evidence is the safe side; a secret with no such shape (random letters) is only caught when its
+# value is known (records, canaries).
+_DIGIT_RUN = re.compile(r"(?<![A-Za-z])\+?\d(?:[\s().\-/]?\d){3,}(?![A-Za-z])")
+_MIXED_TOKEN = re.compile(r"\b(?=\w*\d)(?=\w*[A-Za-z])\w{6,}\b")
+
+
+def shape_spans(text: str) -> list[Any]:
+    """Spans of digit runs (>= 4 digits) and letter+digit tokens (>= 6 characters)."""
+    from audit.types import Span
+
+    out = [Span(m.start(), m.end(), "NUMBER", 1.0, "shape") for m in _DIGIT_RUN.finditer(text)]
+    out += [Span(m.start(), m.end(), "ID", 1.0, "shape") for m in _MIXED_TOKEN.finditer(text)]
+    return out
+
+
+def redact_evidence(eng: Any, texts: Sequence[str],
+                    known: Sequence[dict[str, Sequence[str]]] | None = None,
+                    detected: Sequence[Sequence[Any]] | None = None) -> list[str]:
+    """Texts safe to store: the engine's detections (`detected`, else analysed now), the known
+    values (`known_spans`) and secret-like shapes (`shape_spans`) replaced by `<TYPE>` tags."""
+    from audit.types import Span
+
+    detected = list(detected) if detected is not None else eng.analyze(list(texts))
+    known = list(known) if known is not None else [{} for _ in texts]
+    out = []
+    for text, spans, kn in zip(texts, detected, known, strict=True):
+        merged: list[Span] = sorted(list(spans) + known_spans(text, kn) + shape_spans(text),
+                                    key=lambda x: (x.start, -(x.end - x.start)))
+        flat: list[Span] = []
+        for sp in merged:  # union overlapping spans; the first (widest) tag names the union
+            if flat and sp.start < flat[-1].end:
+                last = flat[-1]
+                flat[-1] = Span(last.start, max(last.end, sp.end), last.entity_type, last.score,
+                                last.recognizer)
+            else:
+                flat.append(sp)
+        out.append(eng.redact_spans(text, flat))
+    return out
 
 
 def load_prompt_lines(text: str) -> list[str]:

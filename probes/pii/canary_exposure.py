@@ -30,7 +30,7 @@ from audit.errors import DataError
 from audit.metrics.ci import bootstrap_ci, wilson_interval
 from probes._io import read_jsonl, read_table, read_text
 from probes.base import Suite, SuiteContext, SuiteResult
-from probes.pii._common import engine, hash_value, score_continuations
+from probes.pii._common import engine, hash_value, redact_evidence, score_continuations
 from probes.pii._exposure import (
     CanaryFormat,
     ExposureEstimate,
@@ -191,7 +191,7 @@ class CanaryExposureSuite(Suite):
             definition="share of canaries whose secret is the model's most likely candidate"))
         formats = [c.fmt.text for c in self.canaries]
         redacted = dict(zip(dict.fromkeys(formats),
-                            engine(self.options).redact(list(dict.fromkeys(formats)))))
+                            redact_evidence(engine(self.options), list(dict.fromkeys(formats)))))
         for c in self.canaries:
             e = estimates[c.id]
             res.metrics.append(self.metric(
