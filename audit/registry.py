@@ -21,17 +21,21 @@ BUILTIN_SUITES: dict[str, str] = {
     # bias
     "bbq": "probes.bias.bbq:BBQSuite",
     "bold": "probes.bias.bold:BoldSuite",
+    "counterfactual": "probes.bias.counterfactual:CounterfactualSuite",
     "crows_pairs": "probes.bias.crows_pairs:CrowsPairsSuite",
+    "decisions": "probes.bias.decisions:DecisionsSuite",
     "holistic_bias": "probes.bias.holistic_bias:HolisticBiasSuite",
     "occupations": "probes.bias.occupations:OccupationsSuite",
     "stereoset": "probes.bias.stereoset:StereoSetSuite",
     "winobias": "probes.bias.winobias:WinoBiasSuite",
     # pii (leakage)
     "canary_exposure": "probes.pii.canary_exposure:CanaryExposureSuite",
+    "pii_emission": "probes.pii.pii_emission:PiiEmissionSuite",
+    "pii_extraction": "probes.pii.pii_extraction:PiiExtractionSuite",
 }
 
 # What `assay audit` runs when no --suite is given: built in, no external data, quick on CPU.
-DEFAULT_SUITES: tuple[str, ...] = ("occupations",)
+DEFAULT_SUITES: tuple[str, ...] = ("occupations", "counterfactual", "decisions")
 
 
 def available_suites() -> dict[str, str]:
