@@ -43,7 +43,7 @@ def print_summary(result: AuditResult, location: str) -> None:
     for res in result.results:
         for metric in res.metrics:
             ci = f"[{_fmt(metric.ci_low)}, {_fmt(metric.ci_high)}]"
-            table.add_row(res.suite, metric.key, _fmt(metric.value), ci, str(metric.n))
+            table.add_row(res.suite, escape(metric.key), _fmt(metric.value), ci, str(metric.n))
     out.print(table)
     for res in result.results:
         top = res.findings[:3]
