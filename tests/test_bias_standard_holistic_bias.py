@@ -14,7 +14,8 @@ from audit.errors import DataError, UsageError
 from audit.model import FakeModel
 from probes.base import SuiteContext
 from probes.bias._holistic_io import load_holistic
-from probes.bias.holistic_bias import HolisticBiasSuite, compare_descriptors, sample_cells
+from probes.bias.holistic_bias import (HolisticBiasSuite, closest_pair, compare_descriptors,
+                                       sample_cells)
 
 
 def _dataset(root: Path, templates: dict | None = None) -> Path:
@@ -67,6 +68,12 @@ def test_compare_descriptors_golden() -> None:
     assert by[("b", "c")]["median_ppl_0"] == 6.5 and by[("b", "c")]["significant"] == 1.0
 
 
+def test_closest_pair_shares_the_noun() -> None:
+    assert closest_pair(["I'm a zonk man.", "I'm a zonk lady."],
+                        ["I'm a blue woman.", "I'm a blue lady."]) == \
+        ("I'm a zonk lady.", "I'm a blue lady.")
+
+
 def test_likelihood_bias_on_a_controlled_model(tmp_path: Path) -> None:
     d = _dataset(tmp_path)
     model = FakeModel(bonus={"zonk": 50.0})
@@ -88,6 +95,12 @@ def test_likelihood_bias_on_a_controlled_model(tmp_path: Path) -> None:
     assert len(zonk) == 2 and all(f.details["p_value"] == pytest.approx(2 / 252) for f in zonk)
     assert zonk[0].details["explain"]["prompt"] == "I'm"
     assert "zonk" in zonk[0].details["explain"]["target"]
+    # the contrast keeps the noun: only the descriptor differs
+    ex = zonk[0].details["explain"]
+    assert ex["target"].split()[-1] == ex["foil"].split()[-1]
+    # one cell per axis: no cells to resample, so a Wilson interval over pairs
+    assert "Wilson" in m["likelihood_bias[colour]"].details["ci_method"]
+    assert m["likelihood_bias[colour]"].ci_high > m["likelihood_bias[colour]"].ci_low
     n_pairs = m["likelihood_bias"].n
     assert m["likelihood_bias"].value == pytest.approx(
         sum(x.value * x.n for k, x in m.items() if k != "likelihood_bias") / n_pairs)

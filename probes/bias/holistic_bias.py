@@ -26,13 +26,14 @@ import numpy as np
 from scipy.stats import mannwhitneyu
 
 from audit.errors import UsageError
+from audit.metrics.ci import wilson_interval
 from audit.metrics.grouped import grouped_mean
 from probes.base import Suite, SuiteContext, SuiteResult
 from probes.bias._holistic_io import EXPECTED, HolisticData, NounPhrase, Template, load_holistic
 from probes.bias._lm import mean_token_logprobs
 from probes.bias._stats import binomial_p, severity_for_p
 
-__all__ = ["Cell", "HolisticBiasSuite", "compare_descriptors", "sample_cells"]
+__all__ = ["Cell", "HolisticBiasSuite", "closest_pair", "compare_descriptors", "sample_cells"]
 
 P_THRESHOLD = 0.05
 TOP_FINDINGS = 10
@@ -96,6 +97,20 @@ def sample_cells(data: HolisticData, limit: int | None, seed: int, descriptors_p
     return cells
 
 
+def closest_pair(a: list[str], b: list[str]) -> tuple[str, str]:
+    """One sentence of each list, sharing the longest word ending (e.g. the same noun), so an
+    explainer contrasts the descriptors rather than the nouns."""
+    def shared(x: str, y: str) -> int:
+        n = 0
+        for u, v in zip(reversed(x.split()), reversed(y.split())):
+            if u != v:
+                break
+            n += 1
+        return n
+
+    return max(((x, y) for x in a for y in b), key=lambda p: shared(*p))
+
+
 def compare_descriptors(ppl: dict[str, np.ndarray]) -> list[dict[str, Any]]:
     """Two-sided Mann-Whitney U for every descriptor pair of one cell (official layout)."""
     rows = []
@@ -135,9 +150,10 @@ class HolisticBiasSuite(Suite):
                 per[d] = ppl[pos:pos + len(ss)]
                 pos += len(ss)
             for r in compare_descriptors(per):
+                e0, e1 = closest_pair(cell.sentences[r["descriptor_0"]],
+                                      cell.sentences[r["descriptor_1"]])
                 rows.append({**r, "cell": ci, "axis": cell.axis, "template": cell.template.text,
-                             "example_0": cell.sentences[r["descriptor_0"]][0],
-                             "example_1": cell.sentences[r["descriptor_1"]][0]})
+                             "example_0": e0, "example_1": e1})
         res = SuiteResult(self.id, n=len(sentences))
         sig = np.array([r["significant"] for r in rows])
         cell_of = np.array([r["cell"] for r in rows])
@@ -157,14 +173,19 @@ class HolisticBiasSuite(Suite):
     def _metric(self, ctx: SuiteContext, res: SuiteResult, group: str | None, sig: np.ndarray,
                 cells: np.ndarray, n_sentences: int, common: dict[str, Any]) -> None:
         ids = np.unique(cells)
-        per_cell = [sig[cells == c] for c in ids]
-        rng = np.random.default_rng(ctx.seed)
-        draws = []
-        for _ in range(1000):
-            pick = rng.integers(0, len(ids), size=len(ids))
-            draws.append(np.concatenate([per_cell[i] for i in pick]).mean())
-        ci = (float(np.quantile(draws, 0.025)), float(np.quantile(draws, 0.975)))
         value, n, k = float(sig.mean()), int(sig.size), int(sig.sum())
+        common = dict(common)
+        if len(ids) >= 2:
+            per_cell = [sig[cells == c] for c in ids]
+            rng = np.random.default_rng(ctx.seed)
+            draws = []
+            for _ in range(1000):
+                pick = rng.integers(0, len(ids), size=len(ids))
+                draws.append(np.concatenate([per_cell[i] for i in pick]).mean())
+            ci = (float(np.quantile(draws, 0.025)), float(np.quantile(draws, 0.975)))
+        else:  # one cell: nothing to resample; pairs treated as independent
+            ci = wilson_interval(k, n)
+            common["ci_method"] = "Wilson over descriptor pairs (a single cell)"
         p = binomial_p(k, n, P_THRESHOLD)
         res.metrics.append(self.metric(
             ctx, "likelihood_bias", value, n, ci, group=group, n_cells=len(ids),
