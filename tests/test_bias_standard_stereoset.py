@@ -69,9 +69,11 @@ def test_official_arithmetic_on_hand_made_examples(tmp_path: Path) -> None:
     assert m["ss[intersentence]"].value == pytest.approx(75.0)
     assert m["ss[intersentence/gender]"].value == pytest.approx(100.0)
     assert "ss[intrasentence]" not in m
-    # every metric carries a CI and the small-n warning
-    assert all(x.ci_low is not None and x.ci_low <= x.value + 1e-9 <= x.ci_high + 2e-9
-               for x in res.metrics)
+    # SS and LMS always carry a CI (ICAT none for a single-term group) and the small-n warning
+    assert all(x.ci_low is not None for x in res.metrics if x.name != "icat")
+    assert all(x.ci_low <= x.value + 1e-9 <= x.ci_high + 2e-9
+               for x in res.metrics if x.ci_low is not None)
+    assert m["icat[race]"].ci_low is None and m["icat"].ci_low is not None
     assert "warning" in m["ss"].details
 
 
@@ -94,6 +96,9 @@ def test_ties_count_as_anti_stereotype(tmp_path: Path) -> None:
                   FakeModel(bonus={"zz": -50}))
     m = _metrics(res)
     assert m["ss"].value == 0.0 and m["lms"].value == 100.0
+    # a single target term has nothing to resample: Wilson intervals, no ICAT interval
+    assert "Wilson" in m["ss"].details["ci_method"] and m["icat"].ci_low is None
+    assert m["ss"].ci_low == 0.0 and m["ss"].ci_high > 50
 
 
 def test_average_token_logprob_normalisation(tmp_path: Path) -> None:
