@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from audit.model._attention import use_gqa_decode_attention
+
 __all__ = ["static_greedy_decode"]
 
 
@@ -30,9 +32,25 @@ def _prefill_mask(pad_mask: Any, prompt_len: int, max_len: int, dtype: Any) -> A
 
 def static_greedy_decode(model: Any, input_ids: Any, attention_mask: Any, max_new_tokens: int,
                          eos_token_id: int | None, pad_token_id: int,
-                         use_cuda_graph: bool | None = None) -> Any:
-    """New token ids (B, max_new_tokens) for left-padded `input_ids`; pad after EOS."""
+                         use_cuda_graph: bool | None = None,
+                         timings: dict[str, float] | None = None) -> Any:
+    """New token ids (B, max_new_tokens) for left-padded `input_ids`; pad after EOS.
+
+    With `timings`, phases are synchronised and their seconds recorded (for benchmarks only).
+    """
+    import time
+
     import torch
+
+    def mark(name: str) -> None:
+        if timings is not None:
+            if input_ids.is_cuda:
+                torch.cuda.synchronize()
+            now = time.perf_counter()
+            timings[name] = timings.get(name, 0.0) + now - mark.t  # type: ignore[attr-defined]
+            mark.t = now  # type: ignore[attr-defined]
+
+    mark.t = time.perf_counter()  # type: ignore[attr-defined]
     from transformers import StaticCache
 
     device = input_ids.device
@@ -49,7 +67,7 @@ def static_greedy_decode(model: Any, input_ids: Any, attention_mask: Any, max_ne
     positions = (torch.arange(prompt_len, device=device)[None, :] - n_pad).clamp(min=0)
     out = torch.full((batch, max_new_tokens), pad_token_id, dtype=torch.long, device=device)
 
-    with torch.inference_mode():
+    with torch.inference_mode(), use_gqa_decode_attention(model):
         logits = model(input_ids=input_ids, attention_mask=_prefill_mask(pad_mask, prompt_len,
                                                                          max_len, dtype),
                        position_ids=positions, past_key_values=cache,
@@ -60,6 +78,7 @@ def static_greedy_decode(model: Any, input_ids: Any, attention_mask: Any, max_ne
         if eos_token_id is not None:
             finished |= token == eos_token_id
         out[:, :1] = token
+        mark("prefill")
         if max_new_tokens == 1:
             return out
 
@@ -85,15 +104,24 @@ def static_greedy_decode(model: Any, input_ids: Any, attention_mask: Any, max_ne
             side = torch.cuda.Stream()
             side.wait_stream(torch.cuda.current_stream())
             saved = (token.clone(), finished.clone())
+            # transformers' StaticLayer writes at its own on-device counter (`cumulative_length`,
+            # advanced in place by every update): the warm-up step must not leave it one ahead.
+            counters = [layer.cumulative_length for layer in getattr(cache, "layers", ())
+                        if torch.is_tensor(getattr(layer, "cumulative_length", None))]
+            saved_counters = [c.clone() for c in counters]
             with torch.cuda.stream(side):
                 step()  # warm-up on a side stream (allocations, autotuning) before capture
             torch.cuda.current_stream().wait_stream(side)
+            mark("warmup_step")
             token.copy_(saved[0])
             finished.copy_(saved[1])
+            for c, v in zip(counters, saved_counters):
+                c.copy_(v)
             graph = torch.cuda.CUDAGraph()
             with torch.cuda.graph(graph):
                 step()
             # The warm-up wrote position prompt_len into the cache; it is overwritten below.
+            mark("capture")
         for i in range(1, max_new_tokens):
             step_pos.fill_(prompt_len + i - 1)
             if graph is not None:
@@ -101,4 +129,5 @@ def static_greedy_decode(model: Any, input_ids: Any, attention_mask: Any, max_ne
             else:
                 step()
             out[:, i:i + 1] = token
+        mark("decode_loop")
     return out
