@@ -8,7 +8,7 @@ from typing import Any
 from audit.explain.config import ExplainConfig
 from audit.explain.request import ExplainRequest, NoSpecialTokens
 
-__all__ = ["feature_level", "token_input", "word_input", "word_segments"]
+__all__ = ["display_tokens", "feature_level", "token_input", "word_input", "word_segments"]
 
 _WORD = re.compile(r"\s*\S+\s*$|\s*\S+")
 

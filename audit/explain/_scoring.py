@@ -31,12 +31,21 @@ def baseline_token_id(tokenizer: Any, config: ExplainConfig) -> int:
 
 
 class TargetScorer:
-    """Per-token log P(target | prompt) for many prompts, packed into bounded batches."""
+    """Per-token log P(target | prompt) for many prompts, packed into bounded batches.
 
-    def __init__(self, lm: Any, config: ExplainConfig) -> None:
+    `companions` are the other continuations of the same request (the foil): whenever a prompt
+    is scored for one continuation it is scored for all of them in the same forward pass and
+    cached, so the foil's pass over the same perturbations costs nothing extra.
+    """
+
+    def __init__(self, lm: Any, config: ExplainConfig,
+                 companions: Sequence[Sequence[int]] = ()) -> None:
         self.lm = lm
         self.config = config
         self.budget = token_budget(lm, config)
+        self.companions = [tuple(int(t) for t in c) for c in companions]
+        self._cache: dict[tuple[tuple[int, ...], tuple[int, ...]], Any] = {}
+        self.forward_passes = 0
 
     def _prefix(self) -> list[int]:
         tok = self.lm.tokenizer
@@ -45,39 +54,56 @@ class TargetScorer:
             pid = tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
         return [int(pid)]
 
-    def token_logprobs(self, prompts: Sequence[Sequence[int]], target: Sequence[int]) -> Any:
-        """Tensor (len(prompts), len(target)) of log P(target_j | prompt, target_<j), float32."""
+    def _score_pairs(self, pairs: list[tuple[tuple[int, ...], tuple[int, ...]]]) -> list[Any]:
         import torch
 
         from audit.model._scoring import _forward_selected
 
+        if not pairs:
+            return []
         model, device = self.lm.model, self.lm.device
         pad = self.lm.tokenizer.pad_token_id or 0
-        tgt = [int(t) for t in target]
-        n_t = len(tgt)
-        seqs = [(list(p) or self._prefix()) for p in prompts]
-        out = torch.empty(len(seqs), n_t, dtype=torch.float32)
-        width_max = max(len(s) for s in seqs) + n_t - 1
-        rows_per = max(1, min(self.config.batch_rows, self.budget // max(1, width_max)))
+        seqs = [(list(p) or self._prefix(), list(t)) for p, t in pairs]
+        widths = [len(p) + len(t) - 1 for p, t in seqs]
+        rows_per = max(1, min(self.config.batch_rows, self.budget // max(1, max(widths))))
+        out: list[Any] = []
         with torch.no_grad():
             for s in range(0, len(seqs), rows_per):
                 chunk = seqs[s:s + rows_per]
-                width = max(len(c) for c in chunk) + n_t - 1
+                width = max(widths[s:s + rows_per])
                 ids = torch.full((len(chunk), width), pad, dtype=torch.long)
                 mask = torch.zeros((len(chunk), width), dtype=torch.long)
-                rows, cols = [], []
-                for r, c in enumerate(chunk):
-                    whole = (c + tgt)[:-1]
+                rows, cols, tgts = [], [], []
+                for r, (p, t) in enumerate(chunk):
+                    whole = (p + t)[:-1]
                     ids[r, :len(whole)] = torch.tensor(whole)
                     mask[r, :len(whole)] = 1
-                    rows += [r] * n_t
-                    cols += list(range(len(c) - 1, len(c) - 1 + n_t))
+                    rows += [r] * len(t)
+                    cols += list(range(len(p) - 1, len(p) - 1 + len(t)))
+                    tgts += t
                 lp = _forward_selected(model, ids.to(device), mask.to(device),
                                        torch.tensor(rows, device=device),
                                        torch.tensor(cols, device=device),
-                                       torch.tensor(tgt * len(chunk), device=device))
-                out[s:s + len(chunk)] = lp.float().cpu().view(len(chunk), n_t)
+                                       torch.tensor(tgts, device=device)).float().cpu()
+                self.forward_passes += 1
+                i = 0
+                for _, t in chunk:
+                    out.append(lp[i:i + len(t)])
+                    i += len(t)
         return out
+
+    def token_logprobs(self, prompts: Sequence[Sequence[int]], target: Sequence[int]) -> Any:
+        """Tensor (len(prompts), len(target)) of log P(target_j | prompt, target_<j), float32."""
+        import torch
+
+        tgt = tuple(int(t) for t in target)
+        keys = [tuple(int(t) for t in p) for p in prompts]
+        conts = [tgt] + [c for c in self.companions if c != tgt]
+        todo = list(dict.fromkeys((p, c) for p in keys for c in conts
+                                  if (p, c) not in self._cache))
+        for pair, lp in zip(todo, self._score_pairs(todo)):
+            self._cache[pair] = lp
+        return torch.stack([self._cache[(p, tgt)] for p in keys])
 
     def logprob(self, prompts: Sequence[Sequence[int]], target: Sequence[int]) -> list[float]:
         """Summed log P(target | prompt) for each prompt."""

@@ -54,17 +54,17 @@ class Explainer(ABC):
         """Why `target` (rather than `foil`) after `prompt`: validated, bounded, one record."""
         require_hf(lm)
         request = ExplainRequest.build(lm, prompt, target, foil)
-        scorer = TargetScorer(lm, self.config)
+        conts = request.continuations()
+        scorer = TargetScorer(lm, self.config, companions=conts)
         t0 = time.perf_counter()
         raw = self._attribute(lm, request, scorer)
-        conts = request.continuations()
-        lps = [scorer.logprob([request.prompt_ids], c)[0] for c in conts]
-        if raw.baseline_scores is not None:
-            base = list(raw.baseline_scores)
-        elif raw.baseline_prompt is not None:
-            base = [scorer.logprob([raw.baseline_prompt], c)[0] for c in conts]
-        else:
-            base = None
+        base = list(raw.baseline_scores) if raw.baseline_scores is not None else None
+        extra = [list(raw.baseline_prompt)] if base is None and raw.baseline_prompt is not None \
+            else []
+        both = [scorer.logprob([request.prompt_ids, *extra], c) for c in conts]
+        lps = [b[0] for b in both]
+        if extra:
+            base = [b[1] for b in both]
         seconds = time.perf_counter() - t0
         t_scores = np.asarray(raw.scores[0], dtype=np.float64)
         contrastive = request.foil is not None
