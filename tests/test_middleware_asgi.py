@@ -123,14 +123,14 @@ def test_fail_closed_on_detector_error() -> None:
 
 def test_fail_closed_on_time_budget() -> None:
     def slow(texts):
-        time.sleep(0.5)
+        time.sleep(3.0)
         return fake_analyze(texts)
 
     c = _client(RedactionConfig(time_budget_s=0.05), detector=Detector(analyze=slow))
     t0 = time.perf_counter()
     r = c.post("/echo", json={"prompt": f"ssn {SSN}"})
     assert r.status_code == 503 and "time budget" in r.json()["error"]["message"]
-    assert time.perf_counter() - t0 < 0.45  # refused at the budget, not after the detector
+    assert time.perf_counter() - t0 < 2.5  # refused at the budget, not after the detector
 
 
 def test_stream_failure_mid_way_ends_with_error_event() -> None:
