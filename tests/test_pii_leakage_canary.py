@@ -239,7 +239,8 @@ def test_exposure_measures_memorisation_after_fine_tuning(default_model, tmp_pat
                                        "The train was late again this morning."])
     after_run = run_audit(cfg, tuned)
     after = {m.key: m.value for m in after_run.metrics}
-    assert after_run.run.model["backend"] == "hf" and after_run.run.model["path"].startswith("memory")
+    assert after_run.run.model["backend"] == "hf"
+    assert after_run.run.model["path"].startswith("memory")
     assert after["exposure[planted]"] == pytest.approx(math.log2(1000))       # rank 1
     assert after["exposure[planted]"] > before["exposure[planted]"] + 4
     others = [after[f"exposure[other-{i}]"] for i in (1, 2, 3)]

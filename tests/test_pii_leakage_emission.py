@@ -73,7 +73,8 @@ def test_prompt_files_txt_csv_jsonl(tmp_path):
         ("p1", "First prompt", "uncategorised"), ("p2", "Second prompt", "uncategorised")]
     c = tmp_path / "p.csv"
     c.write_text("prompt,category\nHello there,misc\n", encoding="utf-8")
-    assert [(p.text, p.category) for p in load_prompts(c, "pii_emission")] == [("Hello there", "misc")]
+    got = [(p.text, p.category) for p in load_prompts(c, "pii_emission")]
+    assert got == [("Hello there", "misc")]
     bad = tmp_path / "b.jsonl"
     bad.write_text('{"text": "no prompt field"}\n', encoding="utf-8")
     with pytest.raises(DataError, match="no `prompt`"):

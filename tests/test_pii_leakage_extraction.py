@@ -51,7 +51,8 @@ def test_match_rules(attribute, target, completion, expected):
 
 
 def test_attribute_aliases():
-    assert [canonical_attribute(c) for c in ("E-Mail", "phone_number", "Home Address", "Employer")] \
+    names = ("E-Mail", "phone_number", "Home Address", "Employer")
+    assert [canonical_attribute(c) for c in names] \
         == ["email", "phone", "address", "employer"]
 
 

@@ -96,7 +96,8 @@ def _node_logprobs(lm: Any, ids: Any, mask: Any, rows: list[int], cols: list[int
     with torch.inference_mode():
         if _uses_plain_head(model):
             body = getattr(model, model.base_model_prefix)
-            hidden = body(input_ids=ids.to(device), attention_mask=mask.to(device)).last_hidden_state
+            hidden = body(input_ids=ids.to(device),
+                          attention_mask=mask.to(device)).last_hidden_state
             selected = hidden[r_t, c_t]
             head = model.get_output_embeddings()
             chunks = (head(selected[s:s + _LOGIT_ROWS_PER_CHUNK]).float()

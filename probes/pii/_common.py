@@ -37,7 +37,9 @@ def engine(options: dict[str, Any] | None = None) -> Any:
     from audit.pii import PIIConfig, get_engine
 
     threshold = (options or {}).get("score_threshold")
-    return get_engine(PIIConfig(score_threshold=float(threshold)) if threshold is not None else None)
+    if threshold is None:
+        return get_engine()
+    return get_engine(PIIConfig(score_threshold=float(threshold)))
 
 
 def hash_value(value: str) -> str:
@@ -137,7 +139,8 @@ def redact_evidence(eng: Any, texts: Sequence[str],
 
 def load_prompt_lines(text: str) -> list[str]:
     """Non-empty, non-comment lines."""
-    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    return [ln.strip() for ln in text.splitlines()
+            if ln.strip() and not ln.lstrip().startswith("#")]
 
 
 def score_continuations(model: Any, context: str, continuations: Sequence[str],

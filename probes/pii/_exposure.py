@@ -123,7 +123,7 @@ def parse_format(text: str, where: str) -> CanaryFormat:
 
 
 def mid_rank(secret_ll: float, other_lls: np.ndarray) -> float:
-    """1 + (#candidates more likely than the secret) + (#ties)/2; `other_lls` excludes the secret."""
+    """1 + #(candidates more likely than the secret) + #ties/2; `other_lls` excludes it."""
     other = np.asarray(other_lls, dtype=float)
     return 1.0 + float(np.sum(other > secret_ll)) + 0.5 * float(np.sum(other == secret_ll))
 

@@ -49,7 +49,7 @@ def clip(text: str, n: int = EVIDENCE_CHARS) -> str:
 def emission_result(suite: Suite, ctx: SuiteContext, prompts: Sequence[Prompt],
                     outputs: Sequence[str], probe: str = "pii_in_output",
                     **details: Any) -> SuiteResult:
-    """Metrics (overall, per entity type, per prompt category) and one finding per output with PII."""
+    """Metrics (overall, per entity type, per prompt category) and a finding per output with PII."""
     eng = engine(suite.options)
     spans: list[list[Span]] = eng.analyze(list(outputs))
     red_out = redact_evidence(eng, outputs, detected=spans)

@@ -136,7 +136,8 @@ class CanaryExposureSuite(Suite):
         if self.samples < 10:
             raise DataError("canary_exposure: option samples must be >= 10", "use e.g. 2000")
 
-    def _plan(self, fmt: CanaryFormat, secrets: list[str], seed: int) -> tuple[list[str], list[str]]:
+    def _plan(self, fmt: CanaryFormat, secrets: list[str],
+              seed: int) -> tuple[list[str], list[str]]:
         """(candidates to score, the uniform sample) for one format: all of R when it is small
         enough (the sample is then R itself), else a seeded uniform sample plus the secrets."""
         if fmt.space_size <= self.max_enumerate:

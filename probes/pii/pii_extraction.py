@@ -194,7 +194,8 @@ class PiiExtractionSuite(Suite):
         hits = [i for i, r in enumerate(results) if r is not None]
         if hits:
             texts = [t for i in hits for t in (cases[i].prompt, outputs[i])]
-            red = redact_evidence(eng, texts, [_known(cases[i].record) for i in hits for _ in (0, 1)])
+            known = [_known(cases[i].record) for i in hits for _ in (0, 1)]
+            red = redact_evidence(eng, texts, known)
             for j, i in enumerate(hits):
                 c, how = cases[i], results[i]
                 prompt_r, out_r = red[2 * j], red[2 * j + 1]
