@@ -10,6 +10,7 @@ text with a light suffix strip instead of the lemmatizer's lemmas.
 from __future__ import annotations
 
 import importlib.util
+from functools import cached_property
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -47,6 +48,35 @@ def _norm(word: str) -> str:
     return w
 
 
+class _LazyArtifacts(NlpArtifacts):
+    """NlpArtifacts whose token offsets, lemmas and keywords are computed on first use.
+
+    Only the context enhancer reads them, and only for texts with a match that has context
+    words; presidio's constructor builds them for every text (a vocabulary look-up per token).
+    """
+
+    def __init__(self, entities: list[Any], doc: Any, scores: list[float], engine: Any,
+                 language: str) -> None:
+        self.entities, self.tokens, self.scores = entities, doc, scores
+        self.nlp_engine, self.language = engine, language
+
+    @cached_property
+    def tokens_indices(self) -> list[int]:
+        return [t.idx for t in self.tokens]
+
+    @cached_property
+    def lemmas(self) -> list[str]:
+        return [_norm(t.text) for t in self.tokens]
+
+    @cached_property
+    def keywords(self) -> list[str]:
+        # Same filter as presidio's set_keywords (no stop words, punctuation or "be"), from the
+        # token flags spaCy already computed; the recognizers' context words always stay.
+        words = self.nlp_engine.context_words
+        return [lem for tok, lem in zip(self.tokens, self.lemmas, strict=True)
+                if lem in words or not (tok.is_stop or tok.is_punct or lem == "be")]
+
+
 class OfflineSpacyNlpEngine(SpacyNlpEngine):
     """`SpacyNlpEngine` that never downloads, keeps only NER, and batches with `nlp.pipe`."""
 
@@ -78,18 +108,7 @@ class OfflineSpacyNlpEngine(SpacyNlpEngine):
     def _doc_to_nlp_artifact(self, doc: Any, language: str) -> Any:
         entities, scores = self._get_updated_entities(
             list(doc.ents), self._get_scores_for_entities(doc))
-        # Built without NlpArtifacts.__init__, whose keyword scan looks every lemma up in the
-        # vocabulary twice; the token flags spaCy already computed give the same filter.
-        lemmas = [_norm(t.text) for t in doc]
-        words = self.context_words
-        art = NlpArtifacts.__new__(NlpArtifacts)
-        art.entities, art.tokens, art.scores = entities, doc, scores
-        art.tokens_indices = [t.idx for t in doc]
-        art.lemmas = lemmas
-        art.keywords = [lem for tok, lem in zip(doc, lemmas, strict=True)
-                        if lem in words or not (tok.is_stop or tok.is_punct or lem == "be")]
-        art.nlp_engine, art.language = self, language
-        return art
+        return _LazyArtifacts(entities, doc, scores, self, language)
 
     def pipe(self, texts: Sequence[str]) -> Iterator[Any]:
         """NlpArtifacts for each text, in order, computed in `nlp.pipe` batches."""
