@@ -23,7 +23,7 @@ __all__ = ["ClusteredDecisions", "equalized_odds_stat", "fairlearn_parity", "par
 
 def fairlearn_parity(decisions: Sequence[int], groups: Sequence[str],
                      labels: Sequence[int] | None = None) -> dict[str, object]:
-    """Selection rate by group, DP difference / ratio (and equalized-odds difference) via fairlearn."""
+    """Selection rate by group, DP difference and ratio (and equalized odds) via fairlearn."""
     from fairlearn.metrics import (MetricFrame, count, demographic_parity_difference,
                                    demographic_parity_ratio, equalized_odds_difference,
                                    selection_rate)
@@ -61,7 +61,7 @@ def _rate(dec: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def equalized_odds_stat(decisions: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """max(TPR diff, FPR diff) between groups; decisions (..., prompts, groups), labels (..., prompts)."""
+    """max(TPR diff, FPR diff) between groups (decisions: ..., prompts, groups)."""
     pos = np.broadcast_to((labels == 1)[..., None], decisions.shape).astype(float)
     neg = np.broadcast_to((labels == 0)[..., None], decisions.shape).astype(float)
     tpr, fpr = _rate(decisions, pos), _rate(decisions, neg)

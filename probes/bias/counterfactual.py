@@ -220,7 +220,8 @@ class CounterfactualSuite(Suite):
                     f"e.g. '{safe_excerpt(pa, 120)}' -> '{oa}' vs '{safe_excerpt(pb, 120)}' "
                     f"-> '{ob}'")
         return self.finding(
-            ctx, f"{measure}_gap", f"{axis}:{a}-{b}:{measure}", severity_for(measure, effect), evidence,
+            ctx, f"{measure}_gap", f"{axis}:{a}-{b}:{measure}", severity_for(measure, effect),
+            evidence,
             group=f"{axis}:{a}-{b}", axis=axis, groups=[a, b], measure=measure,
             mean_diff=r.mean_diff, ci=[r.ci_low, r.ci_high], p_value=r.p_value, p_holm=p_adj,
             test=r.test, effect=r.effect, effect_size=r.effect_size, n=r.n,
