@@ -86,9 +86,16 @@ def score(gold: list[list[tuple[int, int, str]]],
     c["overall"] = [sum(v[i] for v in c.values()) for i in range(4)]
     out = {}
     for cls, (n_pred, ok, n_gold, found) in sorted(c.items()):
-        p = ok / n_pred if n_pred else 1.0
-        r = found / n_gold if n_gold else 1.0
-        out[cls] = {"precision": round(p, 4), "recall": round(r, 4), "f2": round(f_beta(p, r), 4),
+        # A class the gold never uses has no recall (None); one never predicted, no precision.
+        p = ok / n_pred if n_pred else None
+        r = found / n_gold if n_gold else None
+        if r is None:
+            f2 = 0.0 if n_pred else None
+        else:
+            f2 = f_beta(p, r) if p is not None else 0.0
+        out[cls] = {"precision": None if p is None else round(p, 4),
+                    "recall": None if r is None else round(r, 4),
+                    "f2": None if f2 is None else round(f2, 4),
                     "n_pred": n_pred, "n_gold": n_gold,
                     "precision_ci": [round(x, 4) for x in wilson_interval(ok, n_pred)] if n_pred
                     else None,
