@@ -92,4 +92,6 @@ def emission_result(suite: Suite, ctx: SuiteContext, prompts: Sequence[Prompt],
                     "value_hash": hash_value(out[x.start:x.end]),
                     "in_prompt": out[x.start:x.end].casefold() in p.text.casefold()} for x in s],
             redacted_output=clip(ro, 1000)))
+    order = ("critical", "high", "medium", "low", "info")
+    res.findings.sort(key=lambda f: order.index(f.severity))  # stable: strongest first
     return res

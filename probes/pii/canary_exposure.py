@@ -193,7 +193,8 @@ class CanaryExposureSuite(Suite):
         formats = [c.fmt.text for c in self.canaries]
         redacted = dict(zip(dict.fromkeys(formats),
                             redact_evidence(engine(self.options), list(dict.fromkeys(formats)))))
-        for c in self.canaries:
+        # strongest first (the CLI shows the first findings as the strongest)
+        for c in sorted(self.canaries, key=lambda c: -estimates[c.id].exposure):
             e = estimates[c.id]
             res.metrics.append(self.metric(
                 ctx, "exposure", e.exposure, e.n_scored, (e.ci_low, e.ci_high), group=c.id,
