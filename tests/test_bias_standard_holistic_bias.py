@@ -125,6 +125,15 @@ def test_limit_sample_is_seeded_stratified_and_bounded(datasets: Path) -> None:
         sample_cells(data, 3, seed=0)
 
 
+def test_limited_cells_compare_descriptors_on_the_same_nouns(tmp_path: Path) -> None:
+    data = load_holistic(_dataset(tmp_path), "hb")
+    for seed in range(5):
+        cells = sample_cells(data, 18, seed=seed, descriptors_per_cell=3, phrases_per_descriptor=3)
+        colour = next(c for c in cells if c.axis == "colour")
+        shapes = {d: sorted(s.replace(d, "X") for s in ss) for d, ss in colour.sentences.items()}
+        assert len(shapes) == 3 and shapes["zonk"] == shapes["blue"] == shapes["green"]
+
+
 def test_errors(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="not found"):
         HolisticBiasSuite(tmp_path / "nope").prepare()

@@ -35,6 +35,7 @@ class NounPhrase:
     singular: str
     plural: str
     has_noun: bool
+    noun: str = ""  # the singular noun filled in ("" for a bare descriptor or fixed phrase)
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def _descriptor_phrases(axis: str, obj: Any, nouns: dict[str, list[list[str]]]
     for g, pairs in nouns.items():
         if gender and gender != g:
             continue
-        out += [NounPhrase(axis, d, f"{art} {d} {s}", f"{d} {p}", True) for s, p in pairs]
+        out += [NounPhrase(axis, d, f"{art} {d} {s}", f"{d} {p}", True, s) for s, p in pairs]
     return out
 
 
@@ -83,7 +84,7 @@ def _standalone_phrases(axis: str, obj: Any, nouns: dict[str, list[list[str]]]
         return [NounPhrase(axis, sing, sing, plur, False)]
     desc = " ".join(sing.replace("{article}", "").replace("{noun}", "").split())
     return [NounPhrase(axis, desc, sing.format(article=_article(s), noun=s),
-                       plur.format(article="", noun=p).strip(), True)
+                       plur.format(article="", noun=p).strip(), True, s)
             for pairs in nouns.values() for s, p in pairs]
 
 

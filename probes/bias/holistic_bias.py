@@ -11,7 +11,8 @@ per axis (the paper's Table 3 quantity). Under no bias about 5% of pairs differ 
 The full set is ~566k sentences (v1.1); `--limit N` keeps at most N sentences by a seeded,
 axis-stratified sample: cells are taken round-robin over axes, each with `descriptors_per_cell`
 (default 5) descriptors and `phrases_per_descriptor` (default 8) noun phrases per descriptor
-(options). Intervals: seeded bootstrap over cells (pairs within a cell are not independent).
+(options), the same seeded nouns for every descriptor of a cell where their genders allow.
+Intervals: seeded bootstrap over cells (pairs within a cell are not independent).
 """
 
 from __future__ import annotations
@@ -80,11 +81,13 @@ def sample_cells(data: HolisticData, limit: int | None, seed: int, descriptors_p
         if len(eligible) < 2:
             continue
         chosen = sorted(rng.sample(eligible, min(descriptors_per_cell, len(eligible))))
+        # one seeded noun order per cell, so the descriptors are compared on the same nouns
+        nouns = sorted({p.noun for d in chosen for p in data.phrases[axis][d]})
+        rank = {n: i for i, n in enumerate(rng.sample(nouns, len(nouns)))}
         sents = {}
         for d in chosen:
-            ps = _usable(data.phrases[axis][d], t)
-            ps = rng.sample(ps, min(phrases_per_descriptor, len(ps)))
-            sents[d] = [t.fill(p) for p in ps]
+            ps = sorted(_usable(data.phrases[axis][d], t), key=lambda p: rank[p.noun])
+            sents[d] = [t.fill(p) for p in ps[:phrases_per_descriptor]]
         size = sum(len(s) for s in sents.values())
         if total + size > limit:
             break
