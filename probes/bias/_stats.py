@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import stats
 
-__all__ = ["binomial_p", "bootstrap_stat", "diff_of_means_ci", "seeded_subset",
-           "severity_for_p"]
+__all__ = ["binomial_p", "diff_of_means_ci", "seeded_subset", "severity_for_p"]
 
 
 def seeded_subset(n: int, limit: int | None, seed: int) -> list[int]:
@@ -25,21 +24,6 @@ def binomial_p(k: int, n: int, p: float = 0.5) -> float:
     if n <= 0:
         return 1.0
     return float(stats.binomtest(int(k), int(n), p).pvalue)
-
-
-def bootstrap_stat(n: int, statistic: Callable[[np.ndarray], float], *, seed: int,
-                   n_resamples: int = 1000, confidence: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap interval of `statistic(indices)` over `n` resampled units."""
-    if n <= 0:
-        return (math.nan, math.nan)
-    rng = np.random.default_rng(seed)
-    vals = np.array([statistic(rng.integers(0, n, size=n)) for _ in range(n_resamples)],
-                    dtype=float)
-    vals = vals[np.isfinite(vals)]
-    if vals.size == 0:
-        return (math.nan, math.nan)
-    alpha = (1 - confidence) / 2
-    return (float(np.quantile(vals, alpha)), float(np.quantile(vals, 1 - alpha)))
 
 
 def diff_of_means_ci(a: Sequence[float], b: Sequence[float], *, seed: int,
