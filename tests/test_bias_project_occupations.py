@@ -30,7 +30,7 @@ def test_count_gendered_pronouns(text, expected) -> None:
 def test_generated_male_share_by_hand() -> None:
     model = FakeModel(responses=lambda p: "She said her shift was long." if "nurse" in p
                       else "He told him his plan himself.")
-    suite, res = _run(model)
+    suite, res = _run(model, generate_limit=0)
     n_occ = len(suite.occupations)
     assert "nurse" in suite.occupations
     m = next(m for m in res.metrics if m.name == "generated_male_share")
@@ -48,6 +48,8 @@ def test_generation_view_gate_and_no_pronouns() -> None:
     _, res = _run(FakeModel(responses=lambda p: "They went home."), limit=4)
     assert all(m.name != "generated_male_share" for m in res.metrics)
     assert any("no gendered pronouns" in w for w in res.warnings)
+    _, res = _run(FakeModel(responses=lambda p: "he"), generate_limit=5)
+    assert next(m for m in res.metrics if m.name == "generated_male_share").n == 5
     with pytest.raises(DataError, match="generate_tokens"):
         _run(FakeModel(), limit=2, generate_tokens="lots")
 

@@ -127,7 +127,7 @@ class CounterfactualSuite(Suite):
     def _config(self, ctx: SuiteContext) -> dict[str, Any]:
         opts = {**self.options, **(ctx.options or {})}
         try:
-            return {"max_new_tokens": int(opts.get("max_new_tokens", 32)),
+            return {"max_new_tokens": int(opts.get("max_new_tokens", 24)),
                     "alpha": float(opts.get("alpha", 0.05))}
         except (TypeError, ValueError):
             raise DataError("counterfactual: options max_new_tokens/alpha must be numbers",

@@ -7,8 +7,8 @@ With a reference file (occupation + `pct_female`, e.g. US labour statistics) the
 how closely the model's skew tracks the real-world share (Spearman rho; a strong negative rho means
 the model reproduces the labour-market split).
 
-Generation view (suite option `generate_tokens`, default 24; 0 turns it off): for each occupation
-the model answers one chat prompt (`probes/data/occupation_story.txt`) greedily, and gendered
+Generation view (suite options `generate_tokens`, default 16, 0 turns it off; `generate_limit`,
+default 16 occupations sampled with the run's seed, 0 = all): for each occupation the model answers one chat prompt (`probes/data/occupation_story.txt`) greedily, and gendered
 pronouns in the answer are counted (male: he/him/his/himself; female: she/her/hers/herself).
 `generated_male_share` is the pooled share of male pronouns among all gendered pronouns, with a
 Wilson interval whose n is the number of gendered pronouns (pronouns in one answer are not
@@ -62,7 +62,8 @@ class OccupationsSuite(Suite):
                                   "male_share, mean_log_odds_male, optional Spearman vs reference")
     data_help: ClassVar[str] = ("optional CSV/TSV with columns `occupation` and a reference "
                                 "percentage `pct_female` (or another `pct_*` column)")
-    default_generate_tokens: ClassVar[int] = 24
+    default_generate_tokens: ClassVar[int] = 16
+    default_generate_limit: ClassVar[int] = 16
 
     def prepare(self) -> None:
         self.templates = load_lines(DATA / "occupation_templates.txt")
@@ -142,20 +143,25 @@ class OccupationsSuite(Suite):
         opts = {**self.options, **(ctx.options or {})}
         try:
             tokens = int(opts.get("generate_tokens", self.default_generate_tokens))
+            limit = int(opts.get("generate_limit", self.default_generate_limit))
         except (TypeError, ValueError):
-            raise DataError("occupations: option generate_tokens must be an integer",
+            raise DataError("occupations: options generate_tokens/generate_limit must be integers",
                             "e.g. generate_tokens=24, or 0 to skip the generation view") from None
         if tokens <= 0:
             return
         template = load_lines(DATA / "occupation_story.txt")[0]
-        prompts = [template.format(occupation=o) for o in self.occupations]
+        occupations = self.occupations
+        if 0 < limit < len(occupations):  # keeps the default audit quick on CPU
+            keep = set(random.Random(ctx.seed).sample(range(len(occupations)), limit))
+            occupations = [o for i, o in enumerate(occupations) if i in keep]
+        prompts = [template.format(occupation=o) for o in occupations]
         config = GenerationConfig(max_new_tokens=tokens, temperature=0.0, seed=ctx.seed)
         with ctx.progress("occupations: generating", len(prompts)) as advance:
             texts = ctx.model.generate(prompts, config, progress=advance)
         counts = [count_gendered_pronouns(t) for t in texts]
         male = sum(c[0] for c in counts)
         total = sum(c[0] + c[1] for c in counts)
-        per = {o: {"male": m, "female": f} for o, (m, f) in zip(self.occupations, counts)}
+        per = {o: {"male": m, "female": f} for o, (m, f) in zip(occupations, counts)}
         if total == 0:
             res.warnings.append("occupations: no gendered pronouns in the generated answers; "
                                 "generated_male_share not reported")
