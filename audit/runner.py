@@ -83,6 +83,11 @@ def prepare_suites(config: AuditConfig) -> list[Suite]:
     if unknown_data:
         raise UsageError(f"--data given for suite(s) not selected: {', '.join(sorted(unknown_data))}",
                          "add --suite NAME for each, or drop the --data option")
+    unknown_opts = set(config.options) - set(config.suites)
+    if unknown_opts:
+        raise UsageError(f"--option given for suite(s) not selected: "
+                         f"{', '.join(sorted(unknown_opts))}",
+                         "add --suite NAME for each, or drop the --option")
     suites = []
     for name in dict.fromkeys(config.suites):
         cls = get_suite(name)

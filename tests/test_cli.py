@@ -72,6 +72,9 @@ BAD = [
     (["audit", "--suite", "crows_pairs"], "needs a data file"),
     (["audit", "--suite", "crows_pairs", "--data", "crows_pairs=/no/file.csv"], "not found"),
     (["audit", "--data", "oops"], "is not SUITE=PATH"),
+    (["audit", "--option", "threshold=0.5"], "is not SUITE.KEY=VALUE"),
+    (["audit", "--suite", "occupations", "--option", "decisions.threshold=0.5"],
+     "--option given for suite(s) not selected: decisions"),
     (["audit", "--store", "postgresql://x@127.0.0.1:1/none"], "cannot open store"),
 ]
 
@@ -133,3 +136,12 @@ def test_ctrl_c_leaves_store_consistent(tmp_path: Path, datasets: Path) -> None:
     st = open_store(url)
     assert st.runs() == [] and st.count_findings() == 0
     st.close()
+
+
+def test_suite_options_parse_json_values() -> None:
+    from audit.cli._audit import parse_suite_options
+
+    assert parse_suite_options(["decisions.threshold=0.6", "occupations.generate_tokens=0",
+                                "counterfactual.axis=gender"]) == {
+        "decisions": {"threshold": 0.6}, "occupations": {"generate_tokens": 0},
+        "counterfactual": {"axis": "gender"}}

@@ -26,6 +26,25 @@ def parse_data_options(values: list[str]) -> dict[str, Path]:
     return data
 
 
+def parse_suite_options(values: list[str]) -> dict[str, dict[str, object]]:
+    """`SUITE.KEY=VALUE` -> {suite: {key: value}}; VALUE is read as JSON when it parses."""
+    import json
+
+    options: dict[str, dict[str, object]] = {}
+    for v in values:
+        lhs, sep, raw = v.partition("=")
+        suite, dot, key = lhs.partition(".")
+        if not sep or not dot or not suite or not key:
+            raise UsageError(f"--option {v!r} is not SUITE.KEY=VALUE",
+                             "write e.g. --option decisions.threshold=0.6")
+        try:
+            value: object = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        options.setdefault(suite.strip(), {})[key.strip()] = value
+    return options
+
+
 def _fmt(v: float | None) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "—"
@@ -69,6 +88,9 @@ def audit(
     suite: list[str] = typer.Option(None, "--suite", "-s",
                                     help=f"Suite to run (repeatable). Default: {', '.join(DEFAULT_SUITES)}."),
     data: list[str] = typer.Option(None, "--data", "-d", help="SUITE=PATH data file (repeatable)."),
+    option: list[str] = typer.Option(None, "--option", "-o",
+                                     help="SUITE.KEY=VALUE suite option (repeatable), e.g. "
+                                          "decisions.threshold=0.6; see each suite in the README."),
     store: str = StoreOption,
     device: str = typer.Option("auto", help="auto (CUDA bf16 if present, else CPU fp32), cpu, cuda."),
     seed: int = typer.Option(0, help="Seed for sampling, --limit subsets and bootstrap intervals."),
@@ -86,7 +108,8 @@ def audit(
     Example: assay audit --suite crows_pairs --data crows_pairs=crows_pairs_anonymized.csv --json
     """
     config = AuditConfig(model=model, suites=tuple(suite or DEFAULT_SUITES),
-                         data=parse_data_options(data or []), seed=seed, limit=limit, device=device)
+                         data=parse_data_options(data or []), seed=seed, limit=limit, device=device,
+                         options=parse_suite_options(option or []))
     from audit.model import HFModel
 
     # Everything a user can get wrong is checked before the (slow) model load.
