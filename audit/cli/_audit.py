@@ -58,7 +58,8 @@ def print_summary(result: AuditResult, location: str) -> None:
               f"{m['device']}, sha256 {m['sha256'][:12]}) — run [bold]{run.run_id}[/bold]")
     table = Table(show_edge=False, header_style="bold")
     for col in ("suite", "metric", "value", "95% CI", "n"):
-        table.add_column(col, justify="right" if col in ("value", "95% CI", "n") else "left")
+        table.add_column(col, justify="right" if col in ("value", "95% CI", "n") else "left",
+                         overflow="fold", no_wrap=col in ("value", "95% CI", "n"))
     for res in result.results:
         for metric in res.metrics:
             ci = f"[{_fmt(metric.ci_low)}, {_fmt(metric.ci_high)}]"
