@@ -18,6 +18,7 @@ from typing import Any
 from audit.errors import UsageError
 from audit.store._monitoring import Alert, CountDelta, QuarantinedLine
 from audit.types import Finding, Span, utcnow
+from monitors.bias_signals import BIAS_FIELD, BiasSignals
 from monitors.detector import Detector
 from monitors.findings import count_deltas, record_finding, window_start
 from monitors.offsets import OffsetRegistry, tail_hash
@@ -44,6 +45,7 @@ class MonitorConfig:
     window_s: int = 60
     rotated_grace_s: float = 5.0
     evidence_chars: int = 500
+    bias: BiasSignals | None = None  # per-group refusal/negative counters (off by default)
 
     def __post_init__(self) -> None:
         if not self.paths:
@@ -107,6 +109,19 @@ class Monitor:
             self.check_rules()
         return done
 
+    def _bias_deltas(self, parsed: list[tuple[RawLine, ParsedRecord | str | None]], key: str,
+                     ws: datetime) -> list[CountDelta]:
+        """Per-group refusal/negative counters for records that have a prompt and a response."""
+        cfg = self.config
+        rows = [(ln, rec) for ln, rec in parsed if isinstance(rec, ParsedRecord)
+                and "prompt" in rec.texts and "response" in rec.texts]
+        if not rows or cfg.bias is None:
+            return []
+        names = cfg.bias.count([r.texts["prompt"] for _, r in rows],
+                               [r.texts["response"] for _, r in rows])
+        return [CountDelta(key, ln.offset, ws, cfg.window_s, BIAS_FIELD, name)
+                for (ln, _), ns in zip(rows, names, strict=True) for name in ns]
+
     def _process(self, target: ReadTarget, lines: list[RawLine], tail: bytes) -> None:
         cfg = self.config
         key = target.entry.key
@@ -148,6 +163,8 @@ class Monitor:
                     findings.append(record_finding(
                         cfg.name, target.path, key, ln.offset, rec, label, fields[label],
                         rec.texts[label], spans, self.detector, cfg.evidence_chars))
+        if cfg.bias is not None:
+            deltas += self._bias_deltas(parsed, key, ws)
         end = lines[-1].end
         result = self.store.commit_monitor_batch(cfg.name, findings, deltas, quarantined,
                                                  {key: end})

@@ -51,6 +51,12 @@ def monitor(paths: list[str] = typer.Argument(..., help="Log files or globs (quo
             max_line_bytes: int = typer.Option(1 << 20, min=1, help="Longer lines are "
                                                "quarantined."),
             window: int = typer.Option(60, min=1, help="Counter window, seconds."),
+            bias_signals: bool = typer.Option(False, "--bias-signals", help="Also count, per "
+                                              "demographic group named in the prompt, refusals "
+                                              "and negative-sentiment responses."),
+            bias_groups: Path = typer.Option(None, "--bias-groups", help="CSV with columns "
+                                             "group,term (default: a built-in list); implies "
+                                             "--bias-signals."),
             store: str = StoreOption,
             json_out: bool = typer.Option(False, "--json", help="Print the totals as JSON.")
             ) -> None:
@@ -71,11 +77,19 @@ def monitor(paths: list[str] = typer.Argument(..., help="Log files or globs (quo
     rules_cfg = load_rules(rules) if rules else RulesConfig(rules=(), sinks=())
     if not name.replace("-", "").replace("_", "").isalnum():
         raise UsageError(f"--name {name!r} must be letters, digits, - or _", "pick another name")
+    bias = None
+    if bias_signals or bias_groups:
+        from monitors.bias_signals import DEFAULT_GROUPS, BiasSignals, load_groups
+
+        bias = BiasSignals(load_groups(bias_groups) if bias_groups else DEFAULT_GROUPS)
+        if not (log_format.prompt_field and log_format.response_field) or fmt != "jsonl":
+            raise UsageError("--bias-signals needs JSONL records with a prompt and a response",
+                             "use --format jsonl with --prompt-field and --response-field")
     st = open_cli_store(store)
     config = MonitorConfig(paths=tuple(paths), state_path=state or default_state_path(st, name),
                            name=name, log_format=log_format, batch_size=batch_size,
                            poll_interval_s=poll_interval, window_s=window,
-                           rotated_grace_s=5.0 if follow else 0.0)
+                           rotated_grace_s=5.0 if follow else 0.0, bias=bias)
     mon = Monitor(config, st, load_detector(detector), rules_cfg, build_sinks(rules_cfg.sinks))
 
     def _stop(signum: int, _frame: Any) -> None:
