@@ -118,11 +118,13 @@ def score_batches(lm: Any, pairs: Sequence[tuple[list[int], list[int]]],
         tgts = np.where(cols + 1 < row_len, full[rows, nxt], np.repeat(last, ks))
         owner_local = np.repeat(np.arange(len(req)), ks)
         ids = torch.from_numpy(full)
-        mask = torch.from_numpy((np.arange(width)[None, :] < lens[:, None]).astype(np.int64))
+        # No attention mask: padding is on the right, so under the causal mask a real query only
+        # ever sees real keys, and padded positions are never read. Leaving the mask out keeps
+        # SDPA on its causal (flash) kernels instead of the masked fallback.
         try:
             with torch.inference_mode():
                 lp = _forward_selected(model, ids.to(device, non_blocking=is_cuda),
-                                       mask.to(device, non_blocking=is_cuda),
+                                       None,
                                        torch.from_numpy(rows).to(device),
                                        torch.from_numpy(cols).to(device),
                                        torch.from_numpy(tgts).to(device))
