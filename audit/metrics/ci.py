@@ -6,7 +6,6 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from scipy import stats
 
 __all__ = ["bootstrap_ci", "mean_ci", "spearman_ci", "wilson_interval", "MIN_N"]
 
@@ -16,6 +15,8 @@ MIN_N = 30
 
 def wilson_interval(k: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for a proportion k/n (Wilson 1927); (nan, nan) when n == 0."""
+    from scipy import stats  # lazy: scipy.stats costs ~1 s at CLI start-up
+
     if n <= 0:
         return (math.nan, math.nan)
     z = stats.norm.ppf(0.5 + confidence / 2)
@@ -46,6 +47,8 @@ def bootstrap_ci(values: Sequence[float] | np.ndarray,
 
 def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -> tuple[float, float]:
     """Student-t interval for a mean (what lm-eval's stderr x 1.96 approximates)."""
+    from scipy import stats  # lazy: scipy.stats costs ~1 s at CLI start-up
+
     x = np.asarray(values, dtype=float)
     if x.size < 2:
         v = float(x.mean()) if x.size else math.nan
@@ -59,6 +62,8 @@ def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -> t
 def spearman_ci(x: Sequence[float], y: Sequence[float],
                 confidence: float = 0.95) -> tuple[float, float, float, float]:
     """Spearman rho, its p-value, and a Fisher-z interval (Bonett & Wright 2000 variance)."""
+    from scipy import stats  # lazy: scipy.stats costs ~1 s at CLI start-up
+
     n = len(x)
     if n < 4:
         return (math.nan, math.nan, math.nan, math.nan)
