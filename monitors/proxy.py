@@ -1,12 +1,14 @@
 """`assay proxy`: a redacting reverse proxy for OpenAI-compatible chat and completion endpoints.
 
 The proxy itself only forwards (httpx, streaming); all redaction is `RedactionMiddleware`
-wrapped around it, so the proxy and an app using the middleware behave the same.
+wrapped around it, so the proxy and an app using the middleware behave the same. `serve` runs it
+under uvicorn; SIGTERM or SIGINT stop it gracefully and the process then exits 0.
 """
 
 from __future__ import annotations
 
 import contextlib
+import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -15,7 +17,7 @@ from monitors.detector import Detector
 from monitors.redaction import (OPENAI_REQUEST_FIELDS, OPENAI_RESPONSE_FIELDS, EventRecorder,
                                 RedactionConfig, RedactionMiddleware)
 
-__all__ = ["ProxyConfig", "build_proxy", "PROXIED_PATHS"]
+__all__ = ["ProxyConfig", "build_proxy", "serve", "PROXIED_PATHS"]
 
 PROXIED_PATHS = ("/v1/chat/completions", "/v1/completions")
 _HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
@@ -90,3 +92,33 @@ def build_proxy(config: ProxyConfig, detector: Detector,
     routes.append(Route("/v1/models", forward, methods=["GET"]))
     app = Starlette(routes=routes, lifespan=lifespan)
     return RedactionMiddleware(app, detector, red, recorder=recorder)
+
+
+def serve(app: Any, host: str, port: int, log_level: str = "warning") -> None:
+    """Serve `app` with uvicorn until SIGTERM or SIGINT, then return normally (exit status 0).
+
+    uvicorn finishes the requests in flight (streams included) and runs the lifespan shutdown
+    (which flushes the redaction events), then re-raises the signal it caught so that the
+    previous handler runs. For SIGTERM that is the default action: the process dies with status
+    -15 / 143 after a clean stop, and a service manager reports a failure. (SIGINT's re-raise
+    happens to be absorbed by asyncio's runner today.) The handlers installed here for the
+    duration receive the re-raised signal and only ask the server to exit, a no-op by then; a
+    signal arriving before uvicorn has installed its own handlers stops the server the same
+    way. A second SIGINT during the shutdown still forces it, as in uvicorn.
+    """
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level))
+
+    def _stop(_sig: int, _frame: Any) -> None:
+        server.should_exit = True
+
+    stop_signals = (signal.SIGTERM, signal.SIGINT)
+    previous = {sig: signal.signal(sig, _stop) for sig in stop_signals}
+    try:
+        server.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if not server.started:  # e.g. the port is taken: uvicorn logged why
+        raise SystemExit(3)  # uvicorn.run's STARTUP_FAILURE

@@ -1,14 +1,20 @@
 """`assay proxy` end to end: the official `openai` client -> the redacting proxy (uvicorn) -> a
 scripted OpenAI-compatible upstream (FastAPI on loopback), streaming and not, chat and
-completions, redact and reversible modes, real presidio engine, events in the store."""
+completions, redact and reversible modes, real presidio engine, events in the store; the CLI
+process stopped by a real SIGTERM / SIGINT finishes its in-flight stream and exits 0."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import openai
 import pytest
@@ -26,7 +32,7 @@ RAW = ["Maria Garcia", "4111 1111 1111 1111", "536-22-8726", "maria.garcia@examp
        "bob.jones@example.org"]
 
 
-def _upstream(seen: list) -> FastAPI:
+def _upstream(seen: list, chunk_delay_s: float = 0.0) -> FastAPI:
     app = FastAPI()
 
     def _answer(body: dict) -> str:
@@ -47,7 +53,7 @@ def _upstream(seen: list) -> FastAPI:
                 obj = "chat.completion.chunk" if chat else "text_completion"
                 yield "data: " + json.dumps({"id": "x1", "object": obj, "created": 1,
                                              "model": "scripted", "choices": [choice]}) + "\n\n"
-                await asyncio.sleep(0)
+                await asyncio.sleep(chunk_delay_s)
             last = ({"index": 0, "delta": {}, "finish_reason": "stop"} if chat else
                     {"index": 0, "text": "", "finish_reason": "stop"})
             yield "data: " + json.dumps({"id": "x1", "object": obj, "created": 1,
@@ -189,53 +195,108 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_cli_proxy_serves_and_stops_on_sigterm(tmp_path) -> None:
-    import os
-    import signal
-    import subprocess
-    import sys
-    from pathlib import Path
+class _CliProxy:
+    """`assay proxy` in a real subprocess (fake detector: starts fast), ready to serve."""
 
-    seen: list = []
-    up = _Server(_upstream(seen))
-    port = _free_port()
-    root = Path(__file__).resolve().parent.parent
-    code = "import sys; from audit.cli import main; main(sys.argv[1:])"
-    with open(tmp_path / "err.txt", "wb") as errf:
-        p = subprocess.Popen([sys.executable, "-c", code, "proxy", "--upstream", up.url,
-                              "--port", str(port), "--store", f"sqlite:///{tmp_path / 'a.db'}",
-                              "--detector", "tests.test_monitor_fakes:fake_detector"],
-                             cwd=root, stdout=subprocess.DEVNULL, stderr=errf,
-                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
-        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="x",
-                               max_retries=0, timeout=10)
+    def __init__(self, tmp_path: Path, upstream_url: str) -> None:
+        self.db = tmp_path / "a.db"
+        self.err = tmp_path / "err.txt"
+        port = _free_port()
+        root = Path(__file__).resolve().parent.parent
+        # Python's own SIGINT handler, as under a terminal: a runner started as a background job
+        # ignores SIGINT, and the child would inherit that and never see the re-raised signal.
+        code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                "from audit.cli import main; main(sys.argv[1:])")
+        with open(self.err, "wb") as errf:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", code, "proxy", "--upstream", upstream_url,
+                 "--port", str(port), "--store", f"sqlite:///{self.db}",
+                 "--detector", "tests.test_monitor_fakes:fake_detector"],
+                cwd=root, stdout=subprocess.DEVNULL, stderr=errf,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self.client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="x",
+                                    max_retries=0, timeout=30)
+
+    def chat(self, content: str) -> str:
+        """One non-streamed chat request, retried until the proxy listens."""
         deadline = time.monotonic() + 120
         while True:
             try:
-                out = client.chat.completions.create(
-                    model="m", messages=[{"role": "user", "content": "ssn 123-45-6789"}])
-                break
+                out = self.client.chat.completions.create(
+                    model="m", messages=[{"role": "user", "content": content}])
+                return out.choices[0].message.content
             except openai.APIConnectionError:
-                assert p.poll() is None, (tmp_path / "err.txt").read_text()
-                assert time.monotonic() < deadline
+                assert self.proc.poll() is None, self.err.read_text()
+                assert time.monotonic() < deadline, "proxy did not start"
                 time.sleep(0.2)
-        assert seen[-1]["messages"][0]["content"] == "ssn <US_SSN>"
-        assert "4111 1111 1111 1111" not in out.choices[0].message.content
-        p.send_signal(signal.SIGTERM)
-        # uvicorn shuts down gracefully, then re-raises the signal (exit status -SIGTERM).
-        assert p.wait(timeout=30) in (0, -signal.SIGTERM)
+
+    def stop(self, sig: int) -> int:
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout=30)
+
+    def events(self) -> list:
         from audit.store import open_store
 
-        st = open_store(f"sqlite:///{tmp_path / 'a.db'}")
-        events = st.redaction_events()  # flushed by the lifespan shutdown
-        st.close()
+        st = open_store(f"sqlite:///{self.db}")
+        try:
+            return st.redaction_events()
+        finally:
+            st.close()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def test_cli_proxy_serves_and_stops_on_sigterm(tmp_path) -> None:
+    seen: list = []
+    up = _Server(_upstream(seen))
+    px = _CliProxy(tmp_path, up.url)
+    try:
+        text = px.chat("ssn 123-45-6789")
+        assert seen[-1]["messages"][0]["content"] == "ssn <US_SSN>"
+        assert "4111 1111 1111 1111" not in text
+        # uvicorn shuts down gracefully and re-raises the signal; `serve` absorbs it: status 0.
+        assert px.stop(signal.SIGTERM) == 0, px.err.read_text()
+        assert "Traceback" not in px.err.read_text()
+        events = px.events()  # flushed by the lifespan shutdown
         assert {(e.direction, e.entity_counts.get("US_SSN")) for e in events} >= \
             {("request", 1)}
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        px.close()
+        up.close()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_cli_proxy_finishes_in_flight_stream_then_exits_0(tmp_path, sig) -> None:
+    seen: list = []
+    up = _Server(_upstream(seen, chunk_delay_s=0.05))  # ~40 chunks: a stream of ~2 s
+    px = _CliProxy(tmp_path, up.url)
+    try:
+        content = "I am bob.jones@example.org"
+        expected = px.chat(content)  # the same answer, not streamed
+        parts, finish, signalled = [], None, False
+        for chunk in px.client.chat.completions.create(
+                model="m", messages=[{"role": "user", "content": content}], stream=True):
+            if not chunk.choices:
+                continue
+            if chunk.choices[0].delta.content:
+                parts.append(chunk.choices[0].delta.content)
+                if not signalled:  # the stream is in flight: stop the proxy now
+                    px.proc.send_signal(sig)
+                    signalled = True
+            finish = chunk.choices[0].finish_reason or finish
+        assert signalled
+        assert "".join(parts) == expected and finish == "stop"  # nothing cut off
+        assert px.proc.wait(timeout=30) == 0, px.err.read_text()
+        assert "Traceback" not in px.err.read_text()
+        with pytest.raises(openai.APIConnectionError):  # and it no longer listens
+            px.client.chat.completions.create(model="m", messages=[{"role": "user",
+                                                                    "content": "hi"}])
+        assert {e.direction for e in px.events()} >= {"request", "response"}
+    finally:
+        px.close()
         up.close()
 
 

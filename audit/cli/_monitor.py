@@ -134,10 +134,8 @@ def proxy(upstream: str = typer.Option(..., "--upstream", help="Base URL of the 
 
     Example: assay proxy --upstream http://127.0.0.1:8000 --port 8080
     """
-    import uvicorn
-
     from monitors.detector import load_detector
-    from monitors.proxy import ProxyConfig, build_proxy
+    from monitors.proxy import ProxyConfig, build_proxy, serve
     from monitors.redaction import RedactionConfig
 
     if not upstream.startswith(("http://", "https://")):
@@ -152,4 +150,4 @@ def proxy(upstream: str = typer.Option(..., "--upstream", help="Base URL of the 
     app_ = build_proxy(ProxyConfig(upstream=upstream), det, cfg, store=st)
     err.print(f"assay proxy: http://{host}:{port}/v1 -> {upstream} (redacting, "
               f"{'fail-open' if fail_open else 'fail-closed'})")
-    uvicorn.run(app_, host=host, port=port, log_level="warning")
+    serve(app_, host=host, port=port)
