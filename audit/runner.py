@@ -48,6 +48,7 @@ class AuditConfig:
     limit: int | None = None
     device: str = "auto"
     options: dict[str, Any] = field(default_factory=dict)
+    quantize: str = "none"
 
 
 @dataclass
@@ -119,6 +120,8 @@ def run_audit(config: AuditConfig, model: Any, store: Any | None = None,
     cfg = {"suites": [s.id for s in suites], "data": {k: v["sha256"] for k, v in data.items()},
            "seed": config.seed, "limit": config.limit, "options": config.options,
            "model_sha256": identity.sha256}
+    if config.quantize != "none":  # only then, so unquantized runs keep their config hashes
+        cfg["quantize"] = config.quantize
     config_hash = stable_id(cfg, length=64)
     host = socket.gethostname()
     run_id = Run.make_id(identity.sha256, config_hash, config.seed, started, host)

@@ -97,3 +97,16 @@ def test_cli_schedule_runs_a_real_audit_and_report(sqlite_url, tmp_path, capsys)
     assert len(runs) == 1 and runs[0].model["name"].lower().startswith("smollm2")
     html = (tmp_path / f"assay-{runs[0].run_id}.html").read_text()
     assert runs[0].model["sha256"] in html
+
+
+def test_schedule_keeps_suite_options_and_quantization():
+    """`assay schedule -- audit …` must run the same audit `assay audit …` would."""
+    from audit.cli._readers import _audit_config_from_args
+
+    config, store = _audit_config_from_args(
+        ["audit", "--suite", "decisions", "--option", "decisions.threshold=0.6",
+         "--quantize", "int8", "--store", "sqlite:///x.db"])
+    assert config.options == {"decisions": {"threshold": 0.6}}
+    assert config.quantize == "int8" and store == "sqlite:///x.db"
+    with pytest.raises(Exception, match="unknown quantization"):
+        _audit_config_from_args(["audit", "--quantize", "fp4"])

@@ -94,6 +94,9 @@ def audit(
                                           "decisions.threshold=0.6; see each suite in the README."),
     store: str = StoreOption,
     device: str = typer.Option("auto", help="auto (CUDA bf16 if present, else CPU fp32), cpu, cuda."),
+    quantize: str = typer.Option("none", "--quantize",
+                                 help="none, or int8: decoder weights as int8 with per-channel "
+                                      "scales (for models that do not fit; scores move slightly)."),
     seed: int = typer.Option(0, help="Seed for sampling, --limit subsets and bootstrap intervals."),
     limit: int = typer.Option(None, min=1, help="Score at most N cases per suite (seeded sample)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
@@ -110,7 +113,7 @@ def audit(
     """
     config = AuditConfig(model=model, suites=tuple(suite or DEFAULT_SUITES),
                          data=parse_data_options(data or []), seed=seed, limit=limit, device=device,
-                         options=parse_suite_options(option or []))
+                         options=parse_suite_options(option or []), quantize=quantize)
     from audit.model import HFModel
 
     # Everything a user can get wrong is checked before the (slow) model load.
@@ -121,7 +124,7 @@ def audit(
 
         hook = make_finding_hook(explain_top, explain_method,
                                  progress=progress_factory(not no_progress))
-    lm = HFModel(model, device=device)
+    lm = HFModel(model, device=device, quantize=quantize)  # unknown --quantize: fails here
     _ = lm.source  # resolves the path and checks the file type
     st = open_cli_store(store)
     show = not no_progress

@@ -22,6 +22,9 @@ def explain_cmd(
                               help="'default' (bundled SmolLM2-135M-Instruct), a .gguf file, or "
                                    "a local Hugging Face model directory."),
     device: str = typer.Option("auto", help="auto (CUDA bf16 if present, else CPU fp32), cpu, cuda."),
+    quantize: str = typer.Option("none", "--quantize",
+                                 help="none, or int8: decoder weights as int8 with per-channel "
+                                      "scales (for models that do not fit; scores move slightly)."),
     steps: int = typer.Option(None, min=1, help="Integrated-gradients steps (default 16)."),
     samples: int = typer.Option(None, min=1, help="Shapley permutations (default 10)."),
     seed: int = typer.Option(0, help="Seed for sampled methods (shapley)."),
@@ -45,9 +48,10 @@ def explain_cmd(
     foil = ExplainRequest.check(prompt, target, foil)  # empty input fails before loading
     from audit.model import HFModel
 
+    lm = HFModel(model, device=device, quantize=quantize)
     if not json_out:
         err.print(f"loading model {model!r} …")
-    lm = HFModel(model, device=device).load()
+    lm.load()
     att = explainer.explain(lm, prompt, target, foil)
     if json_out:
         print_json(att.to_dict())

