@@ -15,6 +15,13 @@ the servers so they share the same background load.
   client-side wall time per request; the middleware redacts every string of the request and
   of the echoed response (two detection passes per request).
 - Stream: TTFT = time from sending the request to the first non-empty `delta.content`.
+
+Memory (`memory` in the JSON): the latency servers share one process, so memory is measured
+separately: the plain app and the middleware app (hold-back 64) are each served by uvicorn in a
+fresh interpreter of their own, driven with `--memory-requests` JSON requests and
+`--memory-streams` streams (the same bodies), and the server process's RSS is read from
+`/proc/<pid>/status`: `ready_rss_mib` (listening, detector loaded and warmed, one request
+served) and `peak_rss_mib` (`VmHWM` after the load), in MiB. Linux only (None elsewhere).
 """
 
 from __future__ import annotations
@@ -125,13 +132,71 @@ def _ttft(client: Any, url: str) -> tuple[float, float]:
     return first or float("nan"), time.perf_counter() - t0
 
 
+def _serve_alone(variant: str, token_s: float) -> None:
+    """Serve one variant in this (fresh) process, print its URL as a JSON line, run until killed."""
+    if variant == "plain":
+        app = _app(token_s)
+    else:
+        from monitors.detector import presidio_detector
+        from monitors.redaction import RedactionConfig, RedactionMiddleware
+
+        det = presidio_detector()
+        det.analyze(["warm up John Smith john@example.com"])
+        app = RedactionMiddleware(_app(token_s), det, RedactionConfig())
+    srv = _Server(app)
+    print(json.dumps({"url": srv.url, "pid": os.getpid()}), flush=True)
+    srv.thread.join()
+
+
+def _server_memory(variant: str, bodies: list[bytes], streams: int, token_ms: float) -> dict:
+    """Start `variant` in its own interpreter, drive it, and read its ready and peak RSS."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    from bench._measure import peak_rss_mib, rss_mib
+
+    proc = subprocess.Popen([sys.executable, "-m", "bench.middleware_latency", "--serve-alone",
+                             variant, "--token-ms", str(token_ms)], stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the {variant} server exited with {proc.wait()}")
+        url = json.loads(line)["url"]
+        with httpx.Client(timeout=60) as client:
+            client.post(url + "/echo", content=bodies[0],
+                        headers={"content-type": "application/json"}).raise_for_status()
+            ready = rss_mib(proc.pid)
+            for body in bodies:
+                client.post(url + "/echo", content=body,
+                            headers={"content-type": "application/json"}).raise_for_status()
+            for _ in range(streams):
+                _ttft(client, url)
+        peak = peak_rss_mib(proc.pid)
+        return {"ready_rss_mib": round(ready, 1),
+                "peak_rss_mib": None if peak is None else round(peak, 1),
+                "requests": len(bodies), "streams": streams}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--streams", type=int, default=20)
     ap.add_argument("--token-ms", type=float, default=10.0)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--memory-requests", type=int, default=50,
+                    help="JSON requests sent to each server in the memory runs (0: skip them)")
+    ap.add_argument("--memory-streams", type=int, default=5)
+    ap.add_argument("--serve-alone", choices=("plain", "mw"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.serve_alone:
+        _serve_alone(args.serve_alone, args.token_ms / 1000)
+        return {}
 
     import httpx
 
@@ -169,6 +234,13 @@ def main(argv: list[str] | None = None) -> dict:
     finally:
         for s in servers.values():
             s.close()
+    memory = None
+    if args.memory_requests > 0:
+        memory = {"method": "each server alone in a fresh interpreter; /proc/<pid>/status "
+                            "VmRSS when ready, VmHWM after the load (MiB)"}
+        for name in ("plain", "mw"):
+            memory["plain" if name == "plain" else "middleware"] = _server_memory(
+                name, bodies[:args.memory_requests], args.memory_streams, args.token_ms)
     ms = 1000.0
     p = {k: {"p50": _pct(v, 0.5) * ms, "p99": _pct(v, 0.99) * ms} for k, v in lat.items()}
     t = {k: statistics.median(v) * ms for k, v in ttft.items()}
@@ -192,6 +264,7 @@ def main(argv: list[str] | None = None) -> dict:
         "ratio_json_p50": round(p["mw"]["p50"] / p["plain"]["p50"], 2),
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
         "cpus": os.cpu_count(), "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "memory": memory,
     }
     print(json.dumps(out))
     return out

@@ -16,6 +16,11 @@ files; for each slice the two sides run back to back, so both see the same backg
   no store writes, no offsets.
 
 Both are pinned to one CPU core (`sched_setaffinity`), with BLAS/OpenMP threads set to 1.
+
+Memory (`memory` in the JSON): each side runs once more, alone, in a fresh interpreter
+(`bench._measure.run_side`) over the same slices: `start_rss_mib` (logs written, detector not
+imported), `loaded_peak_mib` (detector loaded; the monitor's store opened), `peak_rss_mib` (all
+slices processed) and `growth_mib` = peak - start, in MiB from the kernel's `VmHWM` / `VmRSS`.
 """
 
 from __future__ import annotations
@@ -47,6 +52,50 @@ def write_log(path: Path, n: int, seed: int, start: int = 0) -> list[dict]:
     return recs
 
 
+def _memory_side(side: str, records: int, slices: int, seed: int, batch_size: int) -> dict:
+    """One side alone in this (fresh) process over every slice: its peak RSS."""
+    from bench._measure import memory_marks
+
+    per = max(1, records // slices)
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        logs = [d / f"slice{k}.jsonl" for k in range(slices)]
+        for k, log in enumerate(logs):
+            write_log(log, per, seed + k, start=k * per)
+        start = memory_marks(reset=True)
+        if side == "monitor":
+            from audit.store import open_store
+            from monitors.detector import presidio_detector
+            from monitors.monitor import Monitor, MonitorConfig
+
+            det = presidio_detector()
+            det.analyze(["warm up John Smith john@example.com"])
+            store = open_store(f"sqlite:///{d / 'bench.db'}")
+            loaded = memory_marks()
+            for k, log in enumerate(logs):
+                Monitor(MonitorConfig(paths=(str(log),), state_path=d / f"state{k}.json",
+                                      batch_size=batch_size, rotated_grace_s=0),
+                        store, det).poll_once()
+            store.close()
+        else:
+            from audit.pii._nlp import choose_spacy_model  # the model get_engine() picks
+            from bench.pii_detection import presidio_default
+
+            base = presidio_default(choose_spacy_model())
+            base.analyze("warm up John Smith john@example.com", language="en")
+            loaded = memory_marks()
+            for log in logs:
+                with open(log, encoding="utf-8") as fh:
+                    for line in fh:
+                        rec = json.loads(line)
+                        base.analyze(rec["prompt"], language="en")
+                        base.analyze(rec["response"], language="en")
+        end = memory_marks()
+    return {"side": side, "start_rss_mib": start["rss_mib"],
+            "loaded_peak_mib": loaded["peak_rss_mib"], "peak_rss_mib": end["peak_rss_mib"],
+            "growth_mib": round(end["peak_rss_mib"] - start["rss_mib"], 1)}
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, default=1000)
@@ -54,9 +103,29 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--no-pin", action="store_true")
+    ap.add_argument("--no-memory", action="store_true",
+                    help="skip the per-side peak-memory runs in fresh processes")
+    ap.add_argument("--memory-side", choices=("monitor", "baseline"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if not args.no_pin and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    if args.memory_side:
+        out = _memory_side(args.memory_side, args.records, args.slices, args.seed,
+                           args.batch_size)
+        print(json.dumps(out))
+        return out
+    memory = None
+    if not args.no_memory:  # before this process loads anything: the children run alone
+        from bench._measure import run_side
+
+        memory = {"method": "fresh interpreter per side; kernel VmHWM/VmRSS (MiB)"}
+        for side in ("monitor", "baseline"):
+            m = run_side("bench.monitor_throughput",
+                         ["--memory-side", side, "--records", str(args.records),
+                          "--slices", str(args.slices), "--seed", str(args.seed),
+                          "--batch-size", str(args.batch_size)]
+                         + (["--no-pin"] if args.no_pin else []))
+            memory[side] = {k: v for k, v in m.items() if k != "side"}
 
     from audit.pii import get_engine
     from audit.store import open_store
@@ -103,6 +172,7 @@ def main(argv: list[str] | None = None) -> dict:
         "cores": 1 if not args.no_pin else os.cpu_count(), "batch_size": args.batch_size,
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "memory": memory,
     }
     print(json.dumps(out))
     return out

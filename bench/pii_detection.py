@@ -3,9 +3,16 @@
 Run: `.venv/bin/python -m bench.pii_detection [--n 1000] [--seed 13]` (pins itself to one core).
 Prints one JSON line: per-class and overall span-level precision, recall and F2 (with n and
 Wilson 95% CIs) for both detectors on the same generated texts (`bench.pii_evalset`), texts/s
-for both on one core, and the ratios. Throughput: both detectors are timed on the same slices of
-100 texts in alternation, best of `--rounds` per slice (robust to a shared, busy machine);
-Assay gets each slice as one batch (`PIIEngine.analyze`), presidio one `analyze` call per text.
+for both on one core, peak memory for both, and the ratios. Throughput: both detectors are timed
+on the same slices of 100 texts in alternation, best of `--rounds` per slice (robust to a shared,
+busy machine); Assay gets each slice as one batch (`PIIEngine.analyze`), presidio one `analyze`
+call per text.
+
+Memory (`memory` in the JSON): each detector runs once more, alone, in a fresh interpreter
+(`bench._measure.run_side`): generate the same texts, then import + load the detector, then
+detect every text in the same 100-text slices. Reported per side, in MiB from the kernel's
+`VmHWM` / `VmRSS`: `start_rss_mib` (texts generated, detector not imported), `loaded_peak_mib`
+(after loading), `peak_rss_mib` (whole run) and `growth_mib` = peak - start.
 
 Baseline: presidio-analyzer's `AnalyzerEngine` with its own default configuration
 (`conf/default.yaml`: all default recognizers, NER label mapping, threshold 0), only the spaCy
@@ -142,6 +149,34 @@ def _interleaved_rates(run_a, run_b, texts: list[str], rounds: int,
     return len(texts) / sum(best_a), len(texts) / sum(best_b)
 
 
+def _memory_side(side: str, n: int, seed: int, slice_size: int = 100) -> dict:
+    """One detector alone in this (fresh) process: peak RSS after loading and after detecting."""
+    from bench._measure import memory_marks
+    from bench.pii_evalset import generate
+
+    texts = [e.text for e in generate(n, seed)]
+    start = memory_marks(reset=True)
+    if side == "assay":
+        from audit.pii import get_engine
+
+        run = get_engine().load().analyze
+    else:
+        from audit.pii._nlp import choose_spacy_model  # the model get_engine() picks
+
+        base = presidio_default(choose_spacy_model())
+
+        def run(batch: list[str]) -> list:
+            return [base.analyze(t, language="en") for t in batch]
+    run(texts[:1])
+    loaded = memory_marks()
+    for i in range(0, len(texts), slice_size):
+        run(texts[i:i + slice_size])
+    end = memory_marks()
+    return {"side": side, "n_texts": len(texts), "start_rss_mib": start["rss_mib"],
+            "loaded_peak_mib": loaded["peak_rss_mib"], "peak_rss_mib": end["peak_rss_mib"],
+            "growth_mib": round(end["peak_rss_mib"] - start["rss_mib"], 1)}
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1000, help="number of generated texts")
@@ -149,9 +184,26 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--rounds", type=int, default=3,
                     help="timing rounds (the best time of each slice is kept)")
     ap.add_argument("--no-pin", action="store_true", help="do not pin to one CPU core")
+    ap.add_argument("--no-memory", action="store_true",
+                    help="skip the per-side peak-memory runs in fresh processes")
+    ap.add_argument("--memory-side", choices=("assay", "presidio"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if not args.no_pin and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    if args.memory_side:
+        out = _memory_side(args.memory_side, args.n, args.seed)
+        print(json.dumps(out))
+        return out
+    memory = None
+    if not args.no_memory:  # before this process loads anything: the children run alone
+        from bench._measure import run_side
+
+        memory = {"method": "fresh interpreter per side; kernel VmHWM/VmRSS (MiB)"}
+        for side in ("assay", "presidio"):
+            m = run_side("bench.pii_detection", ["--memory-side", side, "--n", str(args.n),
+                                                 "--seed", str(args.seed)]
+                         + (["--no-pin"] if args.no_pin else []))
+            memory[side] = {k: v for k, v in m.items() if k not in ("side", "n_texts")}
 
     from audit.pii import get_engine
     from bench.pii_evalset import generate
@@ -192,6 +244,7 @@ def main(argv: list[str] | None = None) -> dict:
                              "per_class": {k: v for k, v in b_scores.items() if k != "overall"}},
         "speedup": round(assay_tps / base_tps, 2),
         "f2_gain": round(a_scores["overall"]["f2"] - b_scores["overall"]["f2"], 4),
+        "memory": memory,
     }
     print(json.dumps(result))
     return result

@@ -4,6 +4,11 @@ Run: `.venv/bin/python -m bench.readers_queries [--n 100000]`. Prints one JSON l
 median wall time (ms, 5 repeats) of each read the dashboard and reports make, next to the
 baseline measured in the same run: reading every finding of the run through `Store.findings()`
 and counting / sorting / slicing in Python (what a page would do without `audit.store.reads`).
+
+Memory (`memory` in the JSON): the two reads that have a baseline (severity counts; the page of
+50 at offset n/2) run once more, each side alone in a fresh interpreter that opens the seeded
+store file (`bench._measure.run_side`): `start_rss_mib` (modules imported, store opened),
+`peak_rss_mib` (kernel `VmHWM` after the read) and `growth_mib` = peak - start, in MiB.
 """
 
 from __future__ import annotations
@@ -36,10 +41,45 @@ def _ms(fn, repeats: int = 5) -> float:
     return round(statistics.median(times), 1)
 
 
-def main() -> None:
+def _memory_side(side: str, db: str, run_id: str, deep: int) -> dict:
+    """One read alone in this (fresh) process on the seeded store: its peak RSS."""
+    from bench._measure import memory_marks
+
+    st = open_store(f"sqlite:///{db}")
+    reads = StoreReads(st)
+    flt = FindingFilter(run_id=run_id)
+    start = memory_marks(reset=True)
+    if side == "counts_sql":
+        reads.counts_by(flt, "severity")
+    elif side == "counts_python":
+        Counter(f.severity for f in st.findings(run_id=run_id))
+    elif side == "page_sql":
+        reads.page(flt, 50, deep)
+    else:
+        rows = st.findings(run_id=run_id)
+        rows.sort(key=lambda f: (-SEVERITY_RANK[f.severity], -f.created_at.timestamp()))
+        _ = rows[deep:deep + 50]
+    end = memory_marks()
+    st.close()
+    return {"side": side, "start_rss_mib": start["rss_mib"], "peak_rss_mib": end["peak_rss_mib"],
+            "growth_mib": round(end["peak_rss_mib"] - start["rss_mib"], 1)}
+
+
+MEMORY_SIDES = ("counts_sql", "counts_python", "page_sql", "page_python")
+
+
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=100_000)
-    args = ap.parse_args()
+    ap.add_argument("--no-memory", action="store_true",
+                    help="skip the per-side peak-memory runs in fresh processes")
+    ap.add_argument("--memory-side", choices=MEMORY_SIDES, help=argparse.SUPPRESS)
+    ap.add_argument("--db", help=argparse.SUPPRESS)
+    ap.add_argument("--run-id", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.memory_side:
+        print(json.dumps(_memory_side(args.memory_side, args.db, args.run_id, args.n // 2)))
+        return
     with tempfile.TemporaryDirectory() as d:
         st = open_store(f"sqlite:///{Path(d) / 'assay.db'}")
         _, run_id = seed_runs(st)
@@ -79,6 +119,17 @@ def main() -> None:
             out["severity_counts_python_ms"] / out["severity_counts_sql_ms"], 1)
         out["ratio_page_python_over_sql"] = round(out["page_deep_python_ms"] / out["page_deep_sql_ms"], 1)
         st.close()
+        if not args.no_memory:
+            from bench._measure import run_side
+
+            mem: dict = {"method": "fresh interpreter per read on the seeded store file; "
+                                   "kernel VmHWM/VmRSS (MiB)"}
+            for side in MEMORY_SIDES:
+                m = run_side("bench.readers_queries",
+                             ["--memory-side", side, "--db", str(Path(d) / "assay.db"),
+                              "--run-id", run_id, "--n", str(args.n)])
+                mem[side] = {k: v for k, v in m.items() if k != "side"}
+            out["memory"] = mem
     print(json.dumps(out))
 
 

@@ -3,6 +3,10 @@
 Each benchmark is its own process (so one's imports and caches do not favour another) and prints
 one JSON line; they are collected into `bench/results/cpu-latest.jsonl`. The GPU benchmarks run
 on a GPU machine through `bench/gpu.sh` instead. Expect tens of minutes on 2 cores.
+
+Every line carries peak memory per side next to the times: `peak_rss_growth_mib` (model
+benchmarks, `bench._measure.measure`) or `memory` (PII, monitor, middleware and readers
+benchmarks: each side alone in a fresh interpreter, kernel high-water mark `VmHWM`).
 """
 
 from __future__ import annotations
