@@ -151,4 +151,5 @@ def test_compiled_scoring_equals_eager_across_bucket_shapes():
     comp.compile, comp.max_batch_tokens = True, 64
     got = comp.loglikelihood_tokens(pairs)
     assert got == pytest.approx(ref, rel=1e-4)
-    assert getattr(model, "_assay_compiled_body", None) is not None  # really compiled
+    assert "_assay_compiled" in model.__dict__  # really compiled
+    assert not any("compiled" in k or "_orig_mod" in k for k in model.state_dict())

@@ -47,16 +47,29 @@ def _uses_plain_head(model: Any) -> bool:
                 or getattr(cfg, "logits_scaling", None))
 
 
-def compiled_body(model: Any) -> Any:
-    """The decoder body under `torch.compile` (dynamic shapes: one graph for every bucket),
-    built once per model."""
+def _head_logprob(head: Any, hidden: Any, targets: Any) -> Any:
+    """log softmax(head(hidden))[targets] in float32 for one chunk of rows."""
     import torch
 
-    body = getattr(model, "_assay_compiled_body", None)
-    if body is None:
+    logits = head(hidden).float()
+    return logits.gather(1, targets[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
+
+
+def _compiled(model: Any) -> tuple[Any, Any]:
+    """The decoder body and the head-chunk log-prob under `torch.compile`, built once per model.
+
+    Dynamic shapes: one graph serves every bucket width and chunk size. Compiling the head chunk
+    fuses the float32 cast, the logsumexp and the gather into one pass over the bf16 logits
+    (eager writes and re-reads a float32 copy of every logit row).
+    """
+    import torch
+
+    cached = model.__dict__.get("_assay_compiled")  # not setattr: that would register a submodule
+    if cached is None:
         body = torch.compile(getattr(model, model.base_model_prefix), dynamic=True)
-        model._assay_compiled_body = body
-    return body
+        head = torch.compile(_head_logprob, dynamic=True)
+        cached = model.__dict__["_assay_compiled"] = (body, head)
+    return cached
 
 
 def _forward_selected(model: Any, input_ids: Any, attention_mask: Any, rows: Any, cols: Any,
@@ -65,17 +78,18 @@ def _forward_selected(model: Any, input_ids: Any, attention_mask: Any, rows: Any
     import torch
 
     if _uses_plain_head(model):
-        body = compiled_body(model) if compile else getattr(model, model.base_model_prefix)
+        if compile:
+            body, head_logprob = _compiled(model)
+        else:
+            body, head_logprob = getattr(model, model.base_model_prefix), _head_logprob
         hidden = body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         selected = hidden[rows, cols]
         head = model.get_output_embeddings()
         out = torch.empty(selected.shape[0], dtype=torch.float32, device=selected.device)
         step = _rows_per_chunk(selected, head.weight.shape[0])
         for s in range(0, selected.shape[0], step):
-            logits = head(selected[s:s + step]).float()
-            t = targets[s:s + step]
-            out[s:s + logits.shape[0]] = (logits.gather(1, t[:, None])[:, 0]
-                                          - torch.logsumexp(logits, dim=-1))
+            chunk = head_logprob(head, selected[s:s + step], targets[s:s + step])
+            out[s:s + chunk.shape[0]] = chunk
         return out
     logits = model(input_ids=input_ids, attention_mask=attention_mask).logits[rows, cols].float()
     return logits.gather(1, targets[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
