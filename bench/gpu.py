@@ -133,6 +133,15 @@ def scoring(torch: Any, arch: str, seq: int, peak: float, baseline_batch: int,
     first_s = time.perf_counter() - t_first
     ours_s = timed(lambda: lm.loglikelihood_tokens(pairs), torch.cuda.synchronize, repeat=2)
     tokens = n_seq * seq
+    agreement: dict[str, Any] = {}
+    if compile:  # same numbers as the eager path (bf16 kernels differ only in rounding)
+        check = pairs[:16]
+        lm.compile = False
+        eager = lm.loglikelihood_tokens(check)
+        lm.compile = True
+        fused = lm.loglikelihood_tokens(check)
+        rel = max(abs(a - b) / abs(a) for a, b in zip(eager, fused))
+        agreement = {"max_rel_vs_eager": rel, "pass": rel < 2e-2}
     fpt = forward_flops_per_token(model, seq // 2)
     ids = torch.randint(3, model.config.vocab_size - 1, (baseline_batch, seq + 1), device=DEVICE)
 
@@ -154,7 +163,7 @@ def scoring(torch: Any, arch: str, seq: int, peak: float, baseline_batch: int,
           "stock_batch": baseline_batch, "ratio_vs_stock": base_tps and round(tps / base_tps, 2),
           "mfu_vs_spec_989": round(tps * fpt / SPEC_PEAK, 3),
           "mfu_vs_measured_matmul": round(tps * fpt / peak, 3),
-          "peak_mem_gb": round(torch.cuda.max_memory_allocated() / 2**30, 1)})
+          "peak_mem_gb": round(torch.cuda.max_memory_allocated() / 2**30, 1), **agreement})
     del model, lm
     torch.cuda.empty_cache()
 
@@ -268,9 +277,9 @@ def main() -> None:
         ("generation-135m-256", lambda: generation(torch, "smollm2-135m", 256)),
         ("scoring-135m-3batches", lambda: scoring(torch, "smollm2-135m", 256, peak, 256,
                                                   batches=3)),
-        ("int8-8b", lambda: int8_weights(torch, "llama3-8b")),
         ("scoring-135m-compiled", lambda: scoring(torch, "smollm2-135m", 256, peak, 256,
                                                   batches=3, compile=True)),
+        ("int8-8b", lambda: int8_weights(torch, "llama3-8b")),
         ("scoring-8b-compiled", lambda: scoring(torch, "llama3-8b", 512, peak, 16,
                                                 batches=2, compile=True)),
     ]

@@ -51,3 +51,12 @@ def test_gpu_bench_steps_run_on_cpu_stand_in(cpu_bench):
                 "decode_tokens_per_s_int8", "max_rel_ll_int8_vs_bf16"):
         assert key in int8, key
     assert 0 < int8["max_rel_ll_int8_vs_bf16"] < 0.05
+
+
+@pytest.mark.slow
+def test_gpu_bench_compiled_scoring_step_on_cpu_stand_in(cpu_bench):
+    gpu, out = cpu_bench
+    gpu.scoring(torch, "smollm2-135m", 32, 1e12, 4, batches=2, compile=True)
+    row = __import__("json").loads(out.read_text().splitlines()[-1])
+    assert row["compiled"] is True and row["pass"] is True
+    assert row["max_rel_vs_eager"] < 1e-4  # float32 on the CPU stand-in
