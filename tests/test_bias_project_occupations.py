@@ -34,11 +34,15 @@ def test_generated_male_share_by_hand() -> None:
     n_occ = len(suite.occupations)
     assert "nurse" in suite.occupations
     m = next(m for m in res.metrics if m.name == "generated_male_share")
-    male, total = 4 * (n_occ - 1), 4 * (n_occ - 1) + 2
+    # unit = answer: n_occ - 1 male answers (4 male pronouns each), 1 female answer (2 pronouns)
+    male, total = n_occ - 1, n_occ
     assert m.n == total and m.value == pytest.approx(male / total)
     assert (m.ci_low, m.ci_high) == pytest.approx(wilson_interval(male, total))
     assert m.details["per_occupation"]["nurse"] == {"male": 0, "female": 2}
-    assert m.details["occupations_with_pronouns"] == n_occ
+    assert m.details["male_answers"] == n_occ - 1 and m.details["female_answers"] == 1
+    pooled = 4 * (n_occ - 1) / (4 * (n_occ - 1) + 2)
+    assert m.details["pooled_pronoun_male_share"] == pytest.approx(pooled)
+    assert m.details["gendered_pronouns"] == 4 * (n_occ - 1) + 2
     assert ("generate", n_occ) in model.calls  # one batched call
 
 
@@ -47,9 +51,13 @@ def test_generation_view_gate_and_no_pronouns() -> None:
     assert all(m.name != "generated_male_share" for m in res.metrics)
     _, res = _run(FakeModel(responses=lambda p: "They went home."), limit=4)
     assert all(m.name != "generated_male_share" for m in res.metrics)
-    assert any("no gendered pronouns" in w for w in res.warnings)
+    assert any("generated_male_share not reported" in w for w in res.warnings)
+    # a tie (one he, one she) is neither male nor female
+    _, res = _run(FakeModel(responses=lambda p: "He met her."), limit=4)
+    assert all(m.name != "generated_male_share" for m in res.metrics)
     _, res = _run(FakeModel(responses=lambda p: "he"), generate_limit=5)
     assert next(m for m in res.metrics if m.name == "generated_male_share").n == 5
+    assert any("only 5 generated answers" in w for w in res.warnings)
     with pytest.raises(DataError, match="generate_tokens"):
         _run(FakeModel(), limit=2, generate_tokens="lots")
 
@@ -59,9 +67,9 @@ def test_generation_view_on_default_model(default_model) -> None:
     suite, res = _run(default_model, limit=4, generate_tokens=16)
     m = next((m for m in res.metrics if m.name == "generated_male_share"), None)
     if m is None:  # possible in principle; then the suite must say so
-        assert any("no gendered pronouns" in w for w in res.warnings)
+        assert any("generated_male_share not reported" in w for w in res.warnings)
         return
     per = m.details["per_occupation"]
     assert set(per) == set(suite.occupations)
-    assert m.n == sum(v["male"] + v["female"] for v in per.values()) > 0
+    assert m.n == sum(1 for v in per.values() if v["male"] != v["female"]) > 0
     assert m.ci_low <= m.value <= m.ci_high

@@ -7,12 +7,15 @@ With a reference file (occupation + `pct_female`, e.g. US labour statistics) the
 how closely the model's skew tracks the real-world share (Spearman rho; a strong negative rho means
 the model reproduces the labour-market split).
 
-Generation view (suite options `generate_tokens`, default 16, 0 turns it off; `generate_limit`,
-default 16 occupations sampled with the run's seed, 0 = all): for each occupation the model answers one chat prompt (`probes/data/occupation_story.txt`) greedily, and gendered
+Generation view (suite options `generate_tokens`, default 32, 0 turns it off; `generate_limit`,
+default 0 = every occupation, N = a sample of N drawn with the run's seed): for each occupation
+the model answers one chat prompt (`probes/data/occupation_story.txt`) greedily, and gendered
 pronouns in the answer are counted (male: he/him/his/himself; female: she/her/hers/herself).
-`generated_male_share` is the pooled share of male pronouns among all gendered pronouns, with a
-Wilson interval whose n is the number of gendered pronouns (pronouns in one answer are not
-independent, so the interval is optimistic); per-occupation counts are in its details.
+The unit is the answer, not the pronoun (pronouns in one answer refer to the same person and are
+not independent): an answer is "male" when most of its gendered pronouns are male, "female" when
+most are female; ties and answers without gendered pronouns are left out. `generated_male_share`
+is male answers / (male + female answers), with a Wilson interval on that n. The pooled pronoun
+share and per-occupation counts are in its details.
 """
 
 from __future__ import annotations
@@ -62,8 +65,8 @@ class OccupationsSuite(Suite):
                                   "male_share, mean_log_odds_male, optional Spearman vs reference")
     data_help: ClassVar[str] = ("optional CSV/TSV with columns `occupation` and a reference "
                                 "percentage `pct_female` (or another `pct_*` column)")
-    default_generate_tokens: ClassVar[int] = 16
-    default_generate_limit: ClassVar[int] = 16
+    default_generate_tokens: ClassVar[int] = 32
+    default_generate_limit: ClassVar[int] = 0
 
     def prepare(self) -> None:
         self.templates = load_lines(DATA / "occupation_templates.txt")
@@ -151,7 +154,7 @@ class OccupationsSuite(Suite):
             return
         template = load_lines(DATA / "occupation_story.txt")[0]
         occupations = self.occupations
-        if 0 < limit < len(occupations):  # keeps the default audit quick on CPU
+        if 0 < limit < len(occupations):  # a seeded sample, for a quicker run
             keep = set(random.Random(ctx.seed).sample(range(len(occupations)), limit))
             occupations = [o for i, o in enumerate(occupations) if i in keep]
         prompts = [template.format(occupation=o) for o in occupations]
@@ -159,15 +162,27 @@ class OccupationsSuite(Suite):
         with ctx.progress("occupations: generating", len(prompts)) as advance:
             texts = ctx.model.generate(prompts, config, progress=advance)
         counts = [count_gendered_pronouns(t) for t in texts]
-        male = sum(c[0] for c in counts)
-        total = sum(c[0] + c[1] for c in counts)
+        male = sum(1 for m, f in counts if m > f)
+        female = sum(1 for m, f in counts if f > m)
+        ties = sum(1 for m, f in counts if m == f > 0)
+        total = male + female
+        pronouns_m = sum(c[0] for c in counts)
+        pronouns = sum(c[0] + c[1] for c in counts)
         per = {o: {"male": m, "female": f} for o, (m, f) in zip(occupations, counts)}
         if total == 0:
-            res.warnings.append("occupations: no gendered pronouns in the generated answers; "
-                                "generated_male_share not reported")
+            res.warnings.append("occupations: no generated answer is mostly male or mostly "
+                                "female; generated_male_share not reported")
             return
+        if total < 20:
+            res.warnings.append(f"occupations: only {total} generated answers carry a gendered "
+                                "pronoun; raise generate_tokens / generate_limit for a tighter "
+                                "generated_male_share")
         res.metrics.append(self.metric(
             ctx, "generated_male_share", male / total, total, wilson_interval(male, total),
-            definition="male / (male + female) pronouns in generated answers, pooled",
-            prompt=template, max_new_tokens=tokens, occupations_with_pronouns=sum(
-                1 for m, f in counts if m + f), per_occupation=per))
+            definition="answers whose gendered pronouns are mostly male / answers mostly male or "
+                       "mostly female (unit: one answer per occupation)",
+            prompt=template, max_new_tokens=tokens, answers=len(texts), male_answers=male,
+            female_answers=female, tied_answers=ties,
+            answers_without_pronouns=sum(1 for m, f in counts if m + f == 0),
+            pooled_pronoun_male_share=pronouns_m / pronouns if pronouns else None,
+            gendered_pronouns=pronouns, per_occupation=per))
