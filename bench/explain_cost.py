@@ -4,16 +4,22 @@ For each method and prompt (the faithfulness prompts), the contrastive attributi
 foil) is computed twice in the same process, interleaved so both see the same machine load:
 
 * default: captum's own defaults through the same captum classes: `LLMGradientAttribution` +
-  `LayerIntegratedGradients` with n_steps=50 and no internal batching; `LLMAttribution` +
+  `LayerIntegratedGradients` with its signature defaults (captum 0.9: n_steps=50,
+  method="gausslegendre", internal_batch_size=None, i.e. all 50 nodes in one batch, one IG per
+  target token; the values are read from the signature and printed); `LLMAttribution` +
   `FeatureAblation` / `ShapleyValueSampling` (n_samples=25) with one perturbation per forward
   pass and captum's token-by-token forward; SHAP `Partition` with max_evals=500 and the Text
   masker's default batch size (5). Same baseline token and same held-fixed first token for IG.
-* configured: `audit.explain` with `ExplainConfig()` (IG 16 steps; perturbations batched up
-  to 32 per forward; Shapley 10 permutations; SHAP batches of 32).
+* configured: `audit.explain` with `ExplainConfig()` (IG 24 midpoint-rule nodes in one batched
+  pass, target and foil sharing the forward; perturbations batched up to 32 per forward;
+  Shapley 10 permutations; SHAP batches of 32).
 
 "Same result": per prompt Pearson r between the two score vectors and whether the top feature
 agrees; for the sampled Shapley estimate also default-vs-default with another seed (the noise
-floor). Speed-up = total default seconds / total configured seconds.
+floor). For IG also the completeness error of both (captum's convergence delta, |sum of scores -
+(f(x) - f(baseline))|, contrastive) and, with `--ig-reference N`, Pearson r of both against an
+N-node Gauss-Legendre estimate (near the exact integral; the default's own distance from it is
+the noise floor for "same result"). Speed-up = total default seconds / total configured seconds.
 
     .venv/bin/python -m bench.explain_cost [--limit N] [--methods ...]
 """
@@ -73,6 +79,24 @@ def captum_default(lm: Any, method: str, prompt: str, target: str, foil: str,
     return out[0] - out[1]
 
 
+def captum_ig_defaults() -> dict[str, Any]:
+    """n_steps, method and internal_batch_size as `LayerIntegratedGradients.attribute` declares."""
+    import inspect
+
+    from captum.attr import LayerIntegratedGradients
+
+    params = inspect.signature(LayerIntegratedGradients.attribute).parameters
+    return {k: params[k].default for k in ("n_steps", "method", "internal_batch_size")}
+
+
+def ig_reference(lm: Any, prompt: str, target: str, foil: str, n_steps: int) -> np.ndarray:
+    """Contrastive IG with `n_steps` Gauss-Legendre nodes (same path, baseline and fixed token)."""
+    from audit.explain import ExplainConfig, get_explainer
+
+    cfg = ExplainConfig(ig_steps=n_steps, ig_method="gausslegendre")
+    return np.asarray(get_explainer("ig", cfg).explain(lm, prompt, target, foil).scores)
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=4, help="use the first N prompts")
@@ -81,6 +105,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--noise", action="store_true",
                     help="also run default Shapley with another seed (the noise floor; slow)")
+    ap.add_argument("--ig-reference", type=int, default=0, metavar="N",
+                    help="also compare both IG results to an N-node Gauss-Legendre estimate")
     args = ap.parse_args(argv)
 
     import torch
@@ -98,16 +124,26 @@ def main(argv: list[str] | None = None) -> dict:
     for method in methods:
         t_def = t_cfg = 0.0
         rs, top1, noise = [], [], []
+        d_delta, c_delta, d_ref, c_ref = [], [], [], []
         for prompt, target, foil in prompts:
             t0 = time.perf_counter()
             d = captum_default(lm, method, prompt, target, foil)
             t1 = time.perf_counter()
-            c = np.asarray(get_explainer(method, config).explain(lm, prompt, target, foil).scores)
+            att = get_explainer(method, config).explain(lm, prompt, target, foil)
             t2 = time.perf_counter()
+            c = np.asarray(att.scores)
             t_def += t1 - t0
             t_cfg += t2 - t1
             rs.append(float(np.corrcoef(d, c)[0, 1]))
             top1.append(int(np.argmax(d) == np.argmax(c)))
+            if method == "ig":
+                gap = att.score - att.baseline_score  # same f(x), f(baseline) for both
+                d_delta.append(abs(float(d.sum()) - gap))
+                c_delta.append(abs(float(att.convergence_delta)))
+                if args.ig_reference:
+                    ref = ig_reference(lm, prompt, target, foil, args.ig_reference)
+                    d_ref.append(float(np.corrcoef(d, ref)[0, 1]))
+                    c_ref.append(float(np.corrcoef(c, ref)[0, 1]))
             if method == "shapley" and args.noise:
                 d2 = captum_default(lm, method, prompt, target, foil, seed=1)
                 noise.append(float(np.corrcoef(d, d2)[0, 1]))
@@ -117,6 +153,19 @@ def main(argv: list[str] | None = None) -> dict:
                  "top1_agreement": round(float(np.mean(top1)), 3)}
         if noise:
             entry["default_vs_default_other_seed_r_mean"] = round(float(np.mean(noise)), 4)
+        if d_delta:
+            entry["default_settings"] = captum_ig_defaults()
+            entry["abs_convergence_delta"] = {
+                "default_mean": round(float(np.mean(d_delta)), 4),
+                "default_max": round(float(np.max(d_delta)), 4),
+                "configured_mean": round(float(np.mean(c_delta)), 4),
+                "configured_max": round(float(np.max(c_delta)), 4)}
+        if d_ref:
+            entry[f"r_vs_gl{args.ig_reference}"] = {
+                "default_mean": round(float(np.mean(d_ref)), 4),
+                "default_min": round(float(np.min(d_ref)), 4),
+                "configured_mean": round(float(np.mean(c_ref)), 4),
+                "configured_min": round(float(np.min(c_ref)), 4)}
         result[method] = entry
     total_def = sum(v["default_s"] for v in result.values())
     total_cfg = sum(v["configured_s"] for v in result.values())

@@ -23,7 +23,7 @@ def reuse_model(monkeypatch, default_model):
 
     n = torch.get_num_threads()
     torch.set_num_threads(1)
-    monkeypatch.setattr("audit.model.HFModel", lambda spec, device="auto": default_model)
+    monkeypatch.setattr("audit.model.HFModel", lambda spec, device="auto", **kw: default_model)
     yield default_model
     torch.set_num_threads(n)
 

@@ -28,16 +28,55 @@ def one_thread():
 
 
 def test_ig_completeness(default_model) -> None:
-    att = get_explainer("ig", CHEAP).explain(default_model, COPY, " apple")
+    att = get_explainer("ig").explain(default_model, COPY, " apple")  # the shipped settings
     gap = att.score - att.baseline_score
     total = sum(att.scores)
     # captum's convergence delta is exactly sum(attributions) - (f(x) - f(baseline))
     assert total - gap == pytest.approx(att.convergence_delta, abs=1e-2)
     assert gap > 5  # the copy is far more likely than after a blanked prompt
-    assert abs(att.convergence_delta) < 0.1 * abs(gap)
+    # measured on this prompt: 24 midpoints 16% of the gap, captum's 50-node default 2.6%; the
+    # path is rough, so a few dozen nodes are an estimate (bench/README.md, Explanations)
+    assert abs(att.convergence_delta) < 0.25 * abs(gap)
     assert att.scores[0] == 0.0  # the attention-sink position is held fixed
     assert att.target_logprob == pytest.approx(
         default_model.loglikelihood([(COPY, " apple")])[0], abs=1e-3)
+    # with enough nodes the same path and delta converge: completeness holds in the limit
+    fine = get_explainer("ig", ExplainConfig(ig_steps=128, ig_method="gausslegendre"))
+    att = fine.explain(default_model, COPY, " apple")
+    assert abs(att.convergence_delta) < 0.02 * abs(att.score - att.baseline_score)
+
+
+@pytest.mark.parametrize("method", ["riemann_middle", "gausslegendre"])
+def test_batched_ig_equals_captum(default_model, method) -> None:
+    """One batched pass == captum's per-target-token LayerIntegratedGradients, delta included."""
+    import torch
+    from captum.attr import LayerIntegratedGradients, LLMGradientAttribution
+
+    from audit.explain._features import token_input
+    from audit.explain._scoring import baseline_token_id
+    from audit.explain.request import ExplainRequest, NoSpecialTokens
+
+    cfg = ExplainConfig(ig_steps=6, ig_method=method)
+    att = get_explainer("ig", cfg).explain(default_model, COPY, " apple", " banana split")
+    model, tok = default_model.model, default_model.tokenizer
+    req = ExplainRequest.build(default_model, COPY, " apple", " banana split")
+    inp = token_input(tok, req, baseline_token_id(tok, cfg))
+    end = inp.to_tensor()
+    start = torch.zeros_like(end)
+    start[0, 0] = 1
+    attr = LLMGradientAttribution(LayerIntegratedGradients(model, model.get_input_embeddings()),
+                                  NoSpecialTokens(tok))
+    scores, deltas = [], []
+    for cont in req.continuations():
+        target = torch.tensor(cont)
+        res = attr.attribute(inp, target=target, baselines=start, n_steps=6, method=method)
+        scores.append(res.seq_attr.detach().numpy())
+        deltas.append(sum(float(attr.attr_method.compute_convergence_delta(
+            res.token_attr[j:j + 1].detach(), start_point=start, end_point=end,
+            additional_forward_args=(inp, target, j)).sum()) for j in range(len(cont))))
+    np.testing.assert_allclose(att.target_scores, scores[0], atol=1e-4)
+    np.testing.assert_allclose(att.foil_scores, scores[1], atol=1e-4)
+    assert att.convergence_delta == pytest.approx(deltas[0] - deltas[1], abs=1e-3)
 
 
 @pytest.mark.parametrize("method", ["ig", "ablation", "shapley", "shap"])
