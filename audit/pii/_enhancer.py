@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Any
 
 from presidio_analyzer import RecognizerResult
@@ -15,8 +16,33 @@ class FastContextEnhancer(LemmaContextAwareEnhancer):
 
     The parent deep-copies the results (with their regex explanations) on every call, which was
     a tenth of Assay's detection time; the results are created fresh per call, so in-place
-    updates are safe here.
+    updates are safe here. The surrounding words are found by bisection on token end offsets
+    and set look-ups (the parent walks every token and scans the keyword list per word).
     """
+
+    def _extract_surrounding_words(self, nlp_artifacts: Any, word: str, start: int) -> list[str]:
+        ends = getattr(nlp_artifacts, "token_ends", None)
+        if ends is None:  # artifacts built elsewhere: presidio's own walk
+            return super()._extract_surrounding_words(nlp_artifacts, word, start)
+        if not ends:
+            return [""]
+        # The parent takes the first token that starts at `start` or ends after it; token ends
+        # increase strictly, so that is the first end > start.
+        index = bisect_right(ends, start)
+        if index == len(ends):
+            raise ValueError(f"Did not find word '{word}' in the list of tokens although it "
+                             "is expected to be found")
+        lemmas, keywords = nlp_artifacts.lemmas, nlp_artifacts.keyword_set
+        words: set[str] = set()
+        for step, count in ((-1, self.context_prefix_count), (1, self.context_suffix_count)):
+            i, remaining = index, count + 1  # the match's own token counts, as in the parent
+            while 0 <= i < len(lemmas) and remaining > 0:
+                lemma = lemmas[i].lower()
+                if lemma in keywords:
+                    words.add(lemma)
+                    remaining -= 1
+                i += step
+        return list(words)
 
     def enhance_using_context(self, text: str, raw_results: list[RecognizerResult],
                               nlp_artifacts: Any, recognizers: list[Any],

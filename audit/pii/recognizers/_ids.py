@@ -22,6 +22,7 @@ class NhsContextRecognizer(PatternRecognizer):
     """
 
     PATTERNS = [Pattern("NHS (mod-11)", r"(?<![\w\-])\d{3}[\- ]?\d{3}[\- ]?\d{4}(?![\w\-])", 0.35)]
+    SCORE_CEILING = 0.35  # before context: validate_result never returns True (see audit.pii._gate)
     CONTEXT = ["nhs", "national health service", "health service", "patient", "hospital",
                "gp", "health number"]
 
