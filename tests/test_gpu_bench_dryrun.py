@@ -7,6 +7,7 @@ here, not on the GPU machine. Figures from this run mean nothing and are not che
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -54,6 +55,8 @@ def test_gpu_bench_steps_run_on_cpu_stand_in(cpu_bench):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not (shutil.which("cc") or shutil.which("gcc")),
+                    reason="torch.compile (inductor) needs a C compiler")
 def test_gpu_bench_compiled_scoring_step_on_cpu_stand_in(cpu_bench):
     gpu, out = cpu_bench
     gpu.scoring(torch, "smollm2-135m", 32, 1e12, 4, batches=2, compile=True)

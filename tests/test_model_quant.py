@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -125,6 +126,8 @@ def test_audit_with_int8_records_it(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not (shutil.which("cc") or shutil.which("gcc")),
+                    reason="torch.compile (inductor) needs a C compiler")
 def test_compiled_scoring_equals_eager_across_bucket_shapes():
     """`HFModel(compile=True)` / ASSAY_COMPILE=1: the compiled decoder body gives the same
     log-likelihoods as eager, for batches of different widths and sizes (dynamic shapes)."""
