@@ -9,10 +9,13 @@ foil) is computed twice in the same process, interleaved so both see the same ma
   target token; the values are read from the signature and printed); `LLMAttribution` +
   `FeatureAblation` / `ShapleyValueSampling` (n_samples=25) with one perturbation per forward
   pass and captum's token-by-token forward; SHAP `Partition` with max_evals=500 and the Text
-  masker's default batch size (5). Same baseline token and same held-fixed first token for IG.
-* configured: `audit.explain` with `ExplainConfig()` (IG 24 midpoint-rule nodes in one batched
-  pass, target and foil sharing the forward; perturbations batched up to 32 per forward;
-  Shapley 10 permutations; SHAP batches of 32).
+  masker's default batch size (5), its model function scoring one padded row per masked prompt
+  and continuation (`TargetScorer(share_rows=False)`, the scorer before row sharing and prefix
+  packing). Same baseline token and same held-fixed first token for IG.
+* configured: `audit.explain` with `ExplainConfig()` (IG 24 trapezoid-rule nodes in one batched
+  pass, target and foil sharing the forward; perturbations batched up to 32 per forward, rows
+  shared by target and foil and packed as prefix trees; Shapley 10 permutations; SHAP batches
+  of 32).
 
 "Same result": per prompt Pearson r between the two score vectors and whether the top feature
 agrees; for the sampled Shapley estimate also default-vs-default with another seed (the noise
@@ -56,8 +59,16 @@ def captum_default(lm: Any, method: str, prompt: str, target: str, foil: str,
     from audit.explain.request import ExplainRequest, NoSpecialTokens
 
     if method == "shap":
+        # SHAP's defaults on the model function as it was before row sharing and prefix packing
+        # (one padded row per masked prompt and continuation), so the baseline is unchanged
+        from audit.explain._scoring import TargetScorer
+        from audit.explain.shap_partition import ShapPartitionExplainer
+
         cfg = ExplainConfig(shap_max_evals=500, batch_rows=5, seed=seed)
-        return np.asarray(get_explainer("shap", cfg).explain(lm, prompt, target, foil).scores)
+        req = ExplainRequest.build(lm, prompt, target, foil)
+        scorer = TargetScorer(lm, cfg, companions=req.continuations(), share_rows=False)
+        raw = ShapPartitionExplainer(cfg)._attribute(lm, req, scorer)
+        return np.asarray(raw.scores[0]) - np.asarray(raw.scores[1])
     model, tok = lm.model, lm.tokenizer
     req = ExplainRequest.build(lm, prompt, target, foil)
     inp = token_input(tok, req, baseline_token_id(tok, ExplainConfig()))

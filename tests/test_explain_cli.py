@@ -85,3 +85,24 @@ def test_audit_rejects_unknown_explain_method(capsys, tmp_path) -> None:
                             f"sqlite:///{tmp_path / 'a.db'}")
     assert code == 2 and "unknown explanation method 'lime'" in err
     assert not (tmp_path / "a.db").exists()
+
+
+def test_steps_help_states_the_config_default(capsys) -> None:
+    """`--steps` help reads ExplainConfig's default; its minimum is the config's validation's."""
+    from audit.explain import ExplainConfig
+
+    cfg = ExplainConfig()
+    code, out, _ = run_main(capsys, "explain", "--help")
+    assert code == 0
+    flat = " ".join(out.replace("│", " ").split())
+    assert f"Integrated-gradients steps (default {cfg.ig_steps} " in flat
+    assert f"(default {cfg.shapley_samples})" in flat
+    lowest = 1 if cfg.ig_method == "gausslegendre" else 2
+    with pytest.raises(Exception):  # noqa: B017, PT011 - UsageError below the CLI minimum
+        ExplainConfig(ig_steps=lowest - 1)
+    ExplainConfig(ig_steps=lowest)
+    code, _, err = run_main(capsys, "explain", "-p", "x", "-t", " he", "--steps",
+                            str(lowest - 1))
+    assert code == 2 and "steps" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run_main(capsys, "explain", "-p", "x", "-t", " he", "--samples", "0")
+    assert code == 2 and "shapley_samples" in err

@@ -34,9 +34,10 @@ def test_ig_completeness(default_model) -> None:
     # captum's convergence delta is exactly sum(attributions) - (f(x) - f(baseline))
     assert total - gap == pytest.approx(att.convergence_delta, abs=1e-2)
     assert gap > 5  # the copy is far more likely than after a blanked prompt
-    # measured on this prompt: 24 midpoints 16% of the gap, captum's 50-node default 2.6%; the
-    # path is rough, so a few dozen nodes are an estimate (bench/README.md, Explanations)
-    assert abs(att.convergence_delta) < 0.25 * abs(gap)
+    # measured on this prompt: 24 trapezoid nodes 9.9% of the 13.1-nat gap (24 midpoints:
+    # 16.5%), captum's 50-node default 2.6%; the path is rough, so a few dozen nodes are an
+    # estimate and the per-prompt delta moves erratically with the node count (bench/README.md)
+    assert abs(att.convergence_delta) < 0.10 * abs(gap)
     assert att.scores[0] == 0.0  # the attention-sink position is held fixed
     assert att.target_logprob == pytest.approx(
         default_model.loglikelihood([(COPY, " apple")])[0], abs=1e-3)
@@ -77,6 +78,30 @@ def test_batched_ig_equals_captum(default_model, method) -> None:
     np.testing.assert_allclose(att.target_scores, scores[0], atol=1e-4)
     np.testing.assert_allclose(att.foil_scores, scores[1], atol=1e-4)
     assert att.convergence_delta == pytest.approx(deltas[0] - deltas[1], abs=1e-3)
+
+
+def test_packed_scorer_equals_plain_rows(default_model) -> None:
+    """Shared rows + prefix-tree packing give the plain padded scorer's log-probs."""
+    import random
+
+    from audit.explain._scoring import TargetScorer
+
+    tok = default_model.tokenizer
+    p = tok.encode("The meeting is on Friday. Remember, the meeting is on",
+                   add_special_tokens=False)
+    rng = random.Random(0)
+    prompts = [p] + [[t if rng.random() < 0.6 else 220 for t in p] for _ in range(30)]
+    prompts += [p[:5], [], [t for t in p if rng.random() < 0.7]]  # shorter, empty, deleted
+    conts = [tuple(tok.encode(" Friday", add_special_tokens=False)),
+             tuple(tok.encode(" next Monday", add_special_tokens=False))]
+    cfg = ExplainConfig(batch_rows=8)
+    packed = TargetScorer(default_model, cfg, companions=conts)
+    plain = TargetScorer(default_model, cfg, companions=conts, share_rows=False)
+    for c in conts:
+        a, b = packed.token_logprobs(prompts, c), plain.token_logprobs(prompts, c)
+        assert a.shape == b.shape == (len(prompts), len(c))
+        assert float((a - b).abs().max()) < 1e-3
+    assert packed.forward_passes < plain.forward_passes
 
 
 @pytest.mark.parametrize("method", ["ig", "ablation", "shapley", "shap"])

@@ -51,7 +51,7 @@ def test_config_and_registry_reject_bad_values() -> None:
     with pytest.raises(UsageError, match="integration method 'simpson'"):
         ExplainConfig(ig_method="simpson")
     with pytest.raises(UsageError, match="at least 2"):
-        ExplainConfig(ig_steps=1)  # the default midpoint rule needs two nodes (captum asserts)
+        ExplainConfig(ig_steps=1)  # the default trapezoid rule needs two nodes (captum asserts)
     assert ExplainConfig(ig_steps=1, ig_method="gausslegendre").ig_steps == 1
     with pytest.raises(UsageError, match="feature level"):
         ExplainConfig(features="sentence")

@@ -7,6 +7,14 @@ from rich.markup import escape
 
 from audit.cli import app
 from audit.cli._common import err, out, print_json
+from audit.explain.config import ExplainConfig
+
+_CONFIG = ExplainConfig()
+# as ExplainConfig validates: the Riemann rules need 2 nodes, Gauss-Legendre 1
+_MIN_STEPS = 1 if _CONFIG.ig_method == "gausslegendre" else 2
+_RULE = {"gausslegendre": "Gauss-Legendre nodes", "riemann_middle": "midpoint-rule nodes",
+         "riemann_trapezoid": "trapezoid-rule nodes"}.get(_CONFIG.ig_method,
+                                                         f"{_CONFIG.ig_method} nodes")
 
 
 @app.command("explain")
@@ -25,8 +33,12 @@ def explain_cmd(
     quantize: str = typer.Option("none", "--quantize",
                                  help="none, or int8: decoder weights as int8 with per-channel "
                                       "scales (for models that do not fit; scores move slightly)."),
-    steps: int = typer.Option(None, min=1, help="Integrated-gradients steps (default 16)."),
-    samples: int = typer.Option(None, min=1, help="Shapley permutations (default 10)."),
+    # no typer `min=`: ExplainConfig validates (one line, exit 2, before the model loads)
+    steps: int = typer.Option(None,
+                              help=f"Integrated-gradients steps (default {_CONFIG.ig_steps} "
+                                   f"{_RULE}; at least {_MIN_STEPS})."),
+    samples: int = typer.Option(None, help="Shapley permutations (default "
+                                                  f"{_CONFIG.shapley_samples})."),
     seed: int = typer.Option(0, help="Seed for sampled methods (shapley)."),
     json_out: bool = typer.Option(False, "--json", help="Print the attribution as one JSON object."),
 ) -> None:
@@ -36,13 +48,13 @@ def explain_cmd(
     """
     from dataclasses import replace
 
-    from audit.explain import ExplainConfig, get_explainer
+    from audit.explain import get_explainer
     from audit.explain.request import ExplainRequest
 
-    config = ExplainConfig(seed=seed)
-    if steps:
+    config = replace(_CONFIG, seed=seed)
+    if steps is not None:
         config = replace(config, ig_steps=steps)
-    if samples:
+    if samples is not None:
         config = replace(config, shapley_samples=samples)
     explainer = get_explainer(method, config)  # unknown method: one line, before loading
     foil = ExplainRequest.check(prompt, target, foil)  # empty input fails before loading

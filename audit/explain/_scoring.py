@@ -35,12 +35,18 @@ class TargetScorer:
 
     `companions` are the other continuations of the same request (the foil): whenever a prompt
     is scored for one continuation it is scored for all of them in the same forward pass and
-    cached, so the foil's pass over the same perturbations costs nothing extra.
+    cached, so the foil's pass over the same perturbations costs nothing extra. With
+    `share_rows` (the default) continuations that read the same input row share it (a one-token
+    target and foil: one row, not two) and rows are packed as prefix trees, so a prefix that
+    several perturbed prompts share is computed once (`_score_packed`); `share_rows=False` is
+    the plain scorer, one right-padded row per (prompt, continuation), kept as the cost bench's
+    baseline for SHAP.
     """
 
     def __init__(self, lm: Any, config: ExplainConfig,
-                 companions: Sequence[Sequence[int]] = ()) -> None:
+                 companions: Sequence[Sequence[int]] = (), share_rows: bool = True) -> None:
         self.lm = lm
+        self.share_rows = share_rows
         self.config = config
         self.budget = token_budget(lm, config)
         self.companions = [tuple(int(t) for t in c) for c in companions]
@@ -54,42 +60,151 @@ class TargetScorer:
             pid = tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
         return [int(pid)]
 
+    def _rows(self, pairs: list[tuple[tuple[int, ...], tuple[int, ...]]]
+              ) -> list[tuple[list[int], list[tuple[int, int]]]]:
+        """Input rows and, per row, the (pair index, first predicting column) they serve.
+
+        Teacher forcing reads continuation c after prompt p from the row (p + c)[:-1]; a causal
+        model's outputs at a position depend only on the tokens up to it, so a pair whose row is
+        a prefix of another pair's row (a one-token target and foil after the same prompt: the
+        same row) is read from that row. With `share_rows=False`, one row per pair.
+        """
+        if not self.share_rows:
+            heads = [list(p) or self._prefix() for p, _ in pairs]
+            return [(h + list(t)[:-1], [(i, len(h) - 1)])
+                    for i, (h, (_, t)) in enumerate(zip(heads, pairs))]
+        by_prompt: dict[tuple[int, ...], list[int]] = {}
+        for i, (p, _) in enumerate(pairs):
+            by_prompt.setdefault(p, []).append(i)
+        rows: list[tuple[list[int], list[tuple[int, int]]]] = []
+        for p, idx in by_prompt.items():
+            head = list(p) or self._prefix()
+            mine: list[tuple[list[int], list[tuple[int, int]]]] = []
+            for i in sorted(idx, key=lambda j: -len(pairs[j][1])):
+                whole = head + list(pairs[i][1])[:-1]
+                for row, owners in mine:
+                    if row[:len(whole)] == whole:
+                        owners.append((i, len(head) - 1))
+                        break
+                else:
+                    mine.append((whole, [(i, len(head) - 1)]))
+            rows += mine
+        # similar widths in the same batch: less padding
+        rows.sort(key=lambda r: -len(r[0]))
+        return rows
+
     def _score_pairs(self, pairs: list[tuple[tuple[int, ...], tuple[int, ...]]]) -> list[Any]:
+        if not pairs:
+            return []
+        rows = self._rows(pairs)
+        if self.share_rows and _packable(self.lm.model):
+            return self._score_packed(pairs, rows)
+        return self._score_padded(pairs, rows)
+
+    def _score_packed(self, pairs: list[tuple[tuple[int, ...], tuple[int, ...]]],
+                      rows: list[tuple[list[int], list[tuple[int, int]]]]) -> list[Any]:
+        """Rows packed as prefix trees: a shared prefix is computed once per pack.
+
+        Many perturbed prompts share their first tokens (SHAP's coalitions, ablation's
+        leave-one-out rows). Each pack is one sequence of trie nodes, position id = depth, and a
+        4D attention mask that lets a node see only its ancestors: every row's tokens see exactly
+        what they would see in the row alone, at the same positions. A pack holds at most the
+        padded tokens of `batch_rows` rows of the widest row (and the token budget).
+        """
+        import torch
+
+        model, device = self.lm.model, self.lm.device
+        widest = max(len(whole) for whole, _ in rows)
+        cap = max(widest, min(self.budget, self.config.batch_rows * widest))
+        rows = sorted(rows, key=lambda r: r[0])  # neighbours share the longest prefixes
+        out: list[Any] = [None] * len(pairs)
+        s = 0
+        while s < len(rows):
+            tokens: list[int] = []
+            depth: list[int] = []
+            ancestors: list[list[int]] = []
+            children: dict[tuple[int, int], int] = {}  # (parent node or -1, token) -> node
+            paths: list[list[int]] = []
+            e = s
+            while e < len(rows):
+                whole = rows[e][0]
+                path, parent, new = [], -1, []
+                for d, t in enumerate(whole):
+                    node = children.get((parent, t))
+                    if node is None:
+                        node = len(tokens) + len(new)
+                        new.append((parent, t, d, node))
+                    path.append(node)
+                    parent = node
+                if e > s and len(tokens) + len(new) > cap:
+                    break
+                for par, t, d, node in new:
+                    children[(par, t)] = node
+                    tokens.append(t)
+                    depth.append(d)
+                    ancestors.append((ancestors[par] if par >= 0 else []) + [node])
+                paths.append(path)
+                e += 1
+            n = len(tokens)
+            allowed = torch.zeros((n, n), dtype=torch.bool)
+            q = torch.tensor([j for j, anc in enumerate(ancestors) for _ in anc])
+            k = torch.tensor([i for anc in ancestors for i in anc])
+            allowed[q, k] = True
+            dtype = next(model.parameters()).dtype
+            mask = torch.zeros((1, 1, n, n), dtype=dtype)
+            mask[0, 0].masked_fill_(~allowed, torch.finfo(dtype).min)
+            cols, tgts, spans = [], [], []
+            for (whole, owners), path in zip(rows[s:e], paths):
+                for i, first in owners:
+                    t = pairs[i][1]
+                    spans.append((i, len(tgts), len(t)))
+                    cols += path[first:first + len(t)]
+                    tgts += t
+            lp = _packed_logprobs(model, torch.tensor([tokens], device=device),
+                                  mask.to(device), torch.tensor([depth], device=device),
+                                  torch.tensor(cols, device=device),
+                                  torch.tensor(tgts, device=device))
+            self.forward_passes += 1
+            for i, at, m in spans:
+                out[i] = lp[at:at + m]
+            s = e
+        return out
+
+    def _score_padded(self, pairs: list[tuple[tuple[int, ...], tuple[int, ...]]],
+                      rows: list[tuple[list[int], list[tuple[int, int]]]]) -> list[Any]:
+        """Rows right-padded into batches of at most `batch_rows` and the token budget."""
         import torch
 
         from audit.model._scoring import _forward_selected
 
-        if not pairs:
-            return []
         model, device = self.lm.model, self.lm.device
         pad = self.lm.tokenizer.pad_token_id or 0
-        seqs = [(list(p) or self._prefix(), list(t)) for p, t in pairs]
-        widths = [len(p) + len(t) - 1 for p, t in seqs]
-        rows_per = max(1, min(self.config.batch_rows, self.budget // max(1, max(widths))))
-        out: list[Any] = []
+        widest = max(1, max(len(whole) for whole, _ in rows))
+        rows_per = max(1, min(self.config.batch_rows, self.budget // widest))
+        out: list[Any] = [None] * len(pairs)
         with torch.no_grad():
-            for s in range(0, len(seqs), rows_per):
-                chunk = seqs[s:s + rows_per]
-                width = max(widths[s:s + rows_per])
+            for s in range(0, len(rows), rows_per):
+                chunk = rows[s:s + rows_per]
+                width = max(len(whole) for whole, _ in chunk)
                 ids = torch.full((len(chunk), width), pad, dtype=torch.long)
                 mask = torch.zeros((len(chunk), width), dtype=torch.long)
-                rows, cols, tgts = [], [], []
-                for r, (p, t) in enumerate(chunk):
-                    whole = (p + t)[:-1]
+                r_idx, cols, tgts, spans = [], [], [], []
+                for r, (whole, owners) in enumerate(chunk):
                     ids[r, :len(whole)] = torch.tensor(whole)
                     mask[r, :len(whole)] = 1
-                    rows += [r] * len(t)
-                    cols += list(range(len(p) - 1, len(p) - 1 + len(t)))
-                    tgts += t
+                    for i, first in owners:
+                        t = pairs[i][1]
+                        spans.append((i, len(tgts), len(t)))
+                        r_idx += [r] * len(t)
+                        cols += range(first, first + len(t))
+                        tgts += t
                 lp = _forward_selected(model, ids.to(device), mask.to(device),
-                                       torch.tensor(rows, device=device),
+                                       torch.tensor(r_idx, device=device),
                                        torch.tensor(cols, device=device),
                                        torch.tensor(tgts, device=device)).float().cpu()
                 self.forward_passes += 1
-                i = 0
-                for _, t in chunk:
-                    out.append(lp[i:i + len(t)])
-                    i += len(t)
+                for i, at, n in spans:
+                    out[i] = lp[at:at + n]
         return out
 
     def token_logprobs(self, prompts: Sequence[Sequence[int]], target: Sequence[int]) -> Any:
@@ -108,3 +223,34 @@ class TargetScorer:
     def logprob(self, prompts: Sequence[Sequence[int]], target: Sequence[int]) -> list[float]:
         """Summed log P(target | prompt) for each prompt."""
         return self.token_logprobs(prompts, target).sum(dim=1).tolist()
+
+
+def _packable(model: Any) -> bool:
+    """Custom 4D attention masks work with the eager and SDPA attention implementations."""
+    impl = getattr(model.config, "_attn_implementation", None) or "eager"
+    return impl in ("eager", "sdpa")
+
+
+def _packed_logprobs(model: Any, ids: Any, mask: Any, positions: Any, cols: Any,
+                     targets: Any) -> Any:
+    """log P(targets) at node positions `cols` of one packed sequence; float32, CPU."""
+    import torch
+
+    from audit.model._scoring import _head_logprob, _rows_per_chunk, _uses_plain_head
+
+    with torch.no_grad():
+        if not _uses_plain_head(model):
+            logits = model(input_ids=ids, attention_mask=mask, position_ids=positions,
+                           use_cache=False).logits[0, cols].float()
+            return (logits.gather(1, targets[:, None])[:, 0]
+                    - torch.logsumexp(logits, dim=-1)).cpu()
+        body = getattr(model, model.base_model_prefix)
+        hidden = body(input_ids=ids, attention_mask=mask, position_ids=positions,
+                      use_cache=False).last_hidden_state[0, cols]
+        head = model.get_output_embeddings()
+        out = torch.empty(hidden.shape[0], dtype=torch.float32, device=hidden.device)
+        step = _rows_per_chunk(hidden, head.weight.shape[0])
+        for s in range(0, hidden.shape[0], step):
+            chunk = _head_logprob(head, hidden[s:s + step], targets[s:s + step])
+            out[s:s + chunk.shape[0]] = chunk
+        return out.cpu()

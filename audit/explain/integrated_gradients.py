@@ -2,13 +2,13 @@
 
 Integrated gradients (Sundararajan et al. 2017) along the straight line from the baseline
 token's embedding to each prompt token's embedding, with captum's quadrature (`ig_method`,
-`ig_steps` nodes; by default 24 midpoints, see `ExplainConfig`). All steps go through the model
-in one batched forward (split only by `batch_rows` and a quarter of the token budget: backward
-passes need ~4x memory), shared by target and foil where they read the same input, with one
-backward per continuation (`audit/explain/_batched_ig.py`; a test checks it equals captum's
-`LLMGradientAttribution` + `LayerIntegratedGradients` at the same steps). Completeness: the
-scores sum to `score - baseline_score` up to the convergence delta, captum's definition (sum of
-attributions minus f(input) - f(baseline)).
+`ig_steps` nodes; by default 24 trapezoid-rule nodes, see `ExplainConfig`). All steps go
+through the model in one batched forward (split only by `batch_rows` and a quarter of the token
+budget: backward passes need ~4x memory), shared by target and foil where they read the same
+input, with one backward per continuation (`audit/explain/_batched_ig.py`; a test checks it
+equals captum's `LLMGradientAttribution` + `LayerIntegratedGradients` at the same steps).
+Completeness: the scores sum to `score - baseline_score` up to the convergence delta, captum's
+definition (sum of attributions minus f(input) - f(baseline)).
 
 The first prompt token is held at its own embedding (its score is 0): position 0 is the
 "attention sink" of decoder LMs (Xiao et al. 2023), and interpolating its embedding makes
