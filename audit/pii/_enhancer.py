@@ -61,8 +61,14 @@ class FastContextEnhancer(LemmaContextAwareEnhancer):
             words = self._extract_surrounding_words(
                 nlp_artifacts=nlp_artifacts, word=text[result.start:result.end],
                 start=result.start) + extra
-            hit = self._find_supportive_word_in_context(words, rec.context,
-                                                        self.context_matching_mode)
+            if self.context_matching_mode == "whole_word":
+                # The parent's whole-word scan: the first context word (in the recognizer's
+                # order) equal, case-insensitively, to a surrounding word.
+                lowered = {w.lower() for w in words}
+                hit = next((c for c in rec.context if c.lower() in lowered), "")
+            else:
+                hit = self._find_supportive_word_in_context(words, rec.context,
+                                                            self.context_matching_mode)
             if hit:
                 result.score = min(max(result.score + self.context_similarity_factor,
                                        self.min_score_with_context_similarity), 1.0)

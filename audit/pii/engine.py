@@ -147,9 +147,12 @@ class PIIEngine:
             if self._analyzer is None:
                 from audit.pii._direct import overrides_context_hook
                 from audit.pii._gate import RecognizerGate
+                from audit.pii._patterns import install
 
                 analyzer, self._nlp = self._build()
                 recognizers = analyzer.registry.recognizers
+                for rec in recognizers:
+                    install(rec)
                 self._hooked = frozenset(id(r) for r in recognizers if overrides_context_hook(r))
                 self._gate = RecognizerGate(recognizers, analyzer.context_aware_enhancer,
                                             self.config.score_threshold, self._hooked)

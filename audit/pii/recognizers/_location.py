@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from presidio_analyzer import Pattern, PatternRecognizer
@@ -49,6 +50,25 @@ _TAIL = (r"(?:,?\s+(?:[\p{L}'\-]+\s+){0,2}[\p{L}'\-]+,?\s+(?:(?:" + _US_STATES.r
          + r")\.?\s+\d{5}(?:-\d{4})?|" + _UK_POSTCODE + r")\b)?")
 
 
+_ASCII_RUN = re.compile(r"[a-z]+")
+
+
+def _has_word(words: frozenset[str]) -> Any:
+    """A necessary condition for patterns whose match contains one of `words` as a whole run of
+    letters (case-insensitive): True unless the text is ASCII and none of its maximal letter runs,
+    lower-cased, is in `words`. (For ASCII text, case-insensitive matching of ASCII letters is
+    plain ASCII case folding; other texts are always searched.)"""
+    def check(text: str) -> bool:
+        return not text.isascii() or not words.isdisjoint(_ASCII_RUN.findall(text.lower()))
+    return check
+
+
+# A street match has `\s` + suffix + `s?\b` (a whole letter run); a "ZIP after state" match has
+# `\b` + state code + `\.?,?\s` in its look-behind (a whole letter run).
+_SUFFIX_RUNS = frozenset(w + s for w in _SUFFIXES.split("|") for s in ("", "s"))
+_STATE_RUNS = frozenset(w.lower() for w in _US_STATES.split("|"))
+
+
 class StreetAddressRecognizer(PatternRecognizer):
     """`<number> <one to four words> <street suffix> [unit]`, e.g. `221B Baker Street, Flat 2`.
 
@@ -71,6 +91,9 @@ class StreetAddressRecognizer(PatternRecognizer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(supported_entity="STREET_ADDRESS", patterns=self.PATTERNS,
                          context=self.CONTEXT, name="StreetAddressRecognizer", **kwargs)
+        # Checked by Assay's pattern loop (audit.pii._patterns) before each search.
+        has_suffix = _has_word(_SUFFIX_RUNS)
+        self.pattern_requires = {p.name: has_suffix for p in self.patterns}
 
 
 class PostcodeRecognizer(PatternRecognizer):
@@ -90,6 +113,7 @@ class PostcodeRecognizer(PatternRecognizer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(supported_entity="POSTCODE", patterns=self.PATTERNS, context=self.CONTEXT,
                          name="PostcodeRecognizer", **kwargs)
+        self.pattern_requires = {"US ZIP after state": _has_word(_STATE_RUNS)}
 
     def invalidate_result(self, pattern_text: str) -> bool:
         # An outward code alone ("SW1") is not matched; a UK postcode needs a digit and letters.

@@ -72,6 +72,14 @@ class PersonCueRecognizer(_CueRecognizer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(supported_entity="PERSON", patterns=self.PATTERNS, context=[],
                          name="PersonCueRecognizer", **kwargs)
+        # Necessary conditions, checked by Assay's pattern loop (audit.pii._patterns) before a
+        # pattern is searched: a match of "name before attribute" ends in `_AFTER`, which needs
+        # an apostrophe ('s), "born" (was born; same flags, so any case) or "(" plus "@".
+        born = regex.compile("born", self.global_regex_flags)
+        self.pattern_requires = {
+            "name before attribute": lambda text: ("'" in text or "’" in text
+                                                   or ("(" in text and "@" in text)
+                                                   or born.search(text) is not None)}
 
 
 _PLACE_CUES = (r"moved to|move to|moving to|live in|lives in|living in|lived in|born in|based in|"
