@@ -102,6 +102,13 @@ def test_packed_scorer_equals_plain_rows(default_model) -> None:
         assert a.shape == b.shape == (len(prompts), len(c))
         assert float((a - b).abs().max()) < 1e-3
     assert packed.forward_passes < plain.forward_passes
+    # rows over _PACK_ROW_TOKENS go in padded batches (still one row for target and foil)
+    long = tok.encode(" ".join([COPY] * 20), add_special_tokens=False)
+    assert len(long) > 128
+    rows = [long, [220] + long[1:], long[:-3]]
+    for c in conts:
+        a, b = packed.token_logprobs(rows, c), plain.token_logprobs(rows, c)
+        assert float((a - b).abs().max()) < 1e-3
 
 
 @pytest.mark.parametrize("method", ["ig", "ablation", "shapley", "shap"])
