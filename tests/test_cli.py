@@ -145,3 +145,19 @@ def test_suite_options_parse_json_values() -> None:
                                 "counterfactual.axis=gender"]) == {
         "decisions": {"threshold": 0.6}, "occupations": {"generate_tokens": 0},
         "counterfactual": {"axis": "gender"}}
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["audit", "--limit", "0"], "Invalid value for '--limit'"),
+    (["audit", "--limit", "abc"], "Invalid value for '--limit'"),
+    (["audit", "--bogus"], "No such option: --bogus"),
+    (["nosuchcommand"], "No such command 'nosuchcommand'"),
+    (["explain", "--target", "x"], "--prompt"),
+])
+def test_parser_errors_are_one_line_exit_2(capsys, args, needle) -> None:
+    """typer's own parse errors (it no longer raises click's) get the same contract."""
+    code, _, err = run_main(capsys, *args)
+    assert code == 2
+    assert needle in err and err.startswith("assay: error: ")
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err

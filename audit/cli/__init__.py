@@ -6,6 +6,7 @@ import sys
 
 import click
 import typer
+import typer.exceptions
 
 from audit.errors import AssayError
 
@@ -36,6 +37,18 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.exceptions.TyperException as exc:  # typer >= 0.29 parses without click
+        ctx = getattr(exc, "ctx", None)
+        where = f"; see `{ctx.command_path} --help`" if ctx is not None else ""
+        message = " ".join(exc.format_message().split())
+        print(f"assay: error: {message}{where}", file=sys.stderr)
+        code = getattr(exc, "exit_code", 2)
+        sys.exit(code if code and code != 1 else 2)
+    except typer.exceptions.Abort:
+        print("assay: interrupted; nothing was written", file=sys.stderr)
+        sys.exit(130)
+    except typer.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     if rv == 130:  # typer turns KeyboardInterrupt into exit code 130
         print("assay: interrupted; nothing was written", file=sys.stderr)
