@@ -61,6 +61,13 @@ def test_quantize_keeps_head_and_embeddings():
     n = quantize_int8_(model)
     assert n == 2 * 7  # q, k, v, o, gate, up, down per layer
     assert isinstance(model.lm_head, torch.nn.Linear)
+    from types import SimpleNamespace
+
+    from audit.model import HFModel
+
+    tok = SimpleNamespace(pad_token_id=0, eos_token_id=2, bos_token_id=1, pad_token="<p>",
+                          eos_token="<e>")
+    assert HFModel.from_loaded(model, tok).identity.dtype == "float32+int8-weights"
     assert model.model.embed_tokens.weight.dtype == torch.float32
     with torch.no_grad():
         got = model(ids).logits.log_softmax(-1)

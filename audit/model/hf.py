@@ -156,10 +156,11 @@ class HFModel:
         m = self.model
         n_params = sum(p.numel() for p in m.parameters())
         dtype = str(m.dtype).removeprefix("torch.")
-        if self.quantize == "int8":
-            from audit.model._quant import quantized_numel
+        from audit.model._quant import quantized_numel
 
-            n_params += quantized_numel(m)
+        int8 = quantized_numel(m)  # also for models quantised before `from_loaded`
+        if int8:
+            n_params += int8
             dtype = f"{dtype}+int8-weights"
         return ModelIdentity(
             name=self.source.name, path=str(self.source.path), sha256=self.source.sha256,
