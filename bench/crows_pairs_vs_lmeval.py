@@ -6,7 +6,13 @@ Same process, same loaded model and tokenizer, same pairs (`--limit` seeded samp
 `loglikelihood` on Instances with `("", sentence)` arguments (what the task's empty
 `doc_to_text` / `target_delimiter` produce) and the task's own `process_results`. Both sides run
 `--repeats` times, interleaved, after a small warm-up; the fastest wall time counts. Prints one
-JSON line: both metric pairs, whether they agree, per-pair max |ΔLL|, times, ratios, peak RSS.
+JSON line: both metric pairs, whether they agree, per-pair max |ΔLL|, times, ratios, and memory.
+
+Memory (`memory`): before the timed runs, each side runs once alone in a fresh interpreter that
+loads the same model; `growth_mib` = kernel peak RSS (VmHWM) while scoring minus RSS after the
+model loaded, so the weights (shared by both sides) are not counted and no side inherits another's
+allocator state. (`peak_rss_growth_mib` is the older in-process sampled figure, kept for
+comparison: the side measured first pays the allocator warm-up.) `--no-memory` skips it.
 
     .venv/bin/python -m bench.crows_pairs_vs_lmeval --limit 300
 """
@@ -38,6 +44,39 @@ def _lm_eval_scores(hflm, docs):
             [ll for ll, _ in results])
 
 
+def _setup(limit: int, seed: int):
+    from audit.model import HFModel
+    from audit.paths import datasets_dir
+    from probes.bias.crows_pairs import CrowsPairsSuite
+
+    path = datasets_dir() / "crows_pairs/multilingual/crows_pairs_EN_revised+210.csv"
+    lm = HFModel("default", device="cpu").load()
+    suite = CrowsPairsSuite(path, limit=limit, seed=seed)
+    suite.prepare()
+    return path, lm, suite, suite.rows.to_dict("records")
+
+
+def _memory_side(side: str, limit: int, seed: int) -> dict:
+    """One side alone in this fresh process: peak RSS growth while it scores, model excluded."""
+    from bench._measure import memory_marks
+    from probes.base import SuiteContext
+
+    _, lm, suite, docs = _setup(limit, seed)
+    loaded = memory_marks(reset=True)
+    if side == "assay":
+        suite.run(SuiteContext(model=lm, run_id="bench", seed=seed))
+    else:
+        from lm_eval.models.huggingface import HFLM
+
+        batch = int(side.removeprefix("lm_eval_bs"))
+        _lm_eval_scores(HFLM(pretrained=lm.model, tokenizer=lm.tokenizer, batch_size=batch),
+                        docs)
+    end = memory_marks()
+    return {"side": side, "model_loaded_rss_mib": loaded["rss_mib"],
+            "peak_rss_mib": end["peak_rss_mib"],
+            "growth_mib": round(end["peak_rss_mib"] - loaded["rss_mib"], 1)}
+
+
 def main(argv: list[str] | None = None) -> dict:
     """Run the benchmark and print one JSON line."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -46,22 +85,33 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--lmeval-batch-sizes", default="1,16",
                     help="comma-separated HFLM batch sizes to time (1 is lm-eval's default)")
+    ap.add_argument("--no-memory", action="store_true",
+                    help="skip the per-side memory runs in fresh interpreters")
+    ap.add_argument("--memory-side", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.memory_side:
+        out = _memory_side(args.memory_side, args.limit, args.seed)
+        print(json.dumps(out))
+        return out
+    sizes = [int(b) for b in args.lmeval_batch_sizes.split(",")]
+    memory: dict[str, object] | None = None
+    if not args.no_memory:  # before this process loads anything
+        from bench._measure import run_side
+
+        memory = {"method": "fresh interpreter per side; kernel VmHWM minus RSS after the "
+                            "model loaded (MiB)"}
+        for side in ["assay"] + [f"lm_eval_bs{b}" for b in sizes]:
+            m = run_side("bench.crows_pairs_vs_lmeval",
+                         ["--memory-side", side, "--limit", str(args.limit),
+                          "--seed", str(args.seed)])
+            memory[side] = {k: v for k, v in m.items() if k != "side"}
 
     import torch
     from lm_eval.models.huggingface import HFLM
 
-    from audit.model import HFModel
-    from audit.paths import datasets_dir
     from probes.base import SuiteContext
-    from probes.bias.crows_pairs import CrowsPairsSuite
 
-    path = datasets_dir() / "crows_pairs/multilingual/crows_pairs_EN_revised+210.csv"
-    lm = HFModel("default", device="cpu").load()
-    suite = CrowsPairsSuite(path, limit=args.limit, seed=args.seed)
-    suite.prepare()
-    docs = suite.rows.to_dict("records")
-    sizes = [int(b) for b in args.lmeval_batch_sizes.split(",")]
+    path, lm, suite, docs = _setup(args.limit, args.seed)
     hflms = {b: HFLM(pretrained=lm.model, tokenizer=lm.tokenizer, batch_size=b) for b in sizes}
 
     def ours():
@@ -106,6 +156,7 @@ def main(argv: list[str] | None = None) -> dict:
         "wall_s": {k: round(v, 3) for k, v in best.items()},
         "cpu_s": {k: round(v, 3) for k, v in cpu.items()},
         "peak_rss_growth_mib": {k: round(v, 1) for k, v in mem.items()},
+        "memory": memory,
         "speedup_vs": {k: round(v / best["assay"], 2) for k, v in best.items() if k != "assay"},
         "cpu_speedup_vs": {k: round(v / cpu["assay"], 2) for k, v in cpu.items() if k != "assay"},
     }

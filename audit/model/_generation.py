@@ -31,7 +31,7 @@ def generate_batches(lm: Any, prompts: list[str], config: GenerationConfig,
     tok, model, device = lm.tokenizer, lm.model, lm.device
     texts = [lm.format_prompt(p, config.chat) for p in prompts]
     encoded = [tok(t, add_special_tokens=False)["input_ids"] for t in texts]
-    budget = lm._batch_tokens()
+    budget = lm._batch_tokens("generate")
     widths = [len(e) + config.max_new_tokens for e in encoded]
     out: list[str] = [""] * len(prompts)
     pad = tok.pad_token_id
