@@ -119,3 +119,20 @@ def test_bad_model_paths(tmp_path: Path, monkeypatch, make, needle) -> None:
     monkeypatch.setenv("ASSAY_CACHE", str(tmp_path / "cache"))
     with pytest.raises(ModelError, match=needle):
         HFModel(make(tmp_path), device="cpu").load()
+
+
+def test_cpu_token_budgets_per_purpose() -> None:
+    """CPU: small batches for scoring (cache-bound), large ones for generation (weight-bound)."""
+    from types import SimpleNamespace
+
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    cfg = LlamaConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                      num_attention_heads=4, num_key_value_heads=2, vocab_size=50)
+    tok = SimpleNamespace(pad_token_id=0, eos_token_id=2, bos_token_id=1, pad_token="<p>",
+                          eos_token="<e>")
+    lm = HFModel.from_loaded(LlamaForCausalLM(cfg), tok, sha256="0" * 64)
+    assert lm._batch_tokens() == 512
+    assert lm._batch_tokens("generate") == lm._batch_tokens("explain") == 4096
+    lm.max_batch_tokens = 100
+    assert lm._batch_tokens() == lm._batch_tokens("generate") == 100

@@ -22,7 +22,9 @@ def token_budget(lm: Any, config: ExplainConfig) -> int:
     if config.token_budget:
         return int(config.token_budget)
     fn = getattr(lm, "_batch_tokens", None)
-    return int(fn()) if callable(fn) else 4096
+    # "explain": the budget these batch shapes were tuned with (4096 on CPU), not the smaller
+    # CPU scoring budget
+    return int(fn("explain")) if callable(fn) else 4096
 
 
 def baseline_token_id(tokenizer: Any, config: ExplainConfig) -> int:

@@ -184,7 +184,7 @@ class HFModel:
 
     def _batch_tokens(self, purpose: str = "score") -> int:
         """Padded tokens per forward pass: `max_batch_tokens` if set; on CUDA what fits in free
-        memory; on the CPU 512 for scoring and 4096 for generation.
+        memory; on the CPU 512 for scoring and 4096 for generation and explanations.
 
         The CPU figures are measured (default model, 2 cores, 2026-11-26): scoring 120 CrowS-Pairs
         sentences took 3.0 s at 512 tokens per batch, 3.3 s at 1024, 4.4 s at 2048 and 5.8-6.9 s
@@ -198,7 +198,7 @@ class HFModel:
             from audit.model._memory import cuda_token_budget
 
             return cuda_token_budget(self.model)
-        return 4096 if purpose == "generate" else 512
+        return 512 if purpose == "score" else 4096
 
     # -- scoring ---------------------------------------------------------------------------
     def _encode(self, text: str) -> list[int]:
