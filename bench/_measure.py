@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["measure", "memory_marks", "peak_rss_mib", "reset_peak_rss", "rss_mib", "run_side"]
+__all__ = ["measure", "memory_by_side", "memory_marks", "peak_rss_mib", "reset_peak_rss", "rss_mib", "run_side"]
 
 _MIB = 2**20
 
@@ -107,6 +107,17 @@ def run_side(module: str, args: Sequence[str], timeout: float | None = None) -> 
         raise RuntimeError(f"python -m {module} {' '.join(args)} failed "
                            f"(exit {proc.returncode}):\n{proc.stderr[-3000:]}")
     return json.loads(lines[-1])
+
+
+def memory_by_side(module: str, sides: Sequence[str], args: Sequence[str], method: str,
+                   drop: Sequence[str] = ("side",)) -> dict[str, Any]:
+    """Each side alone: `python -m module --memory-side SIDE *args` in a fresh interpreter;
+    {"method": method, side: its JSON line without the `drop` keys}."""
+    out: dict[str, Any] = {"method": method}
+    for side in sides:
+        m = run_side(module, ["--memory-side", side, *args])
+        out[side] = {k: v for k, v in m.items() if k not in drop}
+    return out
 
 
 def _sampled(fn: Callable[[], Any], interval: float) -> tuple[Any, float, float, float]:

@@ -96,15 +96,12 @@ def main(argv: list[str] | None = None) -> dict:
     sizes = [int(b) for b in args.lmeval_batch_sizes.split(",")]
     memory: dict[str, object] | None = None
     if not args.no_memory:  # before this process loads anything
-        from bench._measure import run_side
+        from bench._measure import memory_by_side
 
-        memory = {"method": "fresh interpreter per side; kernel VmHWM minus RSS after the "
-                            "model loaded (MiB)"}
-        for side in ["assay"] + [f"lm_eval_bs{b}" for b in sizes]:
-            m = run_side("bench.crows_pairs_vs_lmeval",
-                         ["--memory-side", side, "--limit", str(args.limit),
-                          "--seed", str(args.seed)])
-            memory[side] = {k: v for k, v in m.items() if k != "side"}
+        memory = memory_by_side(
+            "bench.crows_pairs_vs_lmeval", ["assay"] + [f"lm_eval_bs{b}" for b in sizes],
+            ["--limit", str(args.limit), "--seed", str(args.seed)],
+            "fresh interpreter per side; kernel VmHWM minus RSS after the model loaded (MiB)")
 
     import torch
     from lm_eval.models.huggingface import HFLM

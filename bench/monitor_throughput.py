@@ -116,16 +116,14 @@ def main(argv: list[str] | None = None) -> dict:
         return out
     memory = None
     if not args.no_memory:  # before this process loads anything: the children run alone
-        from bench._measure import run_side
+        from bench._measure import memory_by_side
 
-        memory = {"method": "fresh interpreter per side; kernel VmHWM/VmRSS (MiB)"}
-        for side in ("monitor", "baseline"):
-            m = run_side("bench.monitor_throughput",
-                         ["--memory-side", side, "--records", str(args.records),
-                          "--slices", str(args.slices), "--seed", str(args.seed),
-                          "--batch-size", str(args.batch_size)]
-                         + (["--no-pin"] if args.no_pin else []))
-            memory[side] = {k: v for k, v in m.items() if k != "side"}
+        memory = memory_by_side(
+            "bench.monitor_throughput", ("monitor", "baseline"),
+            ["--records", str(args.records), "--slices", str(args.slices),
+             "--seed", str(args.seed), "--batch-size", str(args.batch_size)]
+            + (["--no-pin"] if args.no_pin else []),
+            "fresh interpreter per side; kernel VmHWM/VmRSS (MiB)")
 
     from audit.pii import get_engine
     from audit.store import open_store

@@ -196,14 +196,12 @@ def main(argv: list[str] | None = None) -> dict:
         return out
     memory = None
     if not args.no_memory:  # before this process loads anything: the children run alone
-        from bench._measure import run_side
+        from bench._measure import memory_by_side
 
-        memory = {"method": "fresh interpreter per side; kernel VmHWM/VmRSS (MiB)"}
-        for side in ("assay", "presidio"):
-            m = run_side("bench.pii_detection", ["--memory-side", side, "--n", str(args.n),
-                                                 "--seed", str(args.seed)]
-                         + (["--no-pin"] if args.no_pin else []))
-            memory[side] = {k: v for k, v in m.items() if k not in ("side", "n_texts")}
+        memory = memory_by_side(
+            "bench.pii_detection", ("assay", "presidio"),
+            ["--n", str(args.n), "--seed", str(args.seed)] + (["--no-pin"] if args.no_pin else []),
+            "fresh interpreter per side; kernel VmHWM/VmRSS (MiB)", drop=("side", "n_texts"))
 
     from audit.pii import get_engine
     from bench.pii_evalset import generate

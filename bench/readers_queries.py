@@ -120,16 +120,12 @@ def main(argv: list[str] | None = None) -> None:
         out["ratio_page_python_over_sql"] = round(out["page_deep_python_ms"] / out["page_deep_sql_ms"], 1)
         st.close()
         if not args.no_memory:
-            from bench._measure import run_side
+            from bench._measure import memory_by_side
 
-            mem: dict = {"method": "fresh interpreter per read on the seeded store file; "
-                                   "kernel VmHWM/VmRSS (MiB)"}
-            for side in MEMORY_SIDES:
-                m = run_side("bench.readers_queries",
-                             ["--memory-side", side, "--db", str(Path(d) / "assay.db"),
-                              "--run-id", run_id, "--n", str(args.n)])
-                mem[side] = {k: v for k, v in m.items() if k != "side"}
-            out["memory"] = mem
+            out["memory"] = memory_by_side(
+                "bench.readers_queries", MEMORY_SIDES,
+                ["--db", str(Path(d) / "assay.db"), "--run-id", run_id, "--n", str(args.n)],
+                "fresh interpreter per read on the seeded store file; kernel VmHWM/VmRSS (MiB)")
     print(json.dumps(out))
 
 

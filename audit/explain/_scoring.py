@@ -246,7 +246,7 @@ def _packed_logprobs(model: Any, ids: Any, mask: Any, positions: Any, cols: Any,
     """log P(targets) at node positions `cols` of one packed sequence; float32, CPU."""
     import torch
 
-    from audit.model._scoring import _head_logprob, _rows_per_chunk, _uses_plain_head
+    from audit.model._scoring import _uses_plain_head, head_logprobs
 
     with torch.no_grad():
         if not _uses_plain_head(model):
@@ -257,10 +257,4 @@ def _packed_logprobs(model: Any, ids: Any, mask: Any, positions: Any, cols: Any,
         body = getattr(model, model.base_model_prefix)
         hidden = body(input_ids=ids, attention_mask=mask, position_ids=positions,
                       use_cache=False).last_hidden_state[0, cols]
-        head = model.get_output_embeddings()
-        out = torch.empty(hidden.shape[0], dtype=torch.float32, device=hidden.device)
-        step = _rows_per_chunk(hidden, head.weight.shape[0])
-        for s in range(0, hidden.shape[0], step):
-            chunk = _head_logprob(head, hidden[s:s + step], targets[s:s + step])
-            out[s:s + chunk.shape[0]] = chunk
-        return out.cpu()
+        return head_logprobs(model, hidden, targets).cpu()

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.model._quant_names import QUANTIZATIONS
+import torch
+
+from audit.model.base import QUANTIZATIONS
 
 __all__ = ["QUANTIZATIONS", "Int8Linear", "quantize_int8_", "quantized_numel"]
 
@@ -28,13 +30,7 @@ __all__ = ["QUANTIZATIONS", "Int8Linear", "quantize_int8_", "quantized_numel"]
 FUSED_KERNEL = False
 
 
-def _torch() -> Any:
-    import torch
-
-    return torch
-
-
-class Int8Linear(_torch().nn.Module):
+class Int8Linear(torch.nn.Module):
     """`nn.Linear` with int8 weights and per-output-channel scales (inference only)."""
 
     def __init__(self, qweight: Any, scale: Any, bias: Any | None) -> None:
@@ -47,7 +43,6 @@ class Int8Linear(_torch().nn.Module):
 
     @classmethod
     def from_linear(cls, linear: Any) -> Int8Linear:
-        torch = _torch()
         with torch.no_grad():
             w = linear.weight.detach().float()
             absmax = w.abs().amax(dim=1).clamp_min(1e-8)
@@ -63,7 +58,6 @@ class Int8Linear(_torch().nn.Module):
         return self.qweight.to(self.scale.dtype) * self.scale[:, None]
 
     def forward(self, x: Any) -> Any:
-        torch = _torch()
         scale = self.scale if self.scale.dtype == x.dtype else self.scale.to(x.dtype)
         if FUSED_KERNEL and x.is_cuda and not (torch.is_grad_enabled() and x.requires_grad):
             flat = x.reshape(-1, self.in_features).contiguous()
@@ -83,7 +77,6 @@ def quantize_int8_(model: Any) -> int:
 
     The output embedding (LM head) and anything outside the decoder stack are left as they are.
     """
-    torch = _torch()
     head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
     swaps: list[tuple[Any, str, Any]] = []
     for _name, module in model.named_modules():

@@ -55,6 +55,21 @@ def _head_logprob(head: Any, hidden: Any, targets: Any) -> Any:
     return logits.gather(1, targets[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
 
 
+def head_logprobs(model: Any, hidden: Any, targets: Any, head_logprob: Any = None) -> Any:
+    """Float32 log-prob of `targets` from final hidden rows: the LM head runs in chunks of rows,
+    so no full-vocabulary float32 block for every row exists at once."""
+    import torch
+
+    head_logprob = head_logprob or _head_logprob
+    head = model.get_output_embeddings()
+    out = torch.empty(hidden.shape[0], dtype=torch.float32, device=hidden.device)
+    step = _rows_per_chunk(hidden, head.weight.shape[0])
+    for s in range(0, hidden.shape[0], step):
+        chunk = head_logprob(head, hidden[s:s + step], targets[s:s + step])
+        out[s:s + chunk.shape[0]] = chunk
+    return out
+
+
 def _compiled(model: Any) -> tuple[Any, Any]:
     """The decoder body and the head-chunk log-prob under `torch.compile`, built once per model.
 
@@ -83,14 +98,7 @@ def _forward_selected(model: Any, input_ids: Any, attention_mask: Any, rows: Any
         else:
             body, head_logprob = getattr(model, model.base_model_prefix), _head_logprob
         hidden = body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        selected = hidden[rows, cols]
-        head = model.get_output_embeddings()
-        out = torch.empty(selected.shape[0], dtype=torch.float32, device=selected.device)
-        step = _rows_per_chunk(selected, head.weight.shape[0])
-        for s in range(0, selected.shape[0], step):
-            chunk = head_logprob(head, selected[s:s + step], targets[s:s + step])
-            out[s:s + chunk.shape[0]] = chunk
-        return out
+        return head_logprobs(model, hidden[rows, cols], targets, head_logprob)
     logits = model(input_ids=input_ids, attention_mask=attention_mask).logits[rows, cols].float()
     return logits.gather(1, targets[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
 

@@ -8,7 +8,11 @@ from typing import Protocol, runtime_checkable
 
 from audit.types import ModelIdentity
 
-__all__ = ["GenerationConfig", "LanguageModel"]
+__all__ = ["QUANTIZATIONS", "GenerationConfig", "LanguageModel"]
+
+# Weight quantizations `HFModel` accepts (`audit.model._quant`); here so the CLI can check a
+# --quantize value without importing torch.
+QUANTIZATIONS = ("none", "int8")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from audit.errors import ModelError
 from audit.model._source import ModelSource, ensure_converted, offline, resolve_source
-from audit.model.base import GenerationConfig
+from audit.model.base import QUANTIZATIONS, GenerationConfig
 from audit.types import ModelIdentity
 
 __all__ = ["HFModel"]
@@ -47,8 +47,6 @@ class HFModel:
     def __init__(self, spec: str = "default", device: str = "auto", dtype: str | None = None,
                  max_batch_tokens: int | None = None, quantize: str = "none",
                  compile: bool | None = None) -> None:
-        from audit.model._quant_names import QUANTIZATIONS
-
         if quantize not in QUANTIZATIONS:
             raise ModelError(f"unknown quantization {quantize!r}",
                              f"use one of: {', '.join(QUANTIZATIONS)}")
