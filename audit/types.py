@@ -1,4 +1,5 @@
-"""Frozen records that travel the whole pipeline: Run, Metric, Finding.
+"""Frozen records that travel the whole pipeline: Run, Metric, Finding, and the production
+records the monitors and the redaction middleware write (Alert, QuarantinedLine, RedactionEvent).
 
 Every record has `to_dict`/`from_dict` and a deterministic id, so writing the same record twice
 is a no-op in the store (idempotent writes) and a monitor that re-reads a log line adds nothing.
@@ -14,13 +15,19 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 __all__ = [
+    "Alert",
+    "BatchResult",
+    "CountDelta",
     "Finding",
     "Metric",
     "ModelIdentity",
+    "QuarantinedLine",
+    "RedactionEvent",
     "Run",
     "Severity",
     "Source",
     "Span",
+    "as_utc",
     "canonical_json",
     "stable_id",
     "utcnow",
@@ -34,6 +41,13 @@ SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
 def utcnow() -> datetime:
     """Timezone-aware UTC now, truncated to microseconds (what every store keeps)."""
     return datetime.now(UTC)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """`value` as aware UTC; naive values (SQLite drops the zone) are taken to be UTC already."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _default(obj: Any) -> Any:
@@ -248,3 +262,119 @@ class Run:
         kw["started_at"] = _parse_time(kw.get("started_at")) or utcnow()
         kw["ended_at"] = _parse_time(kw.get("ended_at"))
         return cls(**kw)
+
+
+# -- production records: monitors, alert rules, redaction middleware ---------------------
+
+@dataclass(frozen=True)
+class CountDelta:
+    """One increment of a per-window counter, tied to the log record it came from."""
+
+    file_key: str
+    offset: int
+    window_start: datetime
+    window_seconds: int
+    field: str
+    name: str
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class QuarantinedLine:
+    """A log line the monitor could not parse: where it is and why (never its content)."""
+
+    monitor: str
+    file: str
+    file_key: str
+    offset: int
+    length: int
+    reason: str
+    line_hash: str = ""
+    created_at: datetime = field(default_factory=utcnow, compare=False)
+
+    @property
+    def quarantine_id(self) -> str:
+        return stable_id("quarantine", self.monitor, self.file_key, self.offset)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["quarantine_id"] = self.quarantine_id
+        d["created_at"] = self.created_at.isoformat()
+        return d
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A rule that fired over a time window, with the observed value, its n and 95% CI."""
+
+    monitor: str
+    rule: str
+    kind: str
+    severity: str
+    window_start: datetime
+    window_end: datetime
+    value: float | None
+    threshold: float | None
+    n: int
+    message: str
+    ci_low: float | None = None
+    ci_high: float | None = None
+    details: dict[str, Any] = field(default_factory=dict, compare=False)
+    created_at: datetime = field(default_factory=utcnow, compare=False)
+    dedupe: str = field(default="", compare=False)
+
+    @property
+    def alert_id(self) -> str:
+        # One alert per rule per dedupe period (default: per window): re-evaluating adds nothing.
+        return stable_id("alert", self.monitor, self.rule,
+                         self.dedupe or self.window_start.isoformat())
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("dedupe")
+        d["alert_id"] = self.alert_id
+        for k in ("window_start", "window_end", "created_at"):
+            d[k] = getattr(self, k).isoformat()
+        return d
+
+
+@dataclass(frozen=True)
+class RedactionEvent:
+    """One redaction by the middleware/proxy: entity types and counts, never the values."""
+
+    source: str
+    path: str
+    direction: str
+    mode: str
+    outcome: str
+    entity_counts: dict[str, int]
+    latency_ms: float | None = None
+    details: dict[str, Any] = field(default_factory=dict, compare=False)
+    created_at: datetime = field(default_factory=utcnow, compare=False)
+    nonce: str = field(default="", compare=False)
+
+    @property
+    def n_entities(self) -> int:
+        return int(sum(self.entity_counts.values()))
+
+    @property
+    def event_id(self) -> str:
+        return stable_id("redaction", self.source, self.path, self.direction,
+                         self.created_at.isoformat(), self.nonce)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("nonce")
+        d["event_id"] = self.event_id
+        d["n_entities"] = self.n_entities
+        d["created_at"] = self.created_at.isoformat()
+        return d
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a committed monitor batch added (repeats add nothing)."""
+
+    new_findings: int
+    new_quarantined: int
+    counted_records: int

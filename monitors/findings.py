@@ -6,8 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from audit.store._monitoring import CountDelta
-from audit.types import Finding, Span
+from audit.types import CountDelta, Finding, Span
 from monitors.detector import Detector
 from monitors.parse import ParsedRecord
 

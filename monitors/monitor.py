@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import UsageError
-from audit.store._monitoring import Alert, CountDelta, QuarantinedLine
-from audit.types import Finding, Span, utcnow
+from audit.types import Alert, CountDelta, Finding, QuarantinedLine, Span, utcnow
 from monitors.bias_signals import BIAS_FIELD, BiasSignals
 from monitors.detector import Detector
 from monitors.findings import count_deltas, record_finding, window_start

@@ -23,8 +23,7 @@ from typing import Any, Literal
 
 from audit.errors import DataError
 from audit.metrics.ci import wilson_interval
-from audit.store._monitoring import Alert
-from audit.types import SEVERITIES
+from audit.types import SEVERITIES, Alert
 from monitors.findings import window_start
 
 __all__ = ["Rule", "RulesConfig", "SinkSpec", "evaluate", "load_rules", "parse_duration",

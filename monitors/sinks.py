@@ -8,8 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import IO, Protocol
 
-from audit.store._monitoring import Alert
-from audit.types import canonical_json
+from audit.types import Alert, canonical_json
 from monitors.rules import SinkSpec
 
 __all__ = ["LogSink", "Sink", "WebhookSink", "build_sinks"]

@@ -123,7 +123,7 @@ def test_monitors_page_degrades_without_monitor_data(monkeypatch, store, sqlite_
 
 
 def test_monitors_page_shows_alerts_quarantine_and_redactions(monkeypatch, store, sqlite_url):
-    from audit.store._monitoring import Alert, QuarantinedLine, RedactionEvent
+    from audit.types import Alert, QuarantinedLine, RedactionEvent
 
     now = datetime.now(UTC)
     store.write_alert(Alert("gateway", "pii_rate>0.05", "threshold", "high", now - timedelta(minutes=5),

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from audit.store import open_store
-from audit.store._monitoring import Alert, CountDelta, QuarantinedLine, RedactionEvent
-from audit.types import Finding, Metric, Run
+from audit.types import (Alert, CountDelta, Finding, Metric, QuarantinedLine, RedactionEvent,
+                         Run)
 
 WS = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

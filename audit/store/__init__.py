@@ -4,29 +4,24 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, select
+from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from audit.errors import StoreError
 from audit.store import schema
-from audit.store._monitoring import MonitoringStore
-from audit.types import Finding, Metric, Run
+from audit.store._sql import insert_ignore
+from audit.store.monitoring import MonitoringStore
+from audit.types import Finding, Metric, Run, as_utc
 
-__all__ = ["Store", "open_store"]
+__all__ = ["MonitoringStore", "Store", "open_store"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _migrate_lock = threading.Lock()
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _normalise_url(url: str) -> str:
@@ -34,19 +29,6 @@ def _normalise_url(url: str) -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
-
-
-def _insert_ignore(engine: Engine, table: Any) -> Any:
-    """INSERT that skips rows whose primary key exists (idempotent writes)."""
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).on_conflict_do_nothing()
-    if engine.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(table).on_conflict_do_nothing()
-    return insert(table).prefix_with("IGNORE")
 
 
 def migrate(engine: Engine) -> None:
@@ -95,12 +77,12 @@ class Store(MonitoringStore):
         }
         try:
             with self.engine.begin() as conn:
-                conn.execute(_insert_ignore(self.engine, schema.runs), [row])
+                conn.execute(insert_ignore(self.engine, schema.runs), [row])
                 if metrics:
-                    conn.execute(_insert_ignore(self.engine, schema.metrics),
+                    conn.execute(insert_ignore(self.engine, schema.metrics),
                                  [self._metric_row(m) for m in metrics])
                 if findings:
-                    conn.execute(_insert_ignore(self.engine, schema.findings),
+                    conn.execute(insert_ignore(self.engine, schema.findings),
                                  [self._finding_row(f) for f in findings])
         except SQLAlchemyError as exc:
             raise StoreError(f"could not write run {run.run_id} to {self.display_url}: "
@@ -111,7 +93,7 @@ class Store(MonitoringStore):
         rows = list({r["finding_id"]: r for r in (self._finding_row(f) for f in findings)}.values())
         if not rows:
             return 0
-        stmt = _insert_ignore(self.engine, schema.findings)
+        stmt = insert_ignore(self.engine, schema.findings)
         t = schema.findings
 
         def _write(c: Any) -> int:
@@ -149,8 +131,8 @@ class Store(MonitoringStore):
     def _run(row: Any) -> Run:
         return Run(run_id=row.run_id, model=row.model, suites=tuple(row.suites), data=row.data,
                    seed=row.seed, config_hash=row.config_hash, config=row.config,
-                   versions=row.versions, host=row.host, started_at=_utc(row.started_at),
-                   ended_at=_utc(row.ended_at), status=row.status, timings=row.timings)
+                   versions=row.versions, host=row.host, started_at=as_utc(row.started_at),
+                   ended_at=as_utc(row.ended_at), status=row.status, timings=row.timings)
 
     def runs(self, limit: int | None = None, model_sha256: str | None = None) -> list[Run]:
         """Runs, newest first."""
@@ -223,7 +205,7 @@ class Store(MonitoringStore):
             return [Finding(run_id=r.run_id, source=r.source, suite=r.suite, probe=r.probe,
                             case_id=r.case_id, severity=r.severity, group=r.grp,
                             evidence=r.evidence, details=r.details, attribution=r.attribution,
-                            created_at=_utc(r.created_at)) for r in conn.execute(q)]
+                            created_at=as_utc(r.created_at)) for r in conn.execute(q)]
 
     def count_findings(self, run_id: str | None = None, source: str | None = None,
                        suite: str | None = None, severity: str | None = None) -> int:

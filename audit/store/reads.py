@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import MetaData, Table, Text, and_, case, cast, func, inspect, select
 
-from audit.store import Store, _utc, schema
-from audit.types import SEVERITIES, Finding, Run
+from audit.store import Store, schema
+from audit.types import SEVERITIES, Finding, Run, as_utc
 
 __all__ = ["FindingFilter", "StoreReads", "SEVERITY_RANK"]
 
@@ -40,7 +40,7 @@ class FindingFilter:
 def _finding(r: Any) -> Finding:
     return Finding(run_id=r.run_id, source=r.source, suite=r.suite, probe=r.probe,
                    case_id=r.case_id, severity=r.severity, group=r.grp, evidence=r.evidence,
-                   details=r.details, attribution=r.attribution, created_at=_utc(r.created_at))
+                   details=r.details, attribution=r.attribution, created_at=as_utc(r.created_at))
 
 
 class StoreReads:

@@ -7,7 +7,7 @@ import queue
 import threading
 from typing import Any
 
-from audit.store._monitoring import RedactionEvent
+from audit.types import RedactionEvent
 
 __all__ = ["EventRecorder"]
 

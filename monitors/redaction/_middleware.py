@@ -21,7 +21,7 @@ from typing import Any
 
 import anyio
 
-from audit.store._monitoring import RedactionEvent
+from audit.types import RedactionEvent
 from audit.types import Span
 from monitors.detector import Detector
 from monitors.redaction._config import RedactionConfig

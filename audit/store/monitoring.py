@@ -1,16 +1,17 @@
 """Store methods for the production side: monitor batches, quarantine, windows, alerts, redaction.
 
-Mixed into `Store`. A monitor batch (findings + window counts + quarantined lines + progress) is
-written in one transaction, and window counts are guarded by the stored per-file progress, so a
-batch that is re-read after a crash adds no finding (deterministic ids) and no count twice.
+Mixed into `Store`; the records it reads and writes (`Alert`, `QuarantinedLine`, ...) live in
+`audit.types` with the other records. A monitor batch (findings + window counts + quarantined
+lines + progress) is written in one transaction, and window counts are guarded by the stored
+per-file progress, so a batch that is re-read after a crash adds no finding (deterministic ids)
+and no count twice.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,161 +19,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from audit.errors import StoreError
 from audit.store import schema
-from audit.types import Finding, Metric, stable_id, utcnow
+from audit.store._sql import insert_ignore, upsert_add, upsert_max
+from audit.types import (Alert, BatchResult, CountDelta, Finding, Metric, QuarantinedLine,
+                         RedactionEvent, as_utc, utcnow)
 
-__all__ = ["Alert", "BatchResult", "CountDelta", "MonitoringStore", "QuarantinedLine",
-           "RedactionEvent"]
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-@dataclass(frozen=True)
-class CountDelta:
-    """One increment of a per-window counter, tied to the log record it came from."""
-
-    file_key: str
-    offset: int
-    window_start: datetime
-    window_seconds: int
-    field: str
-    name: str
-    count: int = 1
-
-
-@dataclass(frozen=True)
-class QuarantinedLine:
-    """A log line the monitor could not parse: where it is and why (never its content)."""
-
-    monitor: str
-    file: str
-    file_key: str
-    offset: int
-    length: int
-    reason: str
-    line_hash: str = ""
-    created_at: datetime = field(default_factory=utcnow, compare=False)
-
-    @property
-    def quarantine_id(self) -> str:
-        return stable_id("quarantine", self.monitor, self.file_key, self.offset)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["quarantine_id"] = self.quarantine_id
-        d["created_at"] = self.created_at.isoformat()
-        return d
-
-
-@dataclass(frozen=True)
-class Alert:
-    """A rule that fired over a time window, with the observed value, its n and 95% CI."""
-
-    monitor: str
-    rule: str
-    kind: str
-    severity: str
-    window_start: datetime
-    window_end: datetime
-    value: float | None
-    threshold: float | None
-    n: int
-    message: str
-    ci_low: float | None = None
-    ci_high: float | None = None
-    details: dict[str, Any] = field(default_factory=dict, compare=False)
-    created_at: datetime = field(default_factory=utcnow, compare=False)
-    dedupe: str = field(default="", compare=False)
-
-    @property
-    def alert_id(self) -> str:
-        # One alert per rule per dedupe period (default: per window): re-evaluating adds nothing.
-        return stable_id("alert", self.monitor, self.rule,
-                         self.dedupe or self.window_start.isoformat())
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("dedupe")
-        d["alert_id"] = self.alert_id
-        for k in ("window_start", "window_end", "created_at"):
-            d[k] = getattr(self, k).isoformat()
-        return d
-
-
-@dataclass(frozen=True)
-class RedactionEvent:
-    """One redaction by the middleware/proxy: entity types and counts, never the values."""
-
-    source: str
-    path: str
-    direction: str
-    mode: str
-    outcome: str
-    entity_counts: dict[str, int]
-    latency_ms: float | None = None
-    details: dict[str, Any] = field(default_factory=dict, compare=False)
-    created_at: datetime = field(default_factory=utcnow, compare=False)
-    nonce: str = field(default="", compare=False)
-
-    @property
-    def n_entities(self) -> int:
-        return int(sum(self.entity_counts.values()))
-
-    @property
-    def event_id(self) -> str:
-        return stable_id("redaction", self.source, self.path, self.direction,
-                         self.created_at.isoformat(), self.nonce)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("nonce")
-        d["event_id"] = self.event_id
-        d["n_entities"] = self.n_entities
-        d["created_at"] = self.created_at.isoformat()
-        return d
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    """What a committed monitor batch added (repeats add nothing)."""
-
-    new_findings: int
-    new_quarantined: int
-    counted_records: int
-
-
-def _insert_ignore(engine: Any, table: Any) -> Any:
-    from audit.store import _insert_ignore as ins
-
-    return ins(engine, table)
-
-
-def _upsert_add(engine: Any, table: Any, keys: list[str], add: str) -> Any:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE SET add = add + excluded.add."""
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    stmt = dialect_insert(table)
-    return stmt.on_conflict_do_update(index_elements=keys,
-                                      set_={add: table.c[add] + stmt.excluded[add]})
-
-
-def _upsert_max(engine: Any, table: Any, keys: list[str], col: str) -> Any:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE SET col = greatest(col, excluded.col)."""
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        biggest = func.greatest
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        biggest = func.max
-    stmt = dialect_insert(table)
-    return stmt.on_conflict_do_update(
-        index_elements=keys, set_={col: biggest(table.c[col], stmt.excluded[col]),
-                                   "updated_at": stmt.excluded.updated_at})
+__all__ = ["MonitoringStore"]
 
 
 class MonitoringStore:
@@ -204,7 +55,7 @@ class MonitoringStore:
                     # executemany rowcounts are not portable (psycopg says -1): count first.
                     seen = conn.execute(select(func.count()).select_from(tq).where(
                         tq.c.quarantine_id.in_(list(rows)))).scalar_one()
-                    conn.execute(_insert_ignore(self.engine, tq), list(rows.values()))
+                    conn.execute(insert_ignore(self.engine, tq), list(rows.values()))
                     new_q = len(rows) - int(seen)
                 sums: dict[tuple[datetime, str, str, int], int] = defaultdict(int)
                 counted: set[tuple[str, int]] = set()
@@ -214,13 +65,13 @@ class MonitoringStore:
                     sums[(d.window_start, d.field, d.name, d.window_seconds)] += d.count
                     counted.add((d.file_key, d.offset))
                 if sums:
-                    conn.execute(_upsert_add(self.engine, schema.monitor_windows,
+                    conn.execute(upsert_add(self.engine, schema.monitor_windows,
                                              ["monitor", "window_start", "field", "name"], "count"),
                                  [{"monitor": monitor, "window_start": k[0], "field": k[1],
                                    "name": k[2], "window_seconds": k[3], "count": v}
                                   for k, v in sums.items()])
                 if progress:
-                    conn.execute(_upsert_max(self.engine, schema.monitor_progress,
+                    conn.execute(upsert_max(self.engine, schema.monitor_progress,
                                              ["monitor", "file_key"], "offset"),
                                  [{"monitor": monitor, "file_key": k, "offset": v,
                                    "updated_at": now} for k, v in progress.items()])
@@ -268,7 +119,7 @@ class MonitoringStore:
         if since:
             q = q.where(t.c.window_start >= since)
         with self.engine.connect() as conn:
-            return [{**r._mapping, "window_start": _utc(r.window_start)} for r in conn.execute(q)]
+            return [{**r._mapping, "window_start": as_utc(r.window_start)} for r in conn.execute(q)]
 
     # -- quarantine ------------------------------------------------------------------------
     def quarantined(self, monitor: str | None = None, limit: int | None = None
@@ -283,7 +134,7 @@ class MonitoringStore:
         with self.engine.connect() as conn:
             return [QuarantinedLine(monitor=r.monitor, file=r.file, file_key=r.file_key,
                                     offset=int(r.offset), length=int(r.length), reason=r.reason,
-                                    line_hash=r.line_hash, created_at=_utc(r.created_at))
+                                    line_hash=r.line_hash, created_at=as_utc(r.created_at))
                     for r in conn.execute(q)]
 
     def count_quarantined(self, monitor: str | None = None) -> int:
@@ -307,7 +158,7 @@ class MonitoringStore:
             with self.engine.begin() as conn:
                 t = schema.monitor_alerts
                 # RETURNING, not rowcount: psycopg reports a row even when the insert was skipped.
-                stmt = _insert_ignore(self.engine, t).values(**row).returning(t.c.alert_id)
+                stmt = insert_ignore(self.engine, t).values(**row).returning(t.c.alert_id)
                 return conn.execute(stmt).first() is not None
         except SQLAlchemyError as exc:
             raise StoreError(f"could not write alert to {self.display_url}: "
@@ -323,11 +174,11 @@ class MonitoringStore:
             q = q.limit(limit)
         with self.engine.connect() as conn:
             return [Alert(monitor=r.monitor, rule=r.rule, kind=r.kind, severity=r.severity,
-                          window_start=_utc(r.window_start), window_end=_utc(r.window_end),
+                          window_start=as_utc(r.window_start), window_end=as_utc(r.window_end),
                           value=r.value, threshold=r.threshold, n=int(r.n), message=r.message,
                           ci_low=r.ci_low, ci_high=r.ci_high,
                           details={k: v for k, v in r.details.items() if k != "dedupe"},
-                          dedupe=r.details.get("dedupe", ""), created_at=_utc(r.created_at))
+                          dedupe=r.details.get("dedupe", ""), created_at=as_utc(r.created_at))
                     for r in conn.execute(q)]
 
     # -- redaction events ------------------------------------------------------------------
@@ -342,7 +193,7 @@ class MonitoringStore:
             return 0
         try:
             with self.engine.begin() as conn:
-                conn.execute(_insert_ignore(self.engine, schema.redaction_events), rows)
+                conn.execute(insert_ignore(self.engine, schema.redaction_events), rows)
                 return len(rows)
         except SQLAlchemyError as exc:
             raise StoreError(f"could not write redaction events to {self.display_url}: "
@@ -361,7 +212,7 @@ class MonitoringStore:
             return [RedactionEvent(source=r.source, path=r.path, direction=r.direction,
                                    mode=r.mode, outcome=r.outcome,
                                    entity_counts=dict(r.entity_counts), latency_ms=r.latency_ms,
-                                   details=r.details, created_at=_utc(r.created_at))
+                                   details=r.details, created_at=as_utc(r.created_at))
                     for r in conn.execute(q)]
 
     # -- audit baselines -------------------------------------------------------------------
