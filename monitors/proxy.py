@@ -1,28 +1,35 @@
 """`assay proxy`: a redacting reverse proxy for OpenAI-compatible chat and completion endpoints.
 
 The proxy itself only forwards (httpx, streaming); all redaction is `RedactionMiddleware`
-wrapped around it, so the proxy and an app using the middleware behave the same. `serve` runs it
-under uvicorn; SIGTERM or SIGINT stop it gracefully and the process then exits 0.
+wrapped around it, so the proxy and an app using the middleware behave the same. With a token
+configured (required by `assay proxy` off loopback), every request must carry it in
+`X-Assay-Token` (or `Proxy-Authorization: Bearer ...`), compared in constant time; neither that
+header nor `X-Assay-Session` is forwarded upstream. `serve` runs it under uvicorn; SIGTERM or
+SIGINT stop it gracefully and the process then exits 0.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hmac
+import json
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 from monitors.detector import Detector
-from monitors.redaction import (OPENAI_REQUEST_FIELDS, OPENAI_RESPONSE_FIELDS, EventRecorder,
-                                RedactionConfig, RedactionMiddleware)
+from monitors.redaction import EventRecorder, RedactionConfig, RedactionMiddleware
 
-__all__ = ["ProxyConfig", "build_proxy", "serve", "PROXIED_PATHS"]
+__all__ = ["ProxyConfig", "TOKEN_HEADER", "TokenGate", "build_proxy", "serve", "PROXIED_PATHS"]
 
-PROXIED_PATHS = ("/v1/chat/completions", "/v1/completions")
+PROXIED_PATHS = ("/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/embeddings")
+TOKEN_HEADER = b"x-assay-token"
+# Hop-by-hop headers, and the boundary's own (the session handle, the proxy token) which the
+# upstream must never see. Content-Encoding is kept: the middleware decodes what it checks.
 _HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
         b"trailers", b"transfer-encoding", b"upgrade", b"host", b"content-length",
-        b"accept-encoding", b"content-encoding"}
+        b"accept-encoding", b"x-assay-session", TOKEN_HEADER}
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,40 @@ class ProxyConfig:
     upstream: str
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 600.0
+    token: str | None = None
+
+
+class TokenGate:
+    """ASGI wrapper: a request without the proxy token gets 401 before anything else runs."""
+
+    def __init__(self, app: Any, token: str) -> None:
+        self.app = app
+        self.token = token.encode()
+        self.recorder = getattr(app, "recorder", None)
+
+    def _presented(self, headers: list[tuple[bytes, bytes]]) -> bytes:
+        for k, v in headers:
+            name = k.lower()
+            if name == TOKEN_HEADER:
+                return v.strip()
+            if name == b"proxy-authorization" and v[:7].lower() == b"bearer ":
+                return v[7:].strip()
+        return b""
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not hmac.compare_digest(
+                self._presented(scope.get("headers", [])), self.token):
+            body = json.dumps({"error": {"message": "this proxy needs its token in the "
+                                                    "X-Assay-Token header",
+                                         "type": "authentication_error",
+                                         "code": "proxy_token_required"}}).encode()
+            await send({"type": "http.response.start", "status": 401,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"content-length", str(len(body)).encode()),
+                                    (b"www-authenticate", b"Bearer")]})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+            return
+        await self.app(scope, receive, send)
 
 
 def build_proxy(config: ProxyConfig, detector: Detector,
@@ -44,9 +85,7 @@ def build_proxy(config: ProxyConfig, detector: Detector,
     from starlette.responses import JSONResponse, StreamingResponse
     from starlette.routing import Route
 
-    red = replace(redaction or RedactionConfig(source="proxy"),
-                  request_fields=OPENAI_REQUEST_FIELDS, response_fields=OPENAI_RESPONSE_FIELDS,
-                  paths=PROXIED_PATHS)
+    red = replace(redaction or RedactionConfig(source="proxy"), paths=("/v1/",))
     base = config.upstream.rstrip("/")
     if base.endswith("/v1"):
         base = base[:-3]
@@ -91,7 +130,8 @@ def build_proxy(config: ProxyConfig, detector: Detector,
     routes = [Route(p, forward, methods=["POST"]) for p in PROXIED_PATHS]
     routes.append(Route("/v1/models", forward, methods=["GET"]))
     app = Starlette(routes=routes, lifespan=lifespan)
-    return RedactionMiddleware(app, detector, red, recorder=recorder)
+    mw = RedactionMiddleware(app, detector, red, recorder=recorder)
+    return TokenGate(mw, config.token) if config.token else mw
 
 
 def serve(app: Any, host: str, port: int, log_level: str = "warning") -> None:

@@ -78,11 +78,18 @@ def test_json_request_fields_redacted_before_the_app() -> None:
     assert int(r.headers["content-length"]) == len(r.content)
 
 
-def test_only_configured_request_fields() -> None:
+def test_every_string_redacted_ids_and_enums_kept() -> None:
     seen: list = []
-    c = _client(RedactionConfig(request_fields=("prompt",)), seen=seen)
-    c.post("/echo", json={"prompt": f"ssn {SSN}", "other": f"ssn {SSN}"})
-    assert seen == [{"prompt": "ssn <US_SSN>", "other": f"ssn {SSN}"}]
+    c = _client(seen=seen)
+    c.post("/echo", json={"model": "gpt-4o", "user": EMAIL, "metadata": {EMAIL: f"ssn {SSN}"},
+                          "messages": [{"role": "user", "name": "John Smith", "content": [
+                              {"type": "text", "text": f"card {CARD}"}]}],
+                          "id": SSN})  # an allow-listed key, but not an identifier: redacted
+    assert seen == [{"model": "gpt-4o", "user": "<EMAIL_ADDRESS>",
+                     "metadata": {"<EMAIL_ADDRESS>": "ssn <US_SSN>"},
+                     "messages": [{"role": "user", "name": "<PERSON>", "content": [
+                         {"type": "text", "text": "card <CREDIT_CARD>"}]}],
+                     "id": "<US_SSN>"}]
 
 
 def test_sse_stream_redacted_and_complete() -> None:
@@ -101,10 +108,11 @@ def test_sse_stream_redacted_and_complete() -> None:
     assert raw.rstrip().endswith("data: [DONE]")
 
 
-def test_text_responses_redacted_binary_passed() -> None:
+def test_text_responses_redacted_whatever_their_label() -> None:
     c = _client()
     _no_raw(c.get("/text").text)
-    assert c.get("/bin").content == SSN.encode()
+    r = c.get("/bin")  # text labelled octet-stream is text
+    assert r.status_code == 200 and r.content == b"<US_SSN>"
 
 
 def _broken(texts):
@@ -167,11 +175,23 @@ def test_body_size_limits() -> None:
     assert r.status_code == 502 and r.json()["error"]["code"] == "response_too_large"
 
 
-def test_invalid_json_request_refused() -> None:
-    seen: list = []
-    c = _client(seen=seen)
-    r = c.post("/echo", content=b"{not json", headers={"content-type": "application/json"})
-    assert r.status_code == 400 and seen == []
+def test_invalid_json_request_is_redacted_as_text_binary_refused() -> None:
+    got: list = []
+
+    async def raw(request: Request) -> Response:
+        got.append(await request.body())
+        return Response(b"ok", media_type="text/plain")
+
+    app = RedactionMiddleware(Starlette(routes=[Route("/raw", raw, methods=["POST"])]),
+                              fake_detector(), RedactionConfig())
+    c = TestClient(app)
+    r = c.post("/raw", content=f"{{not json {SSN}".encode(),
+               headers={"content-type": "application/json"})
+    assert r.status_code == 200 and got == [b"{not json <US_SSN>"]
+    r = c.post("/raw", content=b"\x89PNG\r\n\x1a\n" + SSN.encode() + b"\x00\xff",
+               headers={"content-type": "application/json"})
+    assert r.status_code == 415 and r.json()["error"]["code"] == "binary_body"
+    assert len(got) == 1  # the app never saw it
 
 
 def test_reversible_mode_round_trip() -> None:

@@ -129,8 +129,16 @@ def proxy(upstream: str = typer.Option(..., "--upstream", help="Base URL of the 
                                        "a split entity is never sent."),
           detector: str = typer.Option("presidio", "--detector", help="presidio or "
                                        "module:factory returning a Detector."),
+          token: str = typer.Option("", "--token", envvar="ASSAY_PROXY_TOKEN",
+                                    show_default=False,
+                                    help="Token every client must send in X-Assay-Token "
+                                         "(required off loopback; prefer the env var "
+                                         "ASSAY_PROXY_TOKEN)."),
           store: str = StoreOption) -> None:
-    """Serve a redacting reverse proxy for /v1/chat/completions and /v1/completions.
+    """Serve a redacting reverse proxy for the OpenAI chat, completions, responses and
+    embeddings endpoints.
+
+    Binding anywhere but loopback needs a token (ASSAY_PROXY_TOKEN or --token).
 
     Example: assay proxy --upstream http://127.0.0.1:8000 --port 8080
     """
@@ -141,13 +149,19 @@ def proxy(upstream: str = typer.Option(..., "--upstream", help="Base URL of the 
     if not upstream.startswith(("http://", "https://")):
         raise UsageError(f"--upstream {upstream!r} is not an http(s) URL",
                          "pass e.g. http://127.0.0.1:8000")
+    from audit.cli._readers import _is_loopback
+
+    if not token and not _is_loopback(host):
+        raise UsageError(f"--host {host} is reachable from other machines and no proxy token "
+                         "is set", "set ASSAY_PROXY_TOKEN (or --token), or bind 127.0.0.1")
     st = open_cli_store(store)
     det = load_detector(detector)
     det.analyze(["warm up the detector"])  # load models before the first request
     cfg = RedactionConfig(reversible=reversible, fail_open=fail_open,
                           max_body_bytes=max_body_bytes, time_budget_s=time_budget,
                           holdback_chars=holdback, source="proxy")
-    app_ = build_proxy(ProxyConfig(upstream=upstream), det, cfg, store=st)
+    app_ = build_proxy(ProxyConfig(upstream=upstream, token=token or None), det, cfg, store=st)
     err.print(f"assay proxy: http://{host}:{port}/v1 -> {upstream} (redacting, "
-              f"{'fail-open' if fail_open else 'fail-closed'})")
+              f"{'fail-open' if fail_open else 'fail-closed'}"
+              f"{', token required' if token else ''})")
     serve(app_, host=host, port=port)

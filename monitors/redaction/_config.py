@@ -6,28 +6,22 @@ from dataclasses import dataclass
 
 from audit.errors import UsageError
 
-__all__ = ["ALL_STRINGS", "OPENAI_REQUEST_FIELDS", "OPENAI_RESPONSE_FIELDS", "RedactionConfig"]
-
-ALL_STRINGS = "**"  # a field path meaning: every string anywhere in the JSON document
-OPENAI_REQUEST_FIELDS = ("messages.*.content", "messages.*.content.*.text", "prompt", "prompt.*",
-                         "input", "input.*", "suffix")
-OPENAI_RESPONSE_FIELDS = ("choices.*.message.content", "choices.*.message.content.*.text",
-                          "choices.*.text",
-                          "choices.*.message.tool_calls.*.function.arguments")
+__all__ = ["RedactionConfig"]
 
 
 @dataclass(frozen=True)
 class RedactionConfig:
-    """What the middleware redacts and how it fails.
+    """How the boundary redacts and how it fails.
 
-    Fail-closed by default: when detection raises or one redaction step exceeds
-    `time_budget_s`, the request is refused (503) and nothing unredacted is forwarded; a stream
-    that already started ends with an SSE `error` event. `fail_open=True` forwards the original
-    text instead (and records the event as `failed_open`).
+    There is no list of fields to redact: every string of a body is text unless it is an
+    allow-listed id or enum (`monitors.redaction.NOT_TEXT_KEYS`). Fail-closed by default: a
+    body that cannot be interpreted, a detector error, or a redaction step over `time_budget_s`
+    refuses the exchange and nothing unredacted is forwarded; a stream that already started
+    ends with an SSE `error` event. `fail_open=True` forwards the original instead (and records
+    the event as `failed_open`). Reversible sessions live `session_ttl_s` after their last use;
+    at most `max_sessions` are kept.
     """
 
-    request_fields: tuple[str, ...] = (ALL_STRINGS,)
-    response_fields: tuple[str, ...] = (ALL_STRINGS,)
     paths: tuple[str, ...] = ("/",)
     max_body_bytes: int = 4 << 20
     time_budget_s: float = 5.0
@@ -37,7 +31,8 @@ class RedactionConfig:
     min_emit_chars: int = 1
     max_pending_chars: int = 4096
     reversible: bool = False
-    redact_text_bodies: bool = True
+    session_ttl_s: float = 3600.0
+    max_sessions: int = 10_000
     source: str = "middleware"
 
     def __post_init__(self) -> None:
@@ -47,3 +42,6 @@ class RedactionConfig:
         if self.holdback_chars < 1 or self.max_pending_chars < 2 * self.holdback_chars:
             raise UsageError("holdback_chars must be >= 1 and max_pending_chars >= twice it",
                              "raise --max-pending or lower --holdback")
+        if self.session_ttl_s <= 0 or self.max_sessions < 1:
+            raise UsageError("session_ttl_s and max_sessions must be positive",
+                             "e.g. session_ttl_s=3600, max_sessions=10000")

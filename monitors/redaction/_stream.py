@@ -6,16 +6,40 @@ whole entity plus one more character was visible to the detector in that same st
 cut never lands inside a detected span (it moves back to the span's start). Detection runs on
 the held text plus `context` characters already emitted (so context words still count). The cut
 prefers a whitespace boundary; without one for `max_pending` characters it cuts anyway.
+
+A character split across chunks is mended, never fatal: a UTF-16 surrogate pair split between
+two JSON-escaped chunks (`"\\ud83d"` + `"\\ude00"`) or UTF-8 bytes split between two events
+(decoded with `surrogateescape`) are joined when the rest arrives; a cut never lands after an
+unpaired surrogate, and one still unpaired when it must be sent becomes U+FFFD.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 
 from audit.types import Span
 
-__all__ = ["TextStream"]
+__all__ = ["TextStream", "mend", "unpaired_to_replacement"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def mend(text: str) -> str:
+    """Join surrogate pairs and `surrogateescape`d UTF-8 bytes that now sit side by side."""
+    if not _SURROGATE.search(text):
+        return text
+    text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone high/low surrogate that is not an escaped byte
+        return text
+
+
+def unpaired_to_replacement(text: str) -> str:
+    """Text that can be encoded as UTF-8: any surrogate left is U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 AnalyzeOne = Callable[[str], list[Span]]
 Render = Callable[[str, Sequence[Span]], str]
@@ -49,7 +73,11 @@ class TextStream:
 
     def append(self, chunk: str) -> None:
         """Add a chunk without running detection (coalesce several, then `emit`)."""
-        self.pending += chunk
+        if _SURROGATE.search(chunk):  # maybe the rest of a character split across chunks
+            keep = max(0, len(self.pending) - 4)
+            self.pending = self.pending[:keep] + mend(self.pending[keep:] + chunk)
+        else:
+            self.pending += chunk
 
     def emit(self) -> str:
         """Run detection once over what is held; return what can be sent now (maybe "")."""
@@ -62,6 +90,13 @@ class TextStream:
         if not self.pending:
             return ""
         return self._emit(final=True)
+
+    def release_unredacted(self) -> str:
+        """Fail-open after a failure: everything held, as it arrived (pseudonyms restored)."""
+        out, self.pending = self.pending, ""
+        if self.restore is not None:
+            out = self.restore(out)
+        return unpaired_to_replacement(out)
 
     def _cut(self, spans: list[Span], guarded: list[tuple[int, int]]) -> int:
         p = self.pending
@@ -80,6 +115,9 @@ class TextStream:
                 if s < cut < e:
                     cut = max(0, s)
                     moved = True
+        for _ in range(3):  # half a character (at most 3 escaped bytes): wait for the rest
+            if cut > 0 and _SURROGATE.match(p[cut - 1]):
+                cut -= 1
         return cut
 
     def _emit(self, final: bool) -> str:
@@ -105,6 +143,7 @@ class TextStream:
         out = self.render(head, inside) if inside else head
         if self.restore is not None:
             out = self.restore(out)
+        out = unpaired_to_replacement(out)
         self.context = (self.context + head)[-self.context_chars:] if self.context_chars else ""
         self.pending = self.pending[cut:]
         return out
