@@ -1,9 +1,20 @@
 """PII detection quality and speed: Assay's engine vs presidio's default `AnalyzerEngine`.
 
-Run: `.venv/bin/python -m bench.pii_detection [--n 1000] [--seed 13]` (pins itself to one core).
-Prints one JSON line: per-class and overall span-level precision, recall and F2 (with n and
-Wilson 95% CIs) for both detectors on the same generated texts (`bench.pii_evalset`), texts/s
-for both on one core, peak memory for both, and the ratios. Throughput: both detectors are timed
+Run: `.venv/bin/python -m bench.pii_detection [--n 1000] [--seed 13] [--only quality|speed]`
+(pins itself to one core). Prints one JSON line, then (quality part) a readable Markdown table.
+
+Quality, for both detectors on every set (`sets` in the JSON):
+- `in_distribution`: `--n` texts of `bench.pii_evalset` (the generator Assay's recognizers were
+  tuned on): per-class and overall span-level precision, recall and F2 with n and Wilson 95% CIs
+  (also at the top level, `assay` / `presidio_default`, as before);
+- `heldout`: `bench.pii_heldout` (~1,500 hand-written and composed texts, independent of the
+  evalset; `--heldout-n` caps it), and its `heldout_stt` (speech-to-text) and
+  `heldout_handwritten` subsets: typed and any-type precision/recall/F2, recall per gold label,
+  precision per predicted class, PII-free texts flagged (`bench.pii_heldout_score`);
+- `pii_free`: false positives on `bench.pii_heldout_clean` (logs, stdlib source, prose): texts
+  flagged and detections per 1,000 characters, per source and per type.
+Speed: texts/s for both on one core on the in-distribution texts, peak memory, and the ratio.
+Throughput: both detectors are timed
 on the same slices of 100 texts in alternation, best of `--rounds` per slice (robust to a shared,
 busy machine); Assay gets each slice as one batch (`PIIEngine.analyze`), presidio one `analyze`
 call per text.
@@ -28,6 +39,9 @@ of its characters lie inside gold spans of the same class; a gold span is *found
 of its characters are covered by predicted spans of the same class. Precision = correct /
 predicted, recall = found / gold, F2 = 5PR / (4P + R) (recall weighted twice: a missed leak costs
 more than an extra redaction). Overall figures pool the counts of every class (micro average).
+The held-out scoring applies the same rule once per compatible class (typed) and once ignoring
+types (any type: a value reported under a wrong type is still redacted); see
+`bench/pii_heldout_score.py`.
 """
 
 from __future__ import annotations
@@ -177,44 +191,28 @@ def _memory_side(side: str, n: int, seed: int, slice_size: int = 100) -> dict:
             "growth_mib": round(end["peak_rss_mib"] - start["rss_mib"], 1)}
 
 
-def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=1000, help="number of generated texts")
-    ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--rounds", type=int, default=3,
-                    help="timing rounds (the best time of each slice is kept)")
-    ap.add_argument("--no-pin", action="store_true", help="do not pin to one CPU core")
-    ap.add_argument("--no-memory", action="store_true",
-                    help="skip the per-side peak-memory runs in fresh processes")
-    ap.add_argument("--memory-side", choices=("assay", "presidio"), help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
-    if not args.no_pin and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    if args.memory_side:
-        out = _memory_side(args.memory_side, args.n, args.seed)
-        print(json.dumps(out))
-        return out
-    memory = None
-    if not args.no_memory:  # before this process loads anything: the children run alone
-        from bench._measure import memory_by_side
+def _detector_version() -> dict | None:
+    """The commit the detector was measured at, and whether `audit/pii` had local changes."""
+    import subprocess
+    from pathlib import Path
 
-        memory = memory_by_side(
-            "bench.pii_detection", ("assay", "presidio"),
-            ["--n", str(args.n), "--seed", str(args.seed)] + (["--no-pin"] if args.no_pin else []),
-            "fresh interpreter per side; kernel VmHWM/VmRSS (MiB)", drop=("side", "n_texts"))
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, check=True,
+                              capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "audit/pii"], cwd=root,
+                               check=True, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):  # not a git checkout: nothing to record
+        return None
+    return {"commit": head, "audit_pii_modified": bool(dirty)}
 
+
+def _predictors():
+    """(assay, presidio) batch functions returning [(start, end, type), ...] per text."""
     from audit.pii import get_engine
-    from bench.pii_evalset import generate
-
-    examples = generate(args.n, args.seed)
-    texts = [e.text for e in examples]
-    gold = [e.spans for e in examples]
 
     assay = get_engine().load()
     base = presidio_default(assay.spacy_model)
-    assay.analyze(texts[:20])
-    for t in texts[:20]:
-        base.analyze(t, language="en")
 
     def run_assay(batch: list[str]) -> list:
         return [[(s.start, s.end, s.entity_type) for s in spans] for spans in assay.analyze(batch)]
@@ -223,28 +221,115 @@ def main(argv: list[str] | None = None) -> dict:
         return [[(r.start, r.end, r.entity_type) for r in base.analyze(t, language="en")]
                 for t in batch]
 
-    assay_pred, base_pred = run_assay(texts), run_base(texts)
-    assay_tps, base_tps = _interleaved_rates(run_assay, run_base, texts, args.rounds)
-    a_scores, b_scores = score(gold, assay_pred), score(gold, base_pred)
-    result = {
+    return assay, run_assay, run_base
+
+
+def _quality(run_assay, run_base, args) -> dict:
+    """Every evaluation set, both detectors: in-distribution, held-out (+ subsets), PII-free."""
+    from bench.pii_evalset import generate
+    from bench.pii_heldout import generate as heldout
+    from bench.pii_heldout_clean import clean_corpus
+    from bench.pii_heldout_score import fp_rates, score_detail
+
+    examples = generate(args.n, args.seed)
+    texts, gold = [e.text for e in examples], [e.spans for e in examples]
+    held = heldout(args.heldout_n, args.heldout_seed)
+    h_texts, h_gold = [e.text for e in held], [e.spans for e in held]
+    clean = clean_corpus()
+    c_texts = [c.text for c in clean]
+    subsets = {"heldout": lambda e: True, "heldout_stt": lambda e: e.genre == "stt",
+               "heldout_handwritten": lambda e: e.source == "handwritten"}
+    out: dict = {"in_distribution": {"n_texts": len(texts), "seed": args.seed,
+                                     "n_distractors": sum(e.kind == "distractor" for e in examples)}}
+    for name in subsets:
+        idx = [i for i, e in enumerate(held) if subsets[name](e)]
+        out[name] = {"n_texts": len(idx), "n_without_pii": sum(not h_gold[i] for i in idx)}
+    out["heldout"]["seed"] = args.heldout_seed
+    out["pii_free"] = {"n_texts": len(c_texts), "n_chars": sum(map(len, c_texts))}
+    for side, run in (("assay", run_assay), ("presidio_default", run_base)):
+        pred = run(texts)
+        s = score(gold, pred)
+        out["in_distribution"][side] = {
+            "overall": s["overall"], "per_class": {k: v for k, v in s.items() if k != "overall"},
+            "detail": score_detail(gold, pred)}
+        h_pred = run(h_texts)
+        for name, keep in subsets.items():
+            idx = [i for i, e in enumerate(held) if keep(e)]
+            out[name][side] = score_detail([h_gold[i] for i in idx], [h_pred[i] for i in idx])
+        out["pii_free"][side] = fp_rates(c_texts, [c.source for c in clean], run(c_texts))
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=1000, help="number of in-distribution texts")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--heldout-n", type=int, default=None,
+                    help="cap on held-out texts (default: all, ~1,500; bench/pii_heldout.py)")
+    ap.add_argument("--heldout-seed", type=int, default=2027)
+    ap.add_argument("--only", choices=("quality", "speed"),
+                    help="run only the quality part (every set + PII-free FP rates) or only speed")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="timing rounds (the best time of each slice is kept)")
+    ap.add_argument("--no-pin", action="store_true", help="do not pin to one CPU core")
+    ap.add_argument("--no-memory", action="store_true",
+                    help="skip the per-side peak-memory runs in fresh processes")
+    ap.add_argument("--memory-side", choices=("assay", "presidio"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.n < 1 or (args.heldout_n is not None and args.heldout_n < 1):
+        ap.error("--n and --heldout-n must be at least 1")
+    if not args.no_pin and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    if args.memory_side:
+        out = _memory_side(args.memory_side, args.n, args.seed)
+        print(json.dumps(out))
+        return out
+    speed = args.only != "quality"
+    memory = None
+    if speed and not args.no_memory:  # before this process loads anything: children run alone
+        from bench._measure import memory_by_side
+
+        memory = memory_by_side(
+            "bench.pii_detection", ("assay", "presidio"),
+            ["--n", str(args.n), "--seed", str(args.seed)] + (["--no-pin"] if args.no_pin else []),
+            "fresh interpreter per side; kernel VmHWM/VmRSS (MiB)", drop=("side", "n_texts"))
+
+    assay, run_assay, run_base = _predictors()
+    result: dict = {
         "bench": "pii_detection",
-        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
         "machine": f"{platform.machine()} {platform.processor() or ''} "
                    f"{os.cpu_count()} cpus".strip(),
         "cores_used": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "load_avg_before": [round(x, 2) for x in os.getloadavg()],
         "spacy_model": assay.spacy_model,
-        "n_texts": len(texts),
-        "n_distractors": sum(e.kind == "distractor" for e in examples),
-        "seed": args.seed,
-        "assay": {"overall": a_scores["overall"], "texts_per_s": round(assay_tps, 1),
-                  "per_class": {k: v for k, v in a_scores.items() if k != "overall"}},
-        "presidio_default": {"overall": b_scores["overall"], "texts_per_s": round(base_tps, 1),
-                             "per_class": {k: v for k, v in b_scores.items() if k != "overall"}},
-        "speedup": round(assay_tps / base_tps, 2),
-        "f2_gain": round(a_scores["overall"]["f2"] - b_scores["overall"]["f2"], 4),
-        "memory": memory,
+        "detector": _detector_version(),
     }
+    if args.only != "speed":
+        q = _quality(run_assay, run_base, args)
+        ind = q["in_distribution"]
+        result.update(n_texts=ind["n_texts"], n_distractors=ind["n_distractors"], seed=args.seed,
+                      sets=q, f2_gain=round(ind["assay"]["overall"]["f2"]
+                                            - ind["presidio_default"]["overall"]["f2"], 4))
+        for side in ("assay", "presidio_default"):
+            result[side] = {"overall": ind[side]["overall"], "per_class": ind[side]["per_class"]}
+    if speed:
+        from bench.pii_evalset import generate
+
+        texts = [e.text for e in generate(args.n, args.seed)]
+        run_assay(texts[:20])
+        run_base(texts[:20])
+        assay_tps, base_tps = _interleaved_rates(run_assay, run_base, texts, args.rounds)
+        for side, tps in (("assay", assay_tps), ("presidio_default", base_tps)):
+            result.setdefault(side, {})["texts_per_s"] = round(tps, 1)
+        result.update(speed_n_texts=len(texts), speedup=round(assay_tps / base_tps, 2),
+                      memory=memory)
+    result["load_avg_after"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(result))
+    if args.only != "speed":
+        from bench.pii_heldout_score import render_table
+
+        print(render_table(result))
     return result
 
 

@@ -1,0 +1,165 @@
+"""Scoring for the held-out PII set and the PII-free corpus (used by `bench/pii_detection.py`).
+
+Matching is the in-distribution bench's rule (`bench.pii_detection.score`): a gold span is
+*found* if at least 50% of its characters are covered by predicted spans, a predicted span is
+*correct* if at least 50% of its characters lie inside gold spans. It is applied twice:
+- **typed**: only spans of a compatible class count (`bench.pii_detection.to_class`:
+  STREET_ADDRESS, POSTCODE and LOCATION form one class; DATE_TIME counts as DATE_OF_BIRTH; every
+  other type only matches itself). A phone number reported as something else is a miss.
+- **any type**: the type is ignored — a phone number reported as an SSN still gets redacted, so
+  for redaction it is found.
+Recall is given per *gold label* (so STREET_ADDRESS, LOCATION and POSTCODE each have their own),
+precision per *predicted class*; overall figures pool the counts (micro average).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from bench.pii_detection import _covered, f_beta, to_class
+
+__all__ = ["fp_rates", "score_detail"]
+
+Spans = Sequence[tuple[int, int, str]]
+
+
+def _half(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
+    return _covered(span, others) * 2 >= span[1] - span[0]
+
+
+def _prf(ok_p: int, n_p: int, ok_r: int, n_r: int) -> dict:
+    p = ok_p / n_p if n_p else None
+    r = ok_r / n_r if n_r else None
+    f2 = f_beta(p, r) if p is not None and r is not None else None
+    return {"precision": None if p is None else round(p, 4), "recall": None if r is None else
+            round(r, 4), "f2": None if f2 is None else round(f2, 4), "n_pred": n_p, "n_gold": n_r}
+
+
+def score_detail(gold: Iterable[Spans], pred: Iterable[Spans]) -> dict:
+    """Typed and any-type precision/recall/F2 overall, recall per gold label, precision per class.
+
+    Also counts `texts_without_gold` and how many of them got any prediction (`..._flagged`).
+    """
+    lab: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # n, found typed, found any
+    cls: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # n, correct typed, correct any
+    empty = flagged = 0
+    for g_spans, p_spans in zip(gold, pred, strict=True):
+        g_by, p_by = defaultdict(list), defaultdict(list)
+        for s, e, t in g_spans:
+            g_by[to_class(t)].append((s, e))
+        for s, e, t in p_spans:
+            p_by[to_class(t)].append((s, e))
+        g_all = [(s, e) for s, e, _ in g_spans]
+        p_all = [(s, e) for s, e, _ in p_spans]
+        if not g_spans:
+            empty += 1
+            flagged += bool(p_spans)
+        for s, e, t in g_spans:
+            c = lab[t]
+            c[0] += 1
+            c[1] += _half((s, e), p_by.get(to_class(t), []))
+            c[2] += _half((s, e), p_all)
+        for s, e, t in p_spans:
+            c = cls[to_class(t)]
+            c[0] += 1
+            c[1] += _half((s, e), g_by.get(to_class(t), []))
+            c[2] += _half((s, e), g_all)
+    n_gold, n_pred = sum(v[0] for v in lab.values()), sum(v[0] for v in cls.values())
+    typed = _prf(sum(v[1] for v in cls.values()), n_pred, sum(v[1] for v in lab.values()), n_gold)
+    anyt = _prf(sum(v[2] for v in cls.values()), n_pred, sum(v[2] for v in lab.values()), n_gold)
+    return {
+        "typed": typed, "any_type": anyt,
+        "recall_by_label": {k: {"n": n, "found": f, "recall": round(f / n, 4), "found_any_type": a,
+                                "recall_any_type": round(a / n, 4)}
+                            for k, (n, f, a) in sorted(lab.items())},
+        "precision_by_class": {k: {"n": n, "correct": ok, "precision": round(ok / n, 4),
+                                   "correct_any_type": a}
+                               for k, (n, ok, a) in sorted(cls.items())},
+        "texts_without_gold": empty, "texts_without_gold_flagged": flagged,
+    }
+
+
+def fp_rates(texts: Sequence[str], sources: Sequence[str], pred: Sequence[Spans]) -> dict:
+    """Detections on PII-free texts: share of texts flagged, detections per 1,000 characters."""
+    def rates(idx: list[int]) -> dict:
+        chars = sum(len(texts[i]) for i in idx)
+        dets = sum(len(pred[i]) for i in idx)
+        hit = sum(bool(pred[i]) for i in idx)
+        return {"texts": len(idx), "texts_flagged": hit,
+                "flagged_share": round(hit / len(idx), 4) if idx else None,
+                "detections": dets, "per_1k_chars": round(1000 * dets / chars, 3) if chars else None}
+
+    out = rates(list(range(len(texts))))
+    out["by_source"] = {s: rates([i for i, x in enumerate(sources) if x == s])
+                        for s in sorted(set(sources))}
+    by_type: dict[str, int] = defaultdict(int)
+    for spans in pred:
+        for _, _, t in spans:
+            by_type[t] += 1
+    out["by_type"] = dict(sorted(by_type.items(), key=lambda kv: -kv[1]))
+    return out
+
+
+def _f(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+def _prf_cell(d: dict) -> str:
+    return f"{_f(d['precision'])} / {_f(d['recall'])} / {_f(d['f2'])}"
+
+
+def _set_table(title: str, s: dict) -> list[str]:
+    a, b = s["assay"], s["presidio_default"]
+    rows = [f"\n{title} — {s['n_texts']} texts, {s.get('n_without_pii', 0)} without PII",
+            "| | Assay | presidio default |", "|---|---|---|",
+            f"| typed P / R / F2 | {_prf_cell(a['typed'])} | {_prf_cell(b['typed'])} |",
+            f"| any-type P / R / F2 | {_prf_cell(a['any_type'])} | {_prf_cell(b['any_type'])} |"]
+    if a["texts_without_gold"]:
+        n = a["texts_without_gold"]
+        rows.append(f"| texts without PII flagged | {a['texts_without_gold_flagged']}/{n} | "
+                    f"{b['texts_without_gold_flagged']}/{n} |")
+    rows.append("| **recall by label** (n): typed / any type | | |")
+    for lab, ra in a["recall_by_label"].items():
+        rb = b["recall_by_label"][lab]
+        rows.append(f"| {lab} ({ra['n']}) | {_f(ra['recall'])} / {_f(ra['recall_any_type'])} | "
+                    f"{_f(rb['recall'])} / {_f(rb['recall_any_type'])} |")
+    rows.append("| **precision by predicted class** (n) | | |")
+    for cls in sorted(set(a["precision_by_class"]) | set(b["precision_by_class"])):
+        cells = []
+        for side in (a, b):
+            c = side["precision_by_class"].get(cls)
+            cells.append(f"{_f(c['precision'])} ({c['n']})" if c else "—")
+        rows.append(f"| {cls} | {cells[0]} | {cells[1]} |")
+    return rows
+
+
+def render_table(result: dict) -> str:
+    """The quality part of a `bench.pii_detection` result as Markdown tables."""
+    sets = result["sets"]
+    ind = sets["in_distribution"]
+    rows = [f"PII detection quality ({result['date']}, spaCy {result['spacy_model']}); matching: "
+            "≥50% character overlap, typed = compatible class, any type = any detection"]
+    rows += _set_table("in-distribution (bench/pii_evalset.py)",
+                       {"n_texts": ind["n_texts"], "n_without_pii": ind["n_distractors"],
+                        "assay": ind["assay"]["detail"],
+                        "presidio_default": ind["presidio_default"]["detail"]})
+    rows += _set_table("held-out (bench/pii_heldout.py)", sets["heldout"])
+    rows += _set_table("held-out, speech-to-text subset", sets["heldout_stt"])
+    rows += _set_table("held-out, hand-written subset", sets["heldout_handwritten"])
+    fp = sets["pii_free"]
+    rows += [f"\nPII-free corpus — {fp['n_texts']} texts, {fp['n_chars']} characters: texts "
+             "flagged / detections per 1,000 characters",
+             "| source (texts) | Assay | presidio default |", "|---|---|---|"]
+    a, b = fp["assay"], fp["presidio_default"]
+    for name, ra, rb in [("all", a, b)] + [(k, a["by_source"][k], b["by_source"][k])
+                                           for k in a["by_source"]]:
+        rows.append(f"| {name} ({ra['texts']}) | {ra['texts_flagged']} ({ra['flagged_share']:.1%}) / "
+                    f"{ra['per_1k_chars']:.2f} | {rb['texts_flagged']} ({rb['flagged_share']:.1%}) / "
+                    f"{rb['per_1k_chars']:.2f} |")
+    rows.append(f"| types detected | {_types(a)} | {_types(b)} |")
+    return "\n".join(rows)
+
+
+def _types(fp: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in list(fp["by_type"].items())[:6]) or "none"
