@@ -182,7 +182,7 @@ class Pools:
         f, l_ = ascii_fold(first).replace("-", " dash "), ascii_fold(last).replace("-", " dash ")
         local = self.r.choice([f"{f} dot {l_}", f"{f} underscore {l_}", f"{f}{l_}",
                                f"{f} {spoken_digits(str(self.r.randint(10, 99)), self.r)}"])
-        domain = self.r.choice(DOMAINS).replace(".", " dot ")
+        domain = self.r.choice(DOMAINS).replace(".", " dot ").replace("-", " dash ")
         return f"{local} at {domain}"
 
     # -- numbers ----------------------------------------------------------------------------

@@ -38,3 +38,52 @@ def test_generator_is_deterministic_and_offsets_are_valid() -> None:
         assert (e.kind == "distractor") == (not e.spans)
         for s, t, label in e.spans:
             assert 0 <= s < t <= len(e.text) and e.text[s:t].strip() == e.text[s:t]
+
+
+def test_heldout_scorer_counts_a_known_example() -> None:
+    """Typed vs any-type counts on a hand-made case: 2 texts, 4 gold spans, 5 predictions."""
+    from bench.pii_heldout_score import score_detail
+
+    gold = [[(0, 10, "PHONE_NUMBER"), (20, 30, "PERSON"), (40, 50, "STREET_ADDRESS")],
+            [(0, 8, "EMAIL_ADDRESS")], []]
+    pred = [[(0, 10, "US_SSN"),            # phone found under a wrong type: any-type only
+             (20, 30, "PERSON"),           # true positive
+             (40, 46, "LOCATION"),         # 60% of the street, compatible class: found
+             (60, 65, "PERSON")],          # outside any gold: false positive
+            [],                            # e-mail missed
+            [(0, 4, "DATE_TIME")]]         # a text without PII flagged
+    d = score_detail(gold, pred)
+    assert (d["typed"]["n_pred"], d["typed"]["n_gold"]) == (5, 4)
+    assert (d["typed"]["precision"], d["typed"]["recall"]) == (0.4, 0.5)      # 2/5, 2/4
+    assert (d["any_type"]["precision"], d["any_type"]["recall"]) == (0.6, 0.75)  # 3/5, 3/4
+    r = d["recall_by_label"]
+    assert (r["PHONE_NUMBER"]["found"], r["PHONE_NUMBER"]["found_any_type"]) == (0, 1)
+    assert r["STREET_ADDRESS"]["found"] == 1 and r["EMAIL_ADDRESS"]["found_any_type"] == 0
+    p = d["precision_by_class"]
+    assert (p["PERSON"]["n"], p["PERSON"]["correct"]) == (2, 1)
+    assert (p["US_SSN"]["correct"], p["US_SSN"]["correct_any_type"]) == (0, 1)
+    assert p["DATE_OF_BIRTH"]["correct"] == 0  # DATE_TIME maps to the DOB class, no gold there
+    assert (d["texts_without_gold"], d["texts_without_gold_flagged"]) == (1, 1)
+    assert d["typed"]["f2"] == pytest.approx(f_beta(0.4, 0.5), abs=1e-4)
+
+
+def test_fp_rates_count_texts_and_characters() -> None:
+    from bench.pii_heldout_score import fp_rates
+
+    texts = ["a" * 500, "b" * 300, "c" * 200]
+    out = fp_rates(texts, ["log", "code", "log"],
+                   [[(0, 3, "PERSON"), (5, 9, "URL")], [], [(1, 2, "PERSON")]])
+    assert (out["texts_flagged"], out["detections"], out["per_1k_chars"]) == (2, 3, 3.0)
+    assert out["by_source"]["log"] == {"texts": 2, "texts_flagged": 2, "flagged_share": 1.0,
+                                       "detections": 3, "per_1k_chars": round(3000 / 700, 3)}
+    assert out["by_source"]["code"]["texts_flagged"] == 0
+    assert out["by_type"] == {"PERSON": 2, "URL": 1}
+
+
+def test_bench_rejects_bad_sizes(capsys) -> None:
+    from bench.pii_detection import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--n", "0", "--no-pin"])
+    assert exc.value.code == 2
+    assert "--n and --heldout-n must be at least 1" in capsys.readouterr().err
