@@ -240,3 +240,36 @@ def test_events_flushed_on_lifespan_shutdown(store) -> None:
     with TestClient(app) as c:  # runs the lifespan: startup ... shutdown
         c.post("/echo", json={"prompt": f"{SSN}"})
     assert {e.direction for e in store.redaction_events()} == {"request", "response"}
+
+
+def test_fail_open_mid_stream_sends_the_rest_unredacted_once() -> None:
+    calls = {"n": 0}
+
+    def flaky(texts):
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise RuntimeError("boom")
+        return fake_analyze(texts)
+
+    c = _client(RedactionConfig(holdback_chars=8, max_pending_chars=64, fail_open=True),
+                detector=Detector(analyze=flaky))
+    with c.stream("POST", "/stream", json={}) as r:
+        raw = "".join(r.iter_text())
+    text = ""
+    for line in raw.splitlines():
+        if line.startswith("data: {"):
+            for ch in json.loads(line[6:])["choices"]:
+                text += ch.get("delta", {}).get("content") or ""
+    assert raw.rstrip().endswith("data: [DONE]") and "event: error" not in raw
+    assert calls["n"] == 2  # the policy was asked once; no more detection after it passed
+    assert text.replace("<US_SSN>", SSN) == ANSWER  # every character arrives exactly once
+
+
+def test_failure_policy_is_one_decision() -> None:
+    from monitors.redaction import Failure, FailurePolicy
+
+    big = Failure("request", "too_large", 413, "body_too_large", "big")
+    bad = Failure("response", "uninterpretable", 502, "binary_body", "binary")
+    assert FailurePolicy(False).decide(bad) == (False, "refused")
+    assert FailurePolicy(True).decide(bad) == (True, "failed_open")
+    assert FailurePolicy(True).decide(big) == (False, "too_large")  # never read whole

@@ -116,7 +116,10 @@ class Redactor:
     def body(self, body: Body, request: bool) -> Counter[str]:
         """Redact an interpreted body in place; returns the entity counts."""
         if body.kind in ("json", "ndjson"):
-            return self.doc(body.value, request)
+            holder = [body.value]  # a bare string is a document too
+            counts = self.doc(holder, request)
+            body.value = holder[0]
+            return counts
         redact = self.request_texts if request else self.response_texts
         if body.kind == "form":
             flat = [x for pair in body.value for x in pair]

@@ -108,6 +108,8 @@ class SSERewriter:
         self.streams: dict[tuple, Any] = {}
         self.templates: dict[tuple, tuple[dict[str, Any], tuple]] = {}
         self.extra_counts: Counter[str] = Counter()
+        self._batch: list[bytes] = []  # the raw events of a batch that has not completed
+        self._snap: dict[tuple, int] = {}  # what each field held before that batch
 
     @staticmethod
     def _many_from_whole(one: Callable[[str], tuple[str, Counter[str]]]) -> Callable:
@@ -134,6 +136,8 @@ class SSERewriter:
 
     def events(self, raws: list[bytes]) -> list[bytes]:
         """A batch of parsed events in, the events to send out."""
+        self._batch = list(raws)
+        self._snap = {k: st.held() for k, st in self.streams.items()}
         self._out: list[_Event] = []
         self._last: dict[tuple, tuple[Any, Any]] = {}
         self._whole: list[tuple[Any, Any]] = []
@@ -143,8 +147,10 @@ class SSERewriter:
         for skey, (container, key) in self._last.items():
             self._place(container, key, self.streams[skey].emit())
         self._redact_whole()
-        return [e.encode(self.ndjson) for e in self._out
-                if not (e.obj is None and e.data is not None and not e.data[0] and not e.fields)]
+        out = [e.encode(self.ndjson) for e in self._out
+               if not (e.obj is None and e.data is not None and not e.data[0] and not e.fields)]
+        self._batch, self._snap = [], {}
+        return out
 
     def finish(self) -> list[bytes]:
         """Flush every held field as extra events (end of stream)."""
@@ -153,12 +159,16 @@ class SSERewriter:
         return [e.encode(self.ndjson) for e in self._out]
 
     def release_unredacted(self) -> list[bytes]:
-        """Fail-open after a failure: what every field holds, as it arrived."""
+        """Fail-open after a failure: what the fields held before the failed batch, then that
+        batch's events as they arrived (each character exactly once)."""
         out = []
         for skey, st in self.streams.items():
-            val = st.release_unredacted()
+            val = st.release_unredacted(self._snap.get(skey, 0) if self._batch else None)
             if val:
                 out.append(self._synth(skey, val).encode(self.ndjson))
+        sep = b"\n" if self.ndjson else b"\n\n"
+        out += [raw + sep for raw in self._batch]
+        self._batch, self._snap = [], {}
         return out
 
     # -- one event -----------------------------------------------------------------------------

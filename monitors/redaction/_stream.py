@@ -91,9 +91,13 @@ class TextStream:
             return ""
         return self._emit(final=True)
 
-    def release_unredacted(self) -> str:
-        """Fail-open after a failure: everything held, as it arrived (pseudonyms restored)."""
-        out, self.pending = self.pending, ""
+    def held(self) -> int:
+        return len(self.pending)
+
+    def release_unredacted(self, upto: int | None = None) -> str:
+        """Fail-open after a failure: what is held (the first `upto` chars), as it arrived."""
+        out = self.pending[:upto] if upto is not None else self.pending
+        self.pending = ""
         if self.restore is not None:
             out = self.restore(out)
         return unpaired_to_replacement(out)

@@ -33,6 +33,8 @@ class StreamedBody:
         self.parser = LineParser() if ndjson else SSEParser()
         self.rewriter = ex.redactor.rewriter(ndjson)
         self.passing = False
+        self.done: list[bytes] = []
+        self.consumed = False
         self.tx, rx = anyio.create_memory_object_stream(max_buffer_size=math.inf)
         ex.tg.start_soon(self._drain, rx)
 
@@ -66,21 +68,29 @@ class StreamedBody:
                     return
 
     def _sync(self, data: bytes, final: bool) -> bytes:
+        self.done: list[bytes] = []  # what this step completed before a failure, if one comes
+        self.consumed = False
         if self.decoder is not None:
             data = self.decoder.feed(data, final)
         events = self.parser.feed(data)
+        self.consumed = True
         if final:
             rest = self.parser.flush()
             if rest:
                 events.append(rest)
-        out = self.rewriter.events(events)
+        self.done = self.rewriter.events(events)
         if final:
-            out += self.rewriter.finish()
-        return b"".join(out)
+            self.done += self.rewriter.finish()
+        return b"".join(self.done)
 
     async def _out(self, data: bytes, final: bool) -> None:
         ex = self.ex
-        if self.passing:
+        if self.passing:  # fail-open after a failure: the rest as it comes (decoded: the
+            if self.decoder is not None:  # client was told the body is not encoded)
+                try:
+                    data = self.decoder.feed(data, final)
+                except Uninterpretable:
+                    pass
             await self.send({"type": "http.response.body", "body": data, "more_body": not final})
             return
         try:
@@ -95,7 +105,8 @@ class StreamedBody:
                 await self._error(ex.policy.refusal(failure), failure.code)
                 return
             self.passing = True
-            out = b"".join(self.rewriter.release_unredacted()) + self.parser.buf + data
+            out = b"".join(self.done + self.rewriter.release_unredacted()) + self.parser.buf + \
+                (b"" if self.consumed else data)
             self.parser.buf = b""
         if out or final:
             await self.send({"type": "http.response.body", "body": out, "more_body": not final})

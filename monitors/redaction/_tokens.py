@@ -65,8 +65,12 @@ class TokenStream:
     def flush(self) -> list[Any]:
         return self._emit(final=True) if self.pending else []
 
-    def release_unredacted(self) -> list[Any]:
-        out, self.pending = self.pending, []
+    def held(self) -> int:
+        return len(self.pending)
+
+    def release_unredacted(self, upto: int | None = None) -> list[Any]:
+        out = self.pending[:upto] if upto is not None else self.pending
+        self.pending = []
         return out
 
     def _emit(self, final: bool) -> list[Any]:
@@ -135,8 +139,11 @@ class CompletionLogprobStream:
     def flush(self) -> dict[str, Any]:
         return self._pack(self.inner.flush())
 
-    def release_unredacted(self) -> dict[str, Any]:
-        return self._pack(self.inner.release_unredacted())
+    def held(self) -> int:
+        return self.inner.held()
+
+    def release_unredacted(self, upto: int | None = None) -> dict[str, Any]:
+        return self._pack(self.inner.release_unredacted(upto))
 
 
 def redact_logprobs(logprobs: dict[str, Any], analyze_one: AnalyzeOne) -> Counter[str]:
