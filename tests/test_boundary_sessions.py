@@ -149,3 +149,28 @@ def test_cli_refuses_non_loopback_without_token(capsys, monkeypatch) -> None:
               "--store", "not-a-url"])
     err = capsys.readouterr().err
     assert ex.value.code != 0 and "proxy token" not in err
+
+
+def test_readme_openai_example(detector) -> None:
+    s = make_stack("proxy", detector, token="s3cret-token", reversible=True)
+    s.up.reply = _reply
+    try:
+        client = openai.OpenAI(base_url=s.front.url + "/v1", api_key="sk-upstream-key",
+                               default_headers={"X-Assay-Token": "s3cret-token"}, max_retries=0)
+        raw = client.chat.completions.with_raw_response.create(
+            model="m", messages=[{"role": "user", "content": f"I am {EMAIL}"}])
+        answer = raw.parse().choices[0].message.content
+        session = raw.headers["x-assay-session"]
+        sent = json.loads(s.up.seen[-1]["body"])["messages"][0]["content"]
+        assert sent == "I am <EMAIL_ADDRESS_1>" and answer.startswith(f"You said: I am {EMAIL}")
+        out = client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "repeat it"}],
+            extra_headers={"X-Assay-Session": session})
+        assert EMAIL in out.choices[0].message.content  # the same session's token, restored
+        parts = [c.choices[0].delta.content or "" for c in client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "again"}], stream=True,
+            extra_headers={"X-Assay-Session": session}) if c.choices]
+        assert EMAIL in "".join(parts)
+        assert_clean(b"".join(r["body"] for r in s.up.seen), "upstream")
+    finally:
+        close_stack(s)
