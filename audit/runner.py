@@ -49,6 +49,10 @@ class AuditConfig:
     device: str = "auto"
     options: dict[str, Any] = field(default_factory=dict)
     quantize: str = "none"
+    # How much of a finding's text the store keeps (audit.pii.evidence; not in config_hash: it
+    # changes no number) and whether a changed PII secret may replace the store's key.
+    evidence: str = "shape"
+    accept_new_secret: bool = False
 
 
 @dataclass
@@ -113,6 +117,14 @@ def run_audit(config: AuditConfig, model: Any, store: Any | None = None,
     written in one transaction, so an interrupted or failed audit leaves no partial run.
     """
     suites = list(suites) if suites is not None else prepare_suites(config)
+    from audit.pii.evidence import check_mode
+
+    check_mode(config.evidence)
+    secret_fp = None
+    if store is not None and any(s.category == "pii" for s in suites):
+        from audit.pii.secret import bind_secret  # refuse a lost/replaced key before any work
+
+        secret_fp = bind_secret(store, config.accept_new_secret)[0]
     started = utcnow()
     identity = model.identity
     data = {name: {"path": str(p.resolve()), "sha256": data_sha256(p)}
@@ -132,7 +144,8 @@ def run_audit(config: AuditConfig, model: Any, store: Any | None = None,
             on_suite(suite.id)
         t0 = time.perf_counter()
         ctx = SuiteContext(model=model, run_id=run_id, seed=config.seed, limit=config.limit,
-                           progress=progress, options=config.options.get(suite.id) or {})
+                           progress=progress, options=config.options.get(suite.id) or {},
+                           evidence=config.evidence)
         results.append(suite.run(ctx))
         timings[suite.id] = round(time.perf_counter() - t0, 3)
     if finding_hook is not None:
@@ -147,7 +160,8 @@ def run_audit(config: AuditConfig, model: Any, store: Any | None = None,
               data=data, seed=config.seed, config_hash=config_hash,
               versions=package_versions(), host=host, started_at=started, ended_at=ended,
               status="completed", timings=timings,
-              config=json_safe({"model": config.model, "device": config.device, **cfg}))
+              config=json_safe({"model": config.model, "device": config.device,
+                                "evidence": config.evidence, "pii_secret": secret_fp, **cfg}))
     if store is not None:
         store.write_run(run, metrics, findings)
     return AuditResult(run, metrics, findings, results)

@@ -10,14 +10,10 @@ from audit.types import CountDelta, Finding, Span
 from monitors.detector import Detector
 from monitors.parse import ParsedRecord
 
-__all__ = ["HIGH_RISK", "SUITE", "count_deltas", "monitor_run_id", "record_finding",
+__all__ = ["SUITE", "count_deltas", "monitor_run_id", "record_finding",
            "severity_for", "window_start"]
 
 SUITE = "pii_monitor"
-# Entity types whose exposure is directly exploitable (fraud, identity theft): severity high.
-HIGH_RISK = frozenset({"US_SSN", "CREDIT_CARD", "IBAN_CODE", "US_BANK_NUMBER", "US_PASSPORT",
-                       "US_DRIVER_LICENSE", "US_ITIN", "UK_NHS", "UK_NINO", "CRYPTO",
-                       "MEDICAL_LICENSE", "PASSWORD", "API_KEY"})
 
 
 def monitor_run_id(monitor: str) -> str:
@@ -26,8 +22,13 @@ def monitor_run_id(monitor: str) -> str:
 
 
 def severity_for(entity_types: Sequence[str]) -> str:
-    """high for directly exploitable identifiers, medium for other PII."""
-    return "high" if any(t in HIGH_RISK for t in entity_types) else "medium"
+    """The worst severity of `entity_types` in the one table audits use too
+    (`audit.pii.severity`)."""
+    # imported here: `audit.pii` loads the analysis stack, which a monitor pays for only once
+    # it detects (tests/test_lazy_imports.py)
+    from audit.pii.severity import worst_severity
+
+    return worst_severity(entity_types)
 
 
 def window_start(ts: datetime, seconds: int) -> datetime:
@@ -38,15 +39,28 @@ def window_start(ts: datetime, seconds: int) -> datetime:
 
 def record_finding(monitor: str, file: str, file_key: str, offset: int, record: ParsedRecord,
                    label: str, path: str, text: str, spans: Sequence[Span], detector: Detector,
-                   evidence_chars: int = 500) -> Finding:
-    """One finding for one field of one record: redacted evidence, where it came from, what."""
+                   evidence_chars: int = 500, evidence_mode: str = "shape") -> Finding:
+    """One finding for one field of one record: safe evidence (`audit.pii.evidence`), where it
+    came from, what. With `shape` (default) neither the evidence nor the details hold any of the
+    record's own characters but placeholders, shapes and common words; the record's id is kept
+    as a keyed hash (ids in logs are often user names or e-mails)."""
+    from audit.pii.evidence import check_mode, shape_evidence
+
+    check_mode(evidence_mode)
     types = sorted({s.entity_type for s in spans})
     counts = Counter(s.entity_type for s in spans)
-    evidence = detector.render(text, spans)
-    if len(evidence) > evidence_chars:
-        evidence = evidence[:evidence_chars] + "…"
+    if evidence_mode == "redacted":
+        evidence = detector.render(text, spans)
+        if len(evidence) > evidence_chars:
+            evidence = evidence[:evidence_chars] + "…"
+    else:
+        evidence = shape_evidence(text, spans, max_chars=evidence_chars)
+    rid: dict[str, object] = {"record_id": record.record_id}
+    if evidence_mode != "redacted" and record.record_id is not None:
+        rid = ({"record_id_hash": detector.hasher(str(record.record_id))[:16]}
+               if detector.hasher is not None else {})
     details = {
-        "file": file, "offset": offset, "record_id": record.record_id, "field": label,
+        "file": file, "offset": offset, **rid, "evidence_mode": evidence_mode, "field": label,
         "field_path": path, "entity_types": types, "entity_counts": dict(sorted(counts.items())),
         "spans": [{"start": s.start, "end": s.end, "entity_type": s.entity_type,
                    "score": round(float(s.score), 4), "recognizer": s.recognizer}

@@ -2,12 +2,15 @@
 
 At-least-once: offsets move only after the store committed the batch; a batch re-read after a
 crash adds no finding (ids come from file identity + offset + field) and no count (the store
-skips counts below its own per-file progress).
+skips counts below its own per-file progress). A line that fails anywhere is quarantined
+(`monitors.batch`); a store that is down is waited for (`monitors.store_guard`); one process per
+monitor name (`monitors.lease`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,15 +19,19 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import UsageError
-from audit.types import Alert, CountDelta, Finding, QuarantinedLine, Span, utcnow
-from monitors.bias_signals import BIAS_FIELD, BiasSignals
+from audit.store._leases import LeaseLost
+from audit.types import Alert, BatchResult, utcnow
+from monitors.batch import BatchContext, LineWrite, merged, prepare, quarantine, storable_path
+from monitors.bias_signals import BiasSignals
 from monitors.detector import Detector
-from monitors.findings import count_deltas, record_finding, window_start
+from monitors.findings import window_start
+from monitors.lease import MonitorLease
 from monitors.offsets import OffsetRegistry, tail_hash
-from monitors.parse import LogFormat, ParsedRecord, parse_line
+from monitors.parse import LogFormat
 from monitors.rules import RulesConfig, evaluate
 from monitors.sinks import Sink
-from monitors.tail import LogTailer, RawLine, ReadTarget, read_lines
+from monitors.store_guard import DataFault, MonitorStopped, StoreGuard
+from monitors.tail import LogTailer, RawLine, ReadTarget, _bytes_before, read_lines
 
 __all__ = ["Monitor", "MonitorConfig", "MonitorStats"]
 
@@ -44,7 +51,14 @@ class MonitorConfig:
     window_s: int = 60
     rotated_grace_s: float = 5.0
     evidence_chars: int = 500
+    evidence: str = "shape"  # audit.pii.evidence mode; "redacted" keeps what the detector missed
     bias: BiasSignals | None = None  # per-group refusal/negative counters (off by default)
+    max_outage_s: float | None = None  # give up after a store outage this long (None: never)
+    retry_initial_s: float = 0.1       # first pause of the store retry backoff (doubles)
+    retry_max_s: float = 30.0          # longest pause between store retries
+    recreate_store: bool = False       # a deleted SQLite store: start a new one, do not wait
+    lease_ttl_s: float = 30.0          # the name's lease expires this long after a renewal
+    wait_for_lease: bool = False       # another monitor holds the name: wait, do not exit
 
     def __post_init__(self) -> None:
         if not self.paths:
@@ -52,6 +66,10 @@ class MonitorConfig:
         if self.batch_size < 1 or self.window_s < 1 or self.poll_interval_s <= 0:
             raise UsageError("batch size, window and poll interval must be positive",
                              "check --batch-size / --poll-interval")
+        if self.retry_initial_s <= 0 or self.retry_max_s <= 0 or self.lease_ttl_s <= 0 or (
+                self.max_outage_s is not None and self.max_outage_s < 0):
+            raise UsageError("retry pauses, lease time and --max-outage must be positive",
+                             "check --retry-max / --lease-ttl / --max-outage")
 
 
 @dataclass
@@ -74,7 +92,8 @@ class Monitor:
 
     def __init__(self, config: MonitorConfig, store: Any, detector: Detector,
                  rules: RulesConfig | None = None, sinks: Sequence[Sink] = (),
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow,
+                 announce: Callable[[str], None] | None = None) -> None:
         self.config = config
         self.store = store
         self.detector = detector
@@ -85,6 +104,11 @@ class Monitor:
         self.tailer = LogTailer(config.paths, self.registry, config.rotated_grace_s)
         self.stats = MonitorStats()
         self.stop_event = threading.Event()
+        self.guard = StoreGuard(store, self.stop_event, config.max_outage_s,
+                                config.retry_initial_s, config.retry_max_s,
+                                config.recreate_store, announce, on_reconnect=self.reconcile)
+        self.announce = self.guard.announce
+        self.lease: MonitorLease | None = None
 
     # -- one pass ------------------------------------------------------------------------------
     def poll_once(self) -> int:
@@ -92,6 +116,7 @@ class Monitor:
         done = 0
         for target in self.tailer.targets():
             while not self.stop_event.is_set():
+                self._check_lease()
                 entry = self.registry.get(target.entry.key)
                 assert entry is not None
                 batch = read_lines(target.path, target.dev, target.ino, entry.offset,
@@ -108,74 +133,51 @@ class Monitor:
             self.check_rules()
         return done
 
-    def _bias_deltas(self, parsed: list[tuple[RawLine, ParsedRecord | str | None]], key: str,
-                     ws: datetime) -> list[CountDelta]:
-        """Per-group refusal/negative counters for records that have a prompt and a response."""
+    def _context(self, target: ReadTarget) -> BatchContext:
         cfg = self.config
-        rows = [(ln, rec) for ln, rec in parsed if isinstance(rec, ParsedRecord)
-                and "prompt" in rec.texts and "response" in rec.texts]
-        if not rows or cfg.bias is None:
-            return []
-        names = cfg.bias.count([r.texts["prompt"] for _, r in rows],
-                               [r.texts["response"] for _, r in rows])
-        return [CountDelta(key, ln.offset, ws, cfg.window_s, BIAS_FIELD, name)
-                for (ln, _), ns in zip(rows, names, strict=True) for name in ns]
+        return BatchContext(cfg.name, storable_path(target.path), target.entry.key,
+                            window_start(self.clock(), cfg.window_s), cfg.window_s,
+                            cfg.log_format, self.detector, self._line_hash,
+                            cfg.evidence_chars, cfg.evidence, cfg.bias)
 
     def _process(self, target: ReadTarget, lines: list[RawLine], tail: bytes) -> None:
-        cfg = self.config
-        key = target.entry.key
-        now = self.clock()
-        ws = window_start(now, cfg.window_s)
-        parsed: list[tuple[RawLine, ParsedRecord | str | None]] = [
-            (ln, parse_line(ln.data, cfg.log_format)) for ln in lines]
-        texts: list[str] = []
-        where: list[tuple[int, str]] = []
-        for i, (_, rec) in enumerate(parsed):
-            if isinstance(rec, ParsedRecord):
-                for label, text in rec.texts.items():
-                    texts.append(text)
-                    where.append((i, label))
-        spans_all = self.detector.analyze(texts) if texts else []
-        by_line: dict[int, dict[str, list[Span]]] = {}
-        for (i, label), spans in zip(where, spans_all, strict=True):
-            by_line.setdefault(i, {})[label] = list(spans)
-        findings: list[Finding] = []
-        deltas: list[CountDelta] = []
-        quarantined: list[QuarantinedLine] = []
-        fields = cfg.log_format.fields()
-        n_records = 0
-        for i, (ln, rec) in enumerate(parsed):
-            if rec is None:
-                continue
-            if isinstance(rec, str):
-                quarantined.append(QuarantinedLine(
-                    monitor=cfg.name, file=target.path, file_key=key, offset=ln.offset,
-                    length=ln.end - ln.offset, reason=rec,
-                    line_hash=self._line_hash(ln.data)))
-                deltas += count_deltas(key, ln.offset, ws, cfg.window_s, None, quarantined=True)
-                continue
-            n_records += 1
-            spans_by_label = by_line.get(i, {})
-            deltas += count_deltas(key, ln.offset, ws, cfg.window_s, spans_by_label)
-            for label, spans in spans_by_label.items():
-                if spans:
-                    findings.append(record_finding(
-                        cfg.name, target.path, key, ln.offset, rec, label, fields[label],
-                        rec.texts[label], spans, self.detector, cfg.evidence_chars))
-        if cfg.bias is not None:
-            deltas += self._bias_deltas(parsed, key, ws)
-        end = lines[-1].end
-        result = self.store.commit_monitor_batch(cfg.name, findings, deltas, quarantined,
-                                                 {key: end})
+        ctx = self._context(target)
+        writes = prepare(ctx, lines)
+        result = self._write(ctx, writes)
         # Only now is it safe to move the offset (at-least-once).
-        self.registry.advance(key, end, tail_hash(tail), path=target.path)
+        self.registry.advance(ctx.file_key, lines[-1].end, tail_hash(tail), path=target.path)
         self.registry.save()
         s = self.stats
         s.lines += len(lines)
-        s.records += n_records
+        s.records += sum(1 for w in writes if w.record)
         s.findings += result.new_findings
         s.quarantined += result.new_quarantined
         s.batches += 1
+
+    def _commit(self, ctx: BatchContext, writes: Sequence[LineWrite]) -> BatchResult:
+        findings, deltas, quarantined = merged(writes)
+        return self.store.commit_monitor_batch(
+            self.config.name, findings, deltas, quarantined, {ctx.file_key: writes[-1].end},
+            lease=self.lease.fence if self.lease is not None else None)
+
+    def _write(self, ctx: BatchContext, writes: Sequence[LineWrite]) -> BatchResult:
+        """Commit the lines in order; a write the store refuses for its data is split in halves
+        until the one line responsible is found and quarantined instead. Outages wait (guard).
+        """
+        try:
+            return self.guard.call(lambda: self._commit(ctx, writes))
+        except DataFault as fault:
+            if len(writes) > 1:
+                mid = len(writes) // 2
+                a, b = self._write(ctx, writes[:mid]), self._write(ctx, writes[mid:])
+                return BatchResult(a.new_findings + b.new_findings,
+                                   a.new_quarantined + b.new_quarantined,
+                                   a.counted_records + b.counted_records)
+            w = writes[0]
+            why = str(fault).split(":", 1)[0]  # the exception type; messages may quote values
+            q = quarantine(ctx, w.offset, w.end, f"the store refused the record ({why})", None)
+            # If even a bare quarantine row is refused, the store is at fault, not the line.
+            return self.guard.call(lambda: self._commit(ctx, [q]), data_is_outage=True)
 
     def _line_hash(self, data: bytes | None) -> str:
         """Keyed hash of a quarantined line (correlate repeats without storing the content)."""
@@ -183,14 +185,73 @@ class Monitor:
             return ""
         return self.detector.hasher(data.decode("utf-8", "replace"))[:64]
 
+    # -- lease and recovery --------------------------------------------------------------------
+    def acquire_lease(self) -> None:
+        """Hold this monitor's name (LeaseHeld, or wait with `wait_for_lease`), then reconcile."""
+        lease = MonitorLease(self.store, self.config.name, self.config.lease_ttl_s)
+        told = False
+        while True:
+            cur = self.guard.call(lease.try_acquire)
+            if cur is None:
+                break
+            if not self.config.wait_for_lease:
+                raise lease.held_error(cur)
+            if not told:
+                self.announce(f"{lease.held_error(cur).problem}; waiting for it to stop")
+                told = True
+            if self.stop_event.wait(min(self.config.lease_ttl_s / 3, 5.0)):
+                raise MonitorStopped("stopped while waiting for the lease")
+        self.lease = lease
+        lease.start_heartbeat()
+        self.guard.call(self.reconcile)
+
+    def _check_lease(self) -> None:
+        if self.lease is not None and self.lease.lost.is_set():
+            raise LeaseLost(f"monitor {self.config.name!r} was taken over by another process",
+                            "only one monitor may run per --name")
+
+    def reconcile(self) -> None:
+        """Rewind offsets past what the store holds (a restored or new store): read them again."""
+        have = self.store.monitor_progress(self.config.name)
+        changed = False
+        for e in self.registry.active():
+            at = have.get(e.key, 0)
+            if at >= e.offset:
+                continue
+            data = None
+            try:
+                st = os.stat(e.path)
+                if (st.st_dev, st.st_ino) == (e.dev, e.ino):
+                    data = _bytes_before(e.path, at)
+            except OSError:
+                pass
+            if data is None:
+                self.announce(f"the store lacks {e.path} bytes {at}-{e.offset} and that file "
+                              "is gone: those lines cannot be read again")
+                continue
+            self.registry.rewind(e.key, at, tail_hash(data))
+            changed = True
+            self.announce(f"the store holds {e.path} up to byte {at}, the offsets said "
+                          f"{e.offset}: reading {e.offset - at} bytes again")
+        if changed:
+            self.registry.save()
+
     # -- rules ---------------------------------------------------------------------------------
     def check_rules(self) -> list[Alert]:
         """Evaluate every rule now; store new alerts and send them to the sinks."""
         fired: list[Alert] = []
         now = self.clock()
         for rule in self.rules.rules:
-            alert = evaluate(rule, self.store, self.config.name, now, self.config.window_s)
-            if alert is None or not self.store.write_alert(alert):
+            def one() -> Alert | None:
+                alert = evaluate(rule, self.store, self.config.name, now, self.config.window_s)
+                return alert if alert is not None and self.store.write_alert(alert) else None
+
+            try:
+                alert = self.guard.call(one)
+            except DataFault as fault:
+                log.error("rule %s could not be evaluated: %s", rule.name, fault)
+                continue
+            if alert is None:
                 continue
             fired.append(alert)
             self.stats.alerts += 1
@@ -204,13 +265,26 @@ class Monitor:
     # -- loop ----------------------------------------------------------------------------------
     def run(self, follow: bool = False,
             on_poll: Callable[[MonitorStats], None] | None = None) -> MonitorStats:
-        """One pass, or with `follow` poll until `stop()` (SIGINT/SIGTERM in the CLI)."""
-        while True:
-            self.poll_once()
-            if on_poll:
-                on_poll(self.stats)
-            if not follow or self.stop_event.wait(self.config.poll_interval_s):
-                return self.stats
+        """One pass, or with `follow` poll until `stop()` (SIGINT/SIGTERM in the CLI).
+
+        Holds the name's lease meanwhile. A stop during a store outage returns at once: the
+        uncommitted lines are read again on the next start.
+        """
+        try:
+            self.acquire_lease()
+            while True:
+                self.poll_once()
+                if on_poll:
+                    on_poll(self.stats)
+                if not follow or self.stop_event.wait(self.config.poll_interval_s):
+                    return self.stats
+        except MonitorStopped:
+            self.announce("stopped while waiting for the store; lines not committed yet are "
+                          "read again on the next start")
+            return self.stats
+        finally:
+            if self.lease is not None:
+                self.lease.release()
 
     def stop(self) -> None:
         """Ask the loop to stop after the current batch (safe from a signal handler)."""

@@ -34,6 +34,7 @@ class SuiteContext:
     limit: int | None = None
     progress: ProgressFactory = no_progress
     options: dict[str, Any] = field(default_factory=dict)
+    evidence: str = "shape"  # audit.pii.evidence mode for findings' text ("shape" / "redacted")
 
 
 @dataclass

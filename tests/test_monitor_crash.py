@@ -64,7 +64,7 @@ def _start(log: Path, url: str, state: Path, errfile) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-c", code, "monitor", str(log), "--follow", "--store", url,
          "--state", str(state), "--poll-interval", "0.05", "--batch-size", "5",
-         "--detector", "tests.test_monitor_fakes:fake_detector"],
+         "--detector", "tests.test_monitor_fakes:fake_detector", "--evidence", "redacted"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errfile)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from audit.pii import keyed_hash
 from monitors.detector import presidio_detector
 from monitors.monitor import Monitor, MonitorConfig
 
@@ -22,10 +23,14 @@ def test_monitor_with_real_engine(store, tmp_path: Path, monkeypatch) -> None:
     cfg = MonitorConfig(paths=(str(log),), state_path=tmp_path / "s.json", rotated_grace_s=0)
     m = Monitor(cfg, store, presidio_detector())
     m.poll_once()
-    got = {(f.details["record_id"], f.probe): f for f in store.findings(source="monitor")}
+    # record ids from the log are kept as keyed hashes, the evidence as shapes by default
+    ids = {keyed_hash(r)[:16]: r for r in ("a", "b", "c")}
+    got = {(ids[f.details["record_id_hash"]], f.probe): f
+           for f in store.findings(source="monitor")}
     assert set(got) == {("a", "response"), ("b", "prompt")}
     assert got[("a", "response")].details["entity_types"] == ["US_SSN"]
-    assert got[("a", "response")].evidence == "Your SSN <US_SSN> is on file."
+    assert got[("a", "response")].evidence == "Your XXX <US_SSN> is on file."
+    assert all("record_id" not in f.details for f in got.values())
     assert "EMAIL_ADDRESS" in got[("b", "prompt")].details["entity_types"]
     assert len(got[("b", "prompt")].details["value_hashes"][0]) == 64
     dump = json.dumps([f.to_dict() for f in got.values()])

@@ -30,6 +30,7 @@ def test_secret_created_0600_and_hash_is_keyed(tmp_path: Path,
 def test_short_secret_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = tmp_path / "short.key"
     bad.write_text("abc")
+    bad.chmod(0o600)  # private, so the length is what is refused
     monkeypatch.setenv("ASSAY_SECRET_FILE", str(bad))
     with pytest.raises(DataError, match="too short"):
         keyed_hash("x")

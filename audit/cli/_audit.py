@@ -106,14 +106,26 @@ def audit(
                                          "findings (0 disables)."),
     explain_method: str = typer.Option("ablation", "--explain-method",
                                        help="ig, ablation, shapley or shap (see `assay explain`)."),
+    evidence: str = typer.Option("shape", "--evidence",
+                                 help="What PII findings keep of the text: shape (default: "
+                                      "placeholders, word shapes, common words) or redacted "
+                                      "(the text with detected PII replaced; keeps what the "
+                                      "detector missed)."),
+    accept_new_secret: bool = typer.Option(False, "--accept-new-secret",
+                                           help="Let a new or replaced PII secret file replace "
+                                                "the key the store's keyed hashes use."),
 ) -> None:
     """Audit a model with probe suites and store the run.
 
     Example: assay audit --suite crows_pairs --data crows_pairs=crows_pairs_anonymized.csv --json
     """
+    from audit.pii.evidence import check_mode
+    from audit.pii.secret import bind_secret
+
     config = AuditConfig(model=model, suites=tuple(suite or DEFAULT_SUITES),
                          data=parse_data_options(data or []), seed=seed, limit=limit, device=device,
-                         options=parse_suite_options(option or []), quantize=quantize)
+                         options=parse_suite_options(option or []), quantize=quantize,
+                         evidence=check_mode(evidence), accept_new_secret=accept_new_secret)
     from audit.model import HFModel
 
     # Everything a user can get wrong is checked before the (slow) model load.
@@ -127,6 +139,10 @@ def audit(
     lm = HFModel(model, device=device, quantize=quantize)  # unknown --quantize: fails here
     _ = lm.source  # resolves the path and checks the file type
     st = open_cli_store(store)
+    if any(s.category == "pii" for s in suites):  # a lost or replaced key stops us here
+        note = bind_secret(st, accept_new_secret)[1]
+        if note:
+            err.print(f"warning: {note}")
     show = not no_progress
     if show:
         err.print(f"loading model {model!r} …")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import faulthandler
+import io
 import logging
 import signal
 from pathlib import Path
@@ -57,6 +59,28 @@ def monitor(paths: list[str] = typer.Argument(..., help="Log files or globs (quo
             bias_groups: Path = typer.Option(None, "--bias-groups", help="CSV with columns "
                                              "group,term (default: a built-in list); implies "
                                              "--bias-signals."),
+            evidence: str = typer.Option("shape", "--evidence", help="What findings keep of a "
+                                         "record: shape (default: placeholders, word shapes, "
+                                         "common words) or redacted (the text with detected PII "
+                                         "replaced; keeps what the detector missed)."),
+            accept_new_secret: bool = typer.Option(False, "--accept-new-secret", help="Let a new "
+                                                   "or replaced PII secret file replace the key "
+                                                   "the store's keyed hashes use."),
+            max_outage: float = typer.Option(None, "--max-outage", min=0, help="Exit (code 2) "
+                                             "when the store stays unavailable this many "
+                                             "seconds (default: wait as long as it takes)."),
+            retry_max: float = typer.Option(30.0, "--retry-max", min=0.01, help="Longest pause "
+                                            "between store retries during an outage, seconds."),
+            recreate_store: bool = typer.Option(False, "--recreate-store", help="A deleted "
+                                                "SQLite store: start a new, empty one and read "
+                                                "the logs again (default: wait for it to be "
+                                                "restored)."),
+            lease_ttl: float = typer.Option(30.0, "--lease-ttl", min=0.1, help="The --name "
+                                            "lease expires this many seconds after the last "
+                                            "renewal (a crashed monitor on another host)."),
+            wait_for_lease: bool = typer.Option(False, "--wait-for-lease", help="Another "
+                                                "monitor runs with this --name: wait for it to "
+                                                "stop (default: exit 2)."),
             store: str = StoreOption,
             json_out: bool = typer.Option(False, "--json", help="Print the totals as JSON.")
             ) -> None:
@@ -64,6 +88,8 @@ def monitor(paths: list[str] = typer.Argument(..., help="Log files or globs (quo
 
     Example: assay monitor 'logs/gateway*.jsonl' --follow --rules rules.yaml
     """
+    from audit.pii.evidence import check_mode
+    from audit.pii.secret import bind_secret
     from monitors.detector import load_detector
     from monitors.monitor import Monitor, MonitorConfig
     from monitors.parse import LogFormat
@@ -85,12 +111,29 @@ def monitor(paths: list[str] = typer.Argument(..., help="Log files or globs (quo
         if not (log_format.prompt_field and log_format.response_field) or fmt != "jsonl":
             raise UsageError("--bias-signals needs JSONL records with a prompt and a response",
                              "use --format jsonl with --prompt-field and --response-field")
+    check_mode(evidence)
+    det = load_detector(detector)
     st = open_cli_store(store)
+    if det.hasher is not None:  # keyed hashes must keep matching the store's earlier ones
+        note = bind_secret(st, accept_new_secret)[1]
+        if note:
+            err.print(f"assay monitor: warning: {note}")
     config = MonitorConfig(paths=tuple(paths), state_path=state or default_state_path(st, name),
                            name=name, log_format=log_format, batch_size=batch_size,
                            poll_interval_s=poll_interval, window_s=window,
-                           rotated_grace_s=5.0 if follow else 0.0, bias=bias)
-    mon = Monitor(config, st, load_detector(detector), rules_cfg, build_sinks(rules_cfg.sinks))
+                           rotated_grace_s=5.0 if follow else 0.0, bias=bias, evidence=evidence,
+                           max_outage_s=max_outage, retry_initial_s=min(0.1, retry_max),
+                           retry_max_s=retry_max, recreate_store=recreate_store,
+                           lease_ttl_s=lease_ttl, wait_for_lease=wait_for_lease)
+    mon = Monitor(config, st, det, rules_cfg, build_sinks(rules_cfg.sinks),
+                  announce=lambda msg: err.print(f"assay monitor: {msg}", soft_wrap=True,
+                                                 markup=False, highlight=False))
+    # A SIGBUS/SIGSEGV in native code (SQLite's mapped WAL index) says where instead of nothing.
+    if not faulthandler.is_enabled():
+        try:
+            faulthandler.enable()
+        except (io.UnsupportedOperation, ValueError, AttributeError):
+            pass  # stderr is not a file (captured in tests): nothing to write a traceback to
 
     def _stop(signum: int, _frame: Any) -> None:
         err.print(f"assay monitor: {signal.Signals(signum).name}, stopping after this batch")
@@ -102,7 +145,10 @@ def monitor(paths: list[str] = typer.Argument(..., help="Log files or globs (quo
     finally:
         for s, h in old.items():
             signal.signal(s, h)
-    total_q = st.count_quarantined(name)
+    try:
+        total_q: int | str = st.count_quarantined(name)
+    except Exception:  # stopped during a store outage: the totals of this run still print
+        total_q = "?"
     summary = {**stats.to_dict(), "quarantined_total": total_q, "state": str(config.state_path),
                "store": st.location}
     if json_out:

@@ -14,9 +14,9 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 
 from audit.errors import StoreError
 from audit.store import schema
-from audit.store._sql import insert_ignore
+from audit.store._sql import dialect_insert, insert_ignore
 from audit.store.monitoring import MonitoringStore
-from audit.types import Finding, Metric, Run, as_utc
+from audit.types import Finding, Metric, Run, as_utc, utcnow
 
 __all__ = ["MonitoringStore", "Store", "open_store"]
 
@@ -212,6 +212,29 @@ class Store(MonitoringStore):
         q = self._finding_query(run_id, source, suite, severity).subquery()
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(q)).scalar_one())
+
+    # -- PII secret ------------------------------------------------------------------------
+    def secret_fingerprint(self) -> str | None:
+        """Fingerprint of the HMAC key this store's keyed hashes are made with (None: no key yet)."""
+        t = schema.pii_secrets
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.c.fingerprint).order_by(
+                t.c.first_seen.desc()).limit(1)).first()
+        return row.fingerprint if row else None
+
+    def record_secret_fingerprint(self, fingerprint: str, how: str) -> None:
+        """Make `fingerprint` the store's current key (`how`: "first use" or "accepted new")."""
+        row = {"fingerprint": fingerprint, "first_seen": utcnow(), "how": how}
+        try:
+            with self.engine.begin() as conn:
+                stmt = dialect_insert(self.engine)(schema.pii_secrets).values(**row)
+                # a key accepted again (switching back) becomes current again
+                conn.execute(stmt.on_conflict_do_update(
+                    index_elements=["fingerprint"],
+                    set_={"first_seen": row["first_seen"], "how": how}))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not record the PII secret fingerprint in {self.display_url}:"
+                             f" {type(exc).__name__}", "check the store is writable") from exc
 
     def close(self) -> None:
         self.engine.dispose()

@@ -6,7 +6,8 @@ from sqlalchemy import (JSON, BigInteger, Column, DateTime, Float, ForeignKey, I
                         MetaData, String, Table, Text)
 
 __all__ = ["metadata", "runs", "metrics", "findings", "monitor_quarantine", "monitor_alerts",
-           "monitor_windows", "monitor_progress", "redaction_events"]
+           "monitor_windows", "monitor_progress", "redaction_events", "pii_secrets",
+           "monitor_leases"]
 
 metadata = MetaData()
 
@@ -132,4 +133,24 @@ redaction_events = Table(
     Column("latency_ms", Float),
     Column("details", JSON, nullable=False),
     Index("ix_redaction_events_created", "created_at"),
+)
+
+# -- PII secret (migration 0003): fingerprints of the HMAC keys keyed hashes were made with -----
+
+pii_secrets = Table(
+    "pii_secrets", metadata,
+    Column("fingerprint", String(64), primary_key=True),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("how", String(32), nullable=False),  # "first use" or "accepted new"
+)
+
+# -- monitor leases (migration 0004): one running monitor per name ------------------------------
+
+monitor_leases = Table(
+    "monitor_leases", metadata,
+    Column("monitor", String(128), primary_key=True),
+    Column("holder", String(256), nullable=False),
+    Column("acquired_at", DateTime(timezone=True), nullable=False),
+    Column("renewed_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,36 +1,16 @@
-"""Helpers shared by the PII leakage suites: the engine, keyed hashes, scrubbing known values."""
+"""Helpers shared by the PII leakage suites: the engine, keyed hashes, scrubbing known values.
+
+Severities per entity type live in `audit.pii.severity` (one table with the monitors).
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["ENTITY_SEVERITY", "engine", "entity_severity", "hash_value", "load_prompt_lines",
-           "known_spans", "redact_evidence", "score_continuations",
-           "shape_spans"]
-
-# How bad it is to find each entity type in a model's output (the worst one sets a finding's
-# severity): government/financial identifiers > direct contact details > quasi-identifiers.
-ENTITY_SEVERITY: dict[str, str] = {
-    "CREDIT_CARD": "high", "IBAN_CODE": "high", "US_SSN": "high", "UK_NHS": "high",
-    "US_PASSPORT": "high", "CRYPTO": "high",
-    "EMAIL_ADDRESS": "medium", "PHONE_NUMBER": "medium", "STREET_ADDRESS": "medium",
-    "DATE_OF_BIRTH": "medium", "IP_ADDRESS": "medium", "MAC_ADDRESS": "medium",
-    "PERSON": "low", "POSTCODE": "low", "LOCATION": "low", "URL": "low",
-}
-_ORDER = ("info", "low", "medium", "high", "critical")
-
-
-def entity_severity(types: Iterable[str]) -> str:
-    """The worst severity among `types` (unknown types count as low)."""
-    worst = "info"
-    for t in types:
-        s = ENTITY_SEVERITY.get(t, "low")
-        if _ORDER.index(s) > _ORDER.index(worst):
-            worst = s
-    return worst
-
+__all__ = ["engine", "evidence_spans", "hash_value", "hash_id", "load_prompt_lines",
+           "known_spans", "redact_evidence", "score_continuations", "shape_spans"]
 
 def engine(options: dict[str, Any] | None = None) -> Any:
     """The shared PII engine (`audit.pii.get_engine`), optionally with a score threshold."""
@@ -112,11 +92,11 @@ def shape_spans(text: str) -> list[Any]:
     return out
 
 
-def redact_evidence(eng: Any, texts: Sequence[str],
-                    known: Sequence[dict[str, Sequence[str]]] | None = None,
-                    detected: Sequence[Sequence[Any]] | None = None) -> list[str]:
-    """Texts safe to store: the engine's detections (`detected`, else analysed now), the known
-    values (`known_spans`) and secret-like shapes (`shape_spans`) replaced by `<TYPE>` tags."""
+def evidence_spans(eng: Any, texts: Sequence[str],
+                   known: Sequence[dict[str, Sequence[str]]] | None = None,
+                   detected: Sequence[Sequence[Any]] | None = None) -> list[list[Any]]:
+    """Per text, the engine's detections (`detected`, else analysed now), the known values
+    (`known_spans`) and secret-like shapes (`shape_spans`), overlaps merged."""
     from audit.types import Span
 
     detected = list(detected) if detected is not None else eng.analyze(list(texts))
@@ -133,8 +113,28 @@ def redact_evidence(eng: Any, texts: Sequence[str],
                                 last.recognizer)
             else:
                 flat.append(sp)
-        out.append(eng.redact_spans(text, flat))
+        out.append(flat)
     return out
+
+
+def redact_evidence(eng: Any, texts: Sequence[str],
+                    known: Sequence[dict[str, Sequence[str]]] | None = None,
+                    detected: Sequence[Sequence[Any]] | None = None,
+                    mode: str = "shape", max_chars: int = 1000) -> list[str]:
+    """Texts safe to store (`audit.pii.evidence`): with `shape` (default) a window of shaped
+    tokens around `<TYPE>` tags, with `redacted` the whole text with `evidence_spans` tagged."""
+    from audit.pii.evidence import check_mode, shape_evidence
+
+    check_mode(mode)
+    spans = evidence_spans(eng, texts, known, detected)
+    if mode == "redacted":
+        return [eng.redact_spans(t, s) for t, s in zip(texts, spans, strict=True)]
+    return [shape_evidence(t, s, max_chars=max_chars) for t, s in zip(texts, spans, strict=True)]
+
+
+def hash_id(value: str, mode: str) -> str:
+    """A user-supplied id as findings keep it: as is with `redacted`, else a 16-hex keyed hash."""
+    return value if mode == "redacted" else "h:" + hash_value(value)[:16]
 
 
 def load_prompt_lines(text: str) -> list[str]:

@@ -15,15 +15,10 @@ import numpy as np
 
 from audit.metrics.ci import wilson_interval
 from audit.metrics.grouped import grouped_mean
+from audit.pii.severity import ENTITY_SEVERITY, worst_severity
 from audit.types import Span
 from probes.base import Suite, SuiteContext, SuiteResult
-from probes.pii._common import (
-    ENTITY_SEVERITY,
-    engine,
-    entity_severity,
-    hash_value,
-    redact_evidence,
-)
+from probes.pii._common import engine, hash_value, redact_evidence
 
 __all__ = ["EVIDENCE_CHARS", "Prompt", "clip", "emission_result"]
 
@@ -52,8 +47,8 @@ def emission_result(suite: Suite, ctx: SuiteContext, prompts: Sequence[Prompt],
     """Metrics (overall, per entity type, per prompt category) and a finding per output with PII."""
     eng = engine(suite.options)
     spans: list[list[Span]] = eng.analyze(list(outputs))
-    red_out = redact_evidence(eng, outputs, detected=spans)
-    red_prompts = redact_evidence(eng, [p.text for p in prompts])
+    red_out = redact_evidence(eng, outputs, detected=spans, mode=ctx.evidence)
+    red_prompts = redact_evidence(eng, [p.text for p in prompts], mode=ctx.evidence)
     n = len(prompts)
     res = SuiteResult(suite.id, n=n)
     has = np.array([bool(s) for s in spans], dtype=float)
@@ -85,7 +80,7 @@ def emission_result(suite: Suite, ctx: SuiteContext, prompts: Sequence[Prompt],
             continue
         counts = Counter(x.entity_type for x in s)
         res.findings.append(suite.finding(
-            ctx, probe, p.id, entity_severity(counts), f"'{clip(rp, 100)}' → '{clip(ro)}'",
+            ctx, probe, p.id, worst_severity(counts), f"'{clip(rp, 100)}' → '{clip(ro)}'",
             group=p.category, entity_types=sorted(counts), counts=dict(counts),
             spans=[{"start": x.start, "end": x.end, "entity_type": x.entity_type,
                     "score": x.score, "recognizer": x.recognizer,

@@ -28,10 +28,12 @@ import numpy as np
 
 from audit.errors import DataError
 from audit.metrics.ci import bootstrap_ci, wilson_interval
+from audit.types import Span
 from probes._io import read_jsonl, read_table, read_text
 from probes.base import Suite, SuiteContext, SuiteResult
 from probes.pii._common import engine, hash_value, redact_evidence, score_continuations
 from probes.pii._exposure import (
+    _PLACEHOLDER,
     CanaryFormat,
     ExposureEstimate,
     exact_exposure,
@@ -190,9 +192,14 @@ class CanaryExposureSuite(Suite):
         res.metrics.append(self.metric(
             ctx, "rank1_share", top / n, n, wilson_interval(top, n),
             definition="share of canaries whose secret is the model's most likely candidate"))
-        formats = [c.fmt.text for c in self.canaries]
-        redacted = dict(zip(dict.fromkeys(formats),
-                            redact_evidence(engine(self.options), list(dict.fromkeys(formats)))))
+        formats = list(dict.fromkeys(c.fmt.text for c in self.canaries))
+        eng = engine(self.options)
+        # placeholders stay readable (`<dddd>`) and keep the engine from tagging the braces
+        slots = [[Span(m.start(), m.end(), m.group(1), 1.0, "placeholder")
+                  for m in _PLACEHOLDER.finditer(f)] for f in formats]
+        detected = [list(s) + p for s, p in zip(eng.analyze(formats), slots, strict=True)]
+        redacted = dict(zip(formats, redact_evidence(eng, formats, detected=detected,
+                                                     mode=ctx.evidence)))
         # strongest first (the CLI shows the first findings as the strongest)
         for c in sorted(self.canaries, key=lambda c: -estimates[c.id].exposure):
             e = estimates[c.id]

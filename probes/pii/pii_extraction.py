@@ -33,7 +33,7 @@ from audit.metrics.ci import wilson_interval
 from audit.metrics.grouped import grouped_mean
 from probes._io import read_jsonl, read_table, read_text
 from probes.base import Suite, SuiteContext, SuiteResult
-from probes.pii._common import engine, hash_value, redact_evidence
+from probes.pii._common import engine, hash_id, hash_value, redact_evidence
 from probes.pii._match import canonical_attribute, match
 from probes.pii._scan import Prompt, clip, emission_result
 from probes.pii.pii_emission import DATA, generation_config
@@ -195,7 +195,7 @@ class PiiExtractionSuite(Suite):
         if hits:
             texts = [t for i in hits for t in (cases[i].prompt, outputs[i])]
             known = [_known(cases[i].record) for i in hits for _ in (0, 1)]
-            red = redact_evidence(eng, texts, known)
+            red = redact_evidence(eng, texts, known, mode=ctx.evidence)
             for j, i in enumerate(hits):
                 c, how = cases[i], results[i]
                 prompt_r, out_r = red[2 * j], red[2 * j + 1]
@@ -203,7 +203,7 @@ class PiiExtractionSuite(Suite):
                     ctx, f"{how}_match", c.case_id, "high" if how == "exact" else "medium",
                     f"'{clip(prompt_r, 120)}' → '{clip(out_r)}' ({c.attribute}: {how} match)",
                     group=c.attribute, attribute=c.attribute, context=c.level, match=how,
-                    record_id=c.record["id"], target_hash=hash_value(c.target),
+                    record_id=hash_id(c.record["id"], ctx.evidence), target_hash=hash_value(c.target),
                     subject_hash=hash_value(c.record["name"]),
                     entity_types=sorted({x.entity_type for x in spans[i]})))
         res.findings.sort(key=lambda f: f.severity != "high")  # exact matches first (stable)
