@@ -256,6 +256,12 @@ def _quality(run_assay, run_base, args) -> dict:
         for name, keep in subsets.items():
             idx = [i for i, e in enumerate(held) if keep(e)]
             out[name][side] = score_detail([h_gold[i] for i in idx], [h_pred[i] for i in idx])
+        by_genre = out["heldout"].setdefault("by_genre", {})
+        for genre in sorted({e.genre for e in held}):
+            idx = [i for i, e in enumerate(held) if e.genre == genre]
+            d = score_detail([h_gold[i] for i in idx], [h_pred[i] for i in idx])
+            by_genre.setdefault(genre, {"n_texts": len(idx)})[side] = {
+                k: d[k] for k in ("typed", "any_type", "texts_without_gold_flagged")}
         out["pii_free"][side] = fp_rates(c_texts, [c.source for c in clean], run(c_texts))
     return out
 

@@ -28,12 +28,19 @@ def _half(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
     return _covered(span, others) * 2 >= span[1] - span[0]
 
 
+def _ci(k: int, n: int) -> list[float] | None:
+    from audit.metrics import wilson_interval
+
+    return [round(x, 4) for x in wilson_interval(k, n)] if n else None
+
+
 def _prf(ok_p: int, n_p: int, ok_r: int, n_r: int) -> dict:
     p = ok_p / n_p if n_p else None
     r = ok_r / n_r if n_r else None
     f2 = f_beta(p, r) if p is not None and r is not None else None
     return {"precision": None if p is None else round(p, 4), "recall": None if r is None else
-            round(r, 4), "f2": None if f2 is None else round(f2, 4), "n_pred": n_p, "n_gold": n_r}
+            round(r, 4), "f2": None if f2 is None else round(f2, 4), "n_pred": n_p, "n_gold": n_r,
+            "precision_ci": _ci(ok_p, n_p), "recall_ci": _ci(ok_r, n_r)}
 
 
 def score_detail(gold: Iterable[Spans], pred: Iterable[Spans]) -> dict:
@@ -71,7 +78,7 @@ def score_detail(gold: Iterable[Spans], pred: Iterable[Spans]) -> dict:
     return {
         "typed": typed, "any_type": anyt,
         "recall_by_label": {k: {"n": n, "found": f, "recall": round(f / n, 4), "found_any_type": a,
-                                "recall_any_type": round(a / n, 4)}
+                                "recall_any_type": round(a / n, 4), "recall_ci": _ci(f, n)}
                             for k, (n, f, a) in sorted(lab.items())},
         "precision_by_class": {k: {"n": n, "correct": ok, "precision": round(ok / n, 4),
                                    "correct_any_type": a}
@@ -145,6 +152,11 @@ def render_table(result: dict) -> str:
                         "assay": ind["assay"]["detail"],
                         "presidio_default": ind["presidio_default"]["detail"]})
     rows += _set_table("held-out (bench/pii_heldout.py)", sets["heldout"])
+    rows += ["\nheld-out by genre: typed P / R / F2", "| genre (texts) | Assay | presidio default |",
+             "|---|---|---|"]
+    for genre, g in sets["heldout"].get("by_genre", {}).items():
+        rows.append(f"| {genre} ({g['n_texts']}) | {_prf_cell(g['assay']['typed'])} | "
+                    f"{_prf_cell(g['presidio_default']['typed'])} |")
     rows += _set_table("held-out, speech-to-text subset", sets["heldout_stt"])
     rows += _set_table("held-out, hand-written subset", sets["heldout_handwritten"])
     fp = sets["pii_free"]

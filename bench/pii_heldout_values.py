@@ -211,11 +211,11 @@ class Pools:
             return r.choice([f"+91 {n[:5]} {n[5:]}", f"+91-{n[:5]}-{n[5:]}", f"0{n[:5]} {n[5:]}",
                              f"0091 {n}", f"+91{n}"]), n
         if kind == 5:
-            n = r.choice(["90", "80", "70"]) + d(8, "0123456789")
+            n = r.choice(["90", "80", "70"]) + d(8)  # subscriber numbers never start with 0
             return r.choice([f"0{n[:2]}-{n[2:6]}-{n[6:]}", f"+81 {n[:2]} {n[2:6]} {n[6:]}",
                              f"+81-{n[:2]}-{n[2:6]}-{n[6:]}"]), "0" + n
         if kind == 6:
-            n = "3" + d(8, "0123456789")
+            n = "3" + d(8)
             return r.choice([f"03-{n[1:5]}-{n[5:]}", f"+81 3-{n[1:5]}-{n[5:]}"]), "0" + n
         if kind == 7:
             n = r.choice("67") + d(8, "0123456789")

@@ -87,3 +87,23 @@ def test_bench_rejects_bad_sizes(capsys) -> None:
         main(["--n", "0", "--no-pin"])
     assert exc.value.code == 2
     assert "--n and --heldout-n must be at least 1" in capsys.readouterr().err
+
+
+def test_render_table_shows_every_set() -> None:
+    from bench.pii_heldout_score import fp_rates, render_table, score_detail
+
+    d = score_detail([[(0, 4, "PERSON")], []], [[(0, 4, "PERSON")], [(0, 2, "URL")]])
+    fp = fp_rates(["x" * 100], ["log"], [[(0, 2, "URL")]])
+    one = {"n_texts": 2, "n_without_pii": 1, "assay": d, "presidio_default": d}
+    result = {"date": "d", "spacy_model": "m", "sets": {
+        "in_distribution": {"n_texts": 2, "n_distractors": 1, "assay": {"detail": d},
+                            "presidio_default": {"detail": d}},
+        "heldout": {**one, "by_genre": {"chat": {"n_texts": 2, "assay": d,
+                                                 "presidio_default": d}}},
+        "heldout_stt": one, "heldout_handwritten": one,
+        "pii_free": {"n_texts": 1, "n_chars": 100, "assay": fp, "presidio_default": fp}}}
+    table = render_table(result)
+    assert table.count("| typed P / R / F2 | 0.500 / 1.000 / 0.833 |") == 4
+    assert "| chat (2) | 0.500 / 1.000 / 0.833 |" in table
+    assert "| PERSON (1) | 1.000 / 1.000 | 1.000 / 1.000 |" in table
+    assert "| log (1) | 1 (100.0%) / 10.00 |" in table and "texts without PII flagged | 1/1" in table
