@@ -202,3 +202,25 @@ def test_leak_check_itself_sees_escaped_values() -> None:  # the check is not va
         == [EMAIL]
     assert leaks(urlencode({"a": EMAIL})) == [EMAIL]
     assert leaks("4111-1111-1111-1111") == [CARD]
+
+
+def test_duplicate_keys_cannot_smuggle_a_value(stack) -> None:
+    # Parsers disagree on which duplicate wins; the upstream gets one re-serialised document.
+    body = ('{"model": "m", "messages": [{"role": "user", "content": "' + PII_TEXT + '"}], '
+            '"messages": [{"role": "user", "content": "hi"}]}').encode()
+    r = stack.post(body, [("content-type", "application/json")])
+    assert r.status_code == 200
+    assert_clean(stack.up.last_bytes(), "upstream")
+    assert stack.up.seen[-1]["body"].count(b'"messages"') == 1
+
+
+def test_api_keys_are_forwarded_but_never_logged(stack, caplog) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    key = "sk-live-secret-0123456789"
+    r = stack.post(CHAT_BYTES, [("authorization", f"Bearer {key}"),
+                                ("content-type", "application/json")])
+    assert r.status_code == 200
+    assert dict(stack.up.seen[-1]["headers"])[b"authorization"] == f"Bearer {key}".encode()
+    assert key not in caplog.text

@@ -219,3 +219,28 @@ def test_split_emoji_across_events_and_network_chunks(stack) -> None:
     assert r.status_code == 200 and b"redaction_failed" not in r.content
     assert _stream_text(r.content) == text.replace(NAME, "<PERSON>").replace(
         EMAIL, "<EMAIL_ADDRESS>")  # the emoji reassembled, nothing lost
+
+
+def test_64_concurrent_streams_all_complete_and_clean(stack) -> None:
+    import asyncio
+
+    import httpx
+
+    events = [_chunk(delta={"content": p}) for p in _pieces(PII_TEXT, 4)]
+    stack.up.reply = lambda req: Reply(200, SSE, sse(events + [
+        _chunk(delta={}, finish_reason="stop")]), delay_s=0.002)
+
+    async def one(client: httpx.AsyncClient) -> bytes:
+        r = await client.post(stack.front.url + "/v1/chat/completions", json=CHAT)
+        return r.content
+
+    async def main() -> list[bytes]:
+        async with httpx.AsyncClient(timeout=120) as client:
+            return await asyncio.gather(*[one(client) for _ in range(64)])
+
+    bodies = asyncio.run(main())
+    texts = {_stream_text(b) for b in bodies}
+    for b in bodies:
+        assert_clean(b, "client")
+    assert len(bodies) == 64 and len(texts) == 1  # 0 leaked, 0 lost, all the same
+    assert next(iter(texts)).startswith("I am <PERSON>, email <EMAIL_ADDRESS>")

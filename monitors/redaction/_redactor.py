@@ -19,7 +19,7 @@ import anyio
 from monitors.detector import Detector
 from monitors.redaction._config import RedactionConfig
 from monitors.redaction._fields import rename_keys, text_slots
-from monitors.redaction._shape import Body
+from monitors.redaction._shape import Body, Uninterpretable
 from monitors.redaction._sse import SSERewriter
 from monitors.redaction._stream import TextStream
 from monitors.redaction._tokens import TokenStream, redact_logprobs
@@ -51,13 +51,9 @@ class Redactor:
         except TimeoutError:
             raise RedactionFailed(f"PII redaction exceeded its time budget of "
                                   f"{self.cfg.time_budget_s:g}s") from None
-        except RedactionFailed:
-            raise
+        except (RedactionFailed, Uninterpretable):
+            raise  # the failure policy decides; not a detector failure
         except Exception as exc:
-            from monitors.redaction._shape import Uninterpretable
-
-            if isinstance(exc, Uninterpretable):
-                raise
             log.exception("PII redaction failed")
             raise RedactionFailed(f"PII redaction failed ({type(exc).__name__})") from exc
         finally:
