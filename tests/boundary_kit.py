@@ -89,6 +89,7 @@ class Upstream:
             if not msg.get("more_body"):
                 break
         req = {"method": scope["method"], "path": scope["path"],
+               "query": scope.get("query_string", b""),
                "headers": [(k.lower(), v) for k, v in scope["headers"]], "body": body}
         self.seen.append(req)
         rep = self.reply(req)
@@ -106,7 +107,8 @@ class Upstream:
 
     def last_bytes(self) -> bytes:
         req = self.seen[-1]
-        return b"\n".join(k + b": " + v for k, v in req["headers"]) + b"\n\n" + req["body"]
+        return req["path"].encode() + b"?" + req["query"] + b"\n" + \
+            b"\n".join(k + b": " + v for k, v in req["headers"]) + b"\n\n" + req["body"]
 
 
 class Server:

@@ -224,3 +224,35 @@ def test_api_keys_are_forwarded_but_never_logged(stack, caplog) -> None:
     assert r.status_code == 200
     assert dict(stack.up.seen[-1]["headers"])[b"authorization"] == f"Bearer {key}".encode()
     assert key not in caplog.text
+
+
+def test_query_string_and_free_form_headers_are_redacted(stack) -> None:
+    r = stack.client.post(stack.front.url + "/v1/chat/completions?" +
+                          urlencode({"user": EMAIL, "note": f"call {PHONE}", "n": "2"}),
+                          content=CHAT_BYTES, headers={"x-customer": f"{EMAIL}",
+                                                       "x-stainless-lang": "python",
+                                                       "content-type": "application/json"})
+    assert r.status_code == 200
+    assert_clean(stack.up.last_bytes(), "upstream")
+    hdrs = dict(stack.up.seen[-1]["headers"])
+    assert hdrs[b"x-customer"] == b"<EMAIL_ADDRESS>" and hdrs[b"x-stainless-lang"] == b"python"
+    assert b"n=2" in stack.up.seen[-1]["query"] and b"EMAIL_ADDRESS" in stack.up.seen[-1]["query"]
+
+
+def test_middleware_refuses_websockets_on_covered_paths(detector) -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import WebSocketRoute
+    from starlette.testclient import TestClient
+    from starlette.websockets import WebSocketDisconnect
+
+    from monitors.redaction import RedactionConfig, RedactionMiddleware
+
+    async def ws(websocket):
+        await websocket.accept()
+        await websocket.send_text(PII_TEXT)
+
+    app = RedactionMiddleware(Starlette(routes=[WebSocketRoute("/ws", ws)]), detector,
+                              RedactionConfig())
+    with pytest.raises(WebSocketDisconnect) as ex, TestClient(app).websocket_connect("/ws"):
+        pass
+    assert ex.value.code == 1008

@@ -54,7 +54,15 @@ class RedactionMiddleware:
         if scope["type"] == "lifespan" and self.recorder is not None:
             await self.app(scope, receive, self._lifespan_send(send))
             return
-        if scope["type"] != "http" or not scope["path"].startswith(self.config.paths):
+        covered = scope["type"] in ("http", "websocket") and \
+            scope["path"].startswith(self.config.paths)
+        if scope["type"] == "websocket" and covered and not self.config.fail_open:
+            # Default-deny: frames are not inspected, so a covered path does not take them.
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1008,
+                        "reason": "PII redaction does not cover WebSocket traffic"})
+            return
+        if scope["type"] != "http" or not covered:
             await self.app(scope, receive, send)
             return
         await _Exchange(self, scope).run(receive, send)
@@ -109,8 +117,8 @@ class _Exchange:
             new = await self._request(body, headers, send)
             if new is None:
                 return
-            new_body, new_headers = new
-            scope = {**self.scope, "headers": new_headers}
+            new_body, new_headers, query = new
+            scope = {**self.scope, "headers": new_headers, "query_string": query}
             delivered = False
 
             async def new_receive() -> Message:
@@ -131,16 +139,15 @@ class _Exchange:
             self._record()
 
     async def _request(self, body: Any, headers: list[tuple[bytes, bytes]], send: Any
-                       ) -> tuple[bytes, list[tuple[bytes, bytes]]] | None:
-        """The redacted body and headers, or None when the request was refused."""
+                       ) -> tuple[bytes, list[tuple[bytes, bytes]], bytes] | None:
+        """The redacted body, headers and query string, or None when the request was refused."""
+        query = self.scope.get("query_string", b"")
         if body is TOO_LARGE:
             result: Any = Failure("request", "too_large", 413, "body_too_large",
                                   f"request body is larger than the redaction limit of "
                                   f"{self.cfg.max_body_bytes} bytes")
-        elif not body:
-            result = (b"", headers)
         else:
-            result = await redact_request(self.redactor, body, headers, self.req_counts)
+            result = await redact_request(self.redactor, body, headers, query, self.req_counts)
         if not isinstance(result, Failure):
             self.req_outcome = "redacted" if self.req_counts else "clean"
             return result
@@ -148,7 +155,7 @@ class _Exchange:
         if not forward:
             await self.refuse(send, result.status, self.policy.refusal(result), result.code)
             return None
-        return body, headers
+        return body, headers, query
 
     def _record(self) -> None:
         rec = self.mw.recorder

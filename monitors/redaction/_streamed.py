@@ -74,6 +74,9 @@ class StreamedBody:
             data = self.decoder.feed(data, final)
         events = self.parser.feed(data)
         self.consumed = True
+        if len(self.parser.buf) > self.ex.cfg.max_body_bytes:  # no event boundary in sight
+            raise Uninterpretable(f"a stream event is larger than the redaction limit of "
+                                  f"{self.ex.cfg.max_body_bytes} bytes", "event_too_large")
         if final:
             rest = self.parser.flush()
             if rest:
