@@ -30,7 +30,7 @@ from monitors.offsets import OffsetRegistry, tail_hash
 from monitors.parse import LogFormat
 from monitors.rules import RulesConfig, evaluate
 from monitors.sinks import Sink
-from monitors.store_guard import DataFault, MonitorStopped, StoreGuard
+from monitors.store_guard import DataFault, MonitorStopped, StoreGuard, StoreReconnected
 from monitors.tail import LogTailer, RawLine, ReadTarget, _bytes_before, read_lines
 
 __all__ = ["Monitor", "MonitorConfig", "MonitorStats"]
@@ -143,7 +143,10 @@ class Monitor:
     def _process(self, target: ReadTarget, lines: list[RawLine], tail: bytes) -> None:
         ctx = self._context(target)
         writes = prepare(ctx, lines)
-        result = self._write(ctx, writes)
+        try:
+            result = self._write(ctx, writes)
+        except StoreReconnected:
+            return  # a restored or new store: the offsets were reconciled, read on from there
         # Only now is it safe to move the offset (at-least-once).
         self.registry.advance(ctx.file_key, lines[-1].end, tail_hash(tail), path=target.path)
         self.registry.save()
@@ -191,7 +194,10 @@ class Monitor:
         lease = MonitorLease(self.store, self.config.name, self.config.lease_ttl_s)
         told = False
         while True:
-            cur = self.guard.call(lease.try_acquire)
+            try:
+                cur = self.guard.call(lease.try_acquire)
+            except StoreReconnected:
+                continue
             if cur is None:
                 break
             if not self.config.wait_for_lease:
@@ -203,7 +209,10 @@ class Monitor:
                 raise MonitorStopped("stopped while waiting for the lease")
         self.lease = lease
         lease.start_heartbeat()
-        self.guard.call(self.reconcile)
+        try:
+            self.guard.call(self.reconcile)
+        except StoreReconnected:
+            pass  # reconciled on the reconnect
 
     def _check_lease(self) -> None:
         if self.lease is not None and self.lease.lost.is_set():
@@ -250,6 +259,8 @@ class Monitor:
                 alert = self.guard.call(one)
             except DataFault as fault:
                 log.error("rule %s could not be evaluated: %s", rule.name, fault)
+                continue
+            except StoreReconnected:
                 continue
             if alert is None:
                 continue

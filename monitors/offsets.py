@@ -163,6 +163,15 @@ class OffsetRegistry:
         self._entries[key] = e
         return e
 
+    def rewind(self, key: str, offset: int, tail: str) -> FileEntry:
+        """Move an offset back (the store lost lines after it: a restored or new store)."""
+        e = self._entries[key]
+        if offset > e.offset:
+            raise ValueError(f"rewind of {e.path} would move forward from {e.offset} to {offset}")
+        e = replace(e, offset=offset, tail=tail, updated=time.time())
+        self._entries[key] = e
+        return e
+
     def update(self, key: str, **changes: Any) -> FileEntry:
         e = replace(self._entries[key], updated=time.time(), **changes)
         self._entries[key] = e

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -12,6 +13,14 @@ from audit.errors import UsageError
 __all__ = ["LogFormat", "ParsedRecord", "get_path", "parse_line", "split_path"]
 
 _MISSING = object()
+# A JSON "\ud800" escape decodes to a lone surrogate: not Unicode, not encodable as UTF-8, so
+# it would fail at the first hash or store write. U+FFFD keeps every other character (and every
+# offset) where it was, so the rest of the record is still scanned.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogates(text: str) -> str:
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True)
@@ -128,14 +137,14 @@ def parse_line(data: bytes | None, fmt: LogFormat) -> ParsedRecord | str | None:
         except ValueError as exc:
             return str(exc)
         if t is not None:
-            texts[label] = t
+            texts[label] = _no_surrogates(t)
     if not texts:
         return f"no {' or '.join(repr(p) for p in fmt.fields().values())} field in the record"
     record_id = None
     if fmt.id_field:
         rid = get_path(obj, split_path(fmt.id_field))
         if isinstance(rid, str | int) and not isinstance(rid, bool):
-            record_id = str(rid)
+            record_id = _no_surrogates(str(rid))
         elif isinstance(rid, float) and math.isfinite(rid):
             record_id = repr(rid)
     return ParsedRecord(texts, record_id)

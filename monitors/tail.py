@@ -1,9 +1,12 @@
 """Find the log files to read and read complete lines from them, across rotations.
 
 Rotation by rename-and-create: the old generation is found again by its (device, inode) in the
-same directory and drained. Copytruncate: the live file shrinks (or its first line changes) and
-the unread rest of the old generation is read from the copy next to it, recognised by the same
-first line and the same bytes just before the committed offset.
+same directory and drained. Copytruncate: checked at every poll by three signs, any one enough:
+the file is shorter than the committed offset, shorter than at the previous poll, or the bytes
+just before the committed offset are no longer the ones that were read there (a file truncated
+and refilled past the old offset between two polls, even with the same first line). The unread
+rest of the old generation is then read from the copy next to it, recognised by the same first
+line and the same bytes just before the committed offset.
 """
 
 from __future__ import annotations
@@ -154,6 +157,7 @@ class LogTailer:
         self.registry = registry
         self.rotated_grace_s = rotated_grace_s
         self.clock = clock
+        self._sizes: dict[str, int] = {}  # size of each live generation at the previous poll
 
     def live_paths(self) -> list[str]:
         """Regular files matching the patterns now (sorted, de-duplicated)."""
@@ -178,13 +182,15 @@ class LogTailer:
             e = self.registry.latest(st.st_dev, st.st_ino, head)
             if e is None:
                 e = self.registry.track(st.st_dev, st.st_ino, head, path)
-            elif st.st_size < e.offset:
+            elif (st.st_size < e.offset or st.st_size < self._sizes.get(e.key, 0)
+                  or not self._same_tail(path, e)):
                 # Truncated in place and rewritten with the same first line: a new generation;
                 # the old one's unread rest is looked for in a copy (below).
                 log.info("%s was truncated; starting generation %d", path, e.generation + 1)
                 e = self.registry.track(st.st_dev, st.st_ino, head, path, e.generation + 1)
             elif e.finished or e.path != path:
                 e = self.registry.update(e.key, finished=False, path=path)
+            self._sizes[e.key] = st.st_size
             out[e.key] = ReadTarget(e, path, st.st_dev, st.st_ino, live=True)
         for e in self.registry.active():
             if e.key in out:
@@ -224,6 +230,8 @@ class LogTailer:
                 continue
             path = os.path.abspath(d.path)
             if (st.st_dev, st.st_ino) == (e.dev, e.ino):
+                if path in live:
+                    continue  # the live file already moved on to a newer generation (truncated)
                 got = read_head(path)
                 if got and got[1] == e.head and st.st_size >= e.offset and \
                         self._same_tail(path, e):

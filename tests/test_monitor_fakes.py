@@ -11,7 +11,7 @@ import pytest
 from audit.types import Span
 from monitors.detector import Detector
 
-__all__ = ["FAKE_PATTERNS", "fake_analyze", "fake_detector"]
+__all__ = ["FAKE_PATTERNS", "POISON", "fake_analyze", "fake_detector", "poison_detector"]
 
 FAKE_PATTERNS = {
     "US_SSN": re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)"),
@@ -34,6 +34,20 @@ def fake_analyze(texts: Sequence[str]) -> list[list[Span]]:
 def fake_detector() -> Detector:
     """The fake as a Detector (the CLI loads it as tests.test_monitor_fakes:fake_detector)."""
     return Detector(analyze=fake_analyze, name="fake")
+
+
+POISON = "POISON-PILL"
+
+
+def poison_detector() -> Detector:
+    """The fake, but it raises on any batch holding POISON (a detector bug on one input)."""
+
+    def analyze(texts: Sequence[str]) -> list[list[Span]]:
+        if any(POISON in t for t in texts):
+            raise ValueError(f"cannot handle {POISON}: this message quotes the input")
+        return fake_analyze(texts)
+
+    return Detector(analyze=analyze, name="poison")
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -27,8 +27,10 @@ def write(path: Path, lines: list[str], mode: str = "a") -> None:
 
 
 def mon(store, tmp_path: Path, pattern: str, **kw) -> Monitor:
+    # Redacted evidence keeps the record's own id, which these tests follow lines by.
     cfg = MonitorConfig(paths=(pattern,), state_path=tmp_path / "state.json",
-                        rotated_grace_s=kw.pop("grace", 0.0), batch_size=kw.pop("batch", 4), **kw)
+                        rotated_grace_s=kw.pop("grace", 0.0), batch_size=kw.pop("batch", 4),
+                        evidence=kw.pop("evidence", "redacted"), **kw)
     return Monitor(cfg, store, fake_detector())
 
 
@@ -190,3 +192,37 @@ def test_text_format(store, tmp_path: Path) -> None:
     mon(store, tmp_path, str(log), log_format=LogFormat(kind="text")).poll_once()
     [f] = store.findings(source="monitor")
     assert f.details["offset"] == 0 and f.details["record_id"] is None
+
+
+def test_copytruncate_refilled_past_the_offset_between_polls(store, tmp_path: Path) -> None:
+    """Truncated and refilled beyond the committed offset before the next poll, same first
+    line: the bytes before the offset changed, so it is a new generation read from byte 0
+    (before: the first 150 of 300 new lines were skipped without a word)."""
+    log = tmp_path / "app.log"
+    header = json.dumps({"id": "h", "prompt": "header", "response": "x"}) + "\n"
+    write(log, [header] + [rec(i) for i in range(150)])
+    m = mon(store, tmp_path, str(log), batch=50)
+    m.poll_once()
+    shutil.copyfile(log, tmp_path / "app.log.1")
+    os.truncate(log, 0)
+    write(log, [header] + [rec(i) for i in range(1000, 1300)])
+    assert log.stat().st_size > m.registry.entries()[0].offset
+    assert m.poll_once() == 301
+    assert ids(store) == sorted(expected_pii(range(150)) + expected_pii(range(1000, 1300)))
+    assert records_counted(store) == 151 + 301
+
+
+def test_truncation_seen_by_size_alone(store, tmp_path: Path) -> None:
+    """Identical lines (the bytes before the offset match after the refill): the file being
+    shorter than at the previous poll is enough."""
+    log = tmp_path / "app.log"
+    same = json.dumps({"prompt": "q", "response": f"ssn {SSN}"}) + "\n"
+    write(log, [same] * 10)
+    m = mon(store, tmp_path, str(log), batch=50)
+    assert m.poll_once() == 10
+    write(log, [same] * 10)
+    m.tailer.targets()                                    # a poll sees 20 lines, reads none yet
+    os.truncate(log, 0)
+    write(log, [same] * 15)                               # refilled past the offset, shorter
+    assert m.poll_once() == 15                            # read from byte 0, not from line 10
+    assert records_counted(store) == 25

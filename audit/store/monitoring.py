@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from audit.errors import StoreError
 from audit.store import schema
+from audit.store._leases import LeaseStore, fence_lease
 from audit.store._sql import insert_ignore, upsert_add, upsert_max
 from audit.types import (Alert, BatchResult, CountDelta, Finding, Metric, QuarantinedLine,
                          RedactionEvent, as_utc, utcnow)
@@ -26,7 +27,7 @@ from audit.types import (Alert, BatchResult, CountDelta, Finding, Metric, Quaran
 __all__ = ["MonitoringStore"]
 
 
-class MonitoringStore:
+class MonitoringStore(LeaseStore):
     """Monitor and redaction tables; expects `self.engine` and `self.display_url` (see Store)."""
 
     engine: Any
@@ -35,12 +36,19 @@ class MonitoringStore:
     # -- monitor batches -------------------------------------------------------------------
     def commit_monitor_batch(self, monitor: str, findings: Sequence[Finding],
                              deltas: Sequence[CountDelta], quarantined: Sequence[QuarantinedLine],
-                             progress: Mapping[str, int]) -> BatchResult:
-        """Write one batch atomically; counts from records below the stored progress are skipped."""
+                             progress: Mapping[str, int],
+                             lease: tuple[str, float] | None = None) -> BatchResult:
+        """Write one batch atomically; counts from records below the stored progress are skipped.
+
+        With `lease` (holder, ttl seconds) the batch first renews that holder's lease in the same
+        transaction and is rolled back with LeaseLost when another monitor holds the name.
+        """
 
         now = utcnow()
         try:
             with self.engine.begin() as conn:
+                if lease is not None:
+                    fence_lease(conn, monitor, *lease)
                 done = self._progress(conn, monitor, list(progress))
                 new_f = (self.write_findings(findings, conn=conn)  # type: ignore[attr-defined]
                          if findings else 0)

@@ -1,0 +1,237 @@
+"""The store goes away under a running monitor: it says so once, waits with backoff, keeps its
+offsets, and loses nothing when the store is back; it exits only on --max-outage. SQLite: the
+file deleted (restored from a backup, or recreated with --recreate-store), its WAL index
+truncated under the mapping (SIGBUS before); errors of any store through a fault-injecting
+wrapper. Exact counts: 0 lost, 0 duplicated."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import threading
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from audit.store import open_store
+from monitors.monitor import Monitor, MonitorConfig
+from monitors.store_guard import OutageLimit
+from tests.monitor_procs import (finding_offsets, good, line_offsets, records_counted, run_once,
+                                 start, wait_for, write)
+from tests.test_monitor_fakes import fake_detector
+
+
+def _backup(db: Path, to: Path) -> None:
+    src, dst = sqlite3.connect(db), sqlite3.connect(to)
+    src.backup(dst)
+    dst.close()
+    src.close()
+
+
+def _count(db: Path) -> int:
+    """Findings in the SQLite file now (-1 while it is missing or has no table yet)."""
+    if not db.exists():
+        return -1
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as c:
+        try:
+            return c.execute("select count(*) from findings").fetchone()[0]
+        except sqlite3.OperationalError:
+            return -1
+
+
+def _delete(db: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+
+def _exact(store, log: Path) -> None:
+    assert finding_offsets(store) == line_offsets(log)           # 0 lost
+    assert records_counted(store) == len(line_offsets(log))      # 0 counted twice
+    assert store.count_quarantined() == 0
+
+
+def test_deleted_store_waits_for_the_restore_and_loses_nothing(tmp_path: Path) -> None:
+    log, db, state = tmp_path / "app.jsonl", tmp_path / "a.db", tmp_path / "s"
+    url = f"sqlite:///{db}"
+    log.touch()
+    open_store(url).close()
+    errpath = tmp_path / "stderr.txt"
+    with open(errpath, "wb") as errf:
+        p = start(log, url, state, stderr=errf)
+    try:
+        def count() -> int:
+            return _count(db)
+
+        write(log, [good(i) for i in range(200)])
+        wait_for(lambda: count() == 200, 60, p, "200 findings")
+        _backup(db, tmp_path / "backup.db")                       # the backup holds 200 lines
+        write(log, [good(i) for i in range(200, 300)])
+        wait_for(lambda: count() == 300, 60, p, "300 findings")
+        _delete(db)                                               # 300 committed, 100 not in backup
+        write(log, [good(i) for i in range(300, 600)])
+        wait_for(lambda: b"was deleted" in errpath.read_bytes(), 30, p, "the outage line")
+        assert not db.exists(), "the monitor created an empty store in place of the deleted one"
+        os.replace(tmp_path / "backup.db", db)                    # restore the backup
+        wait_for(lambda: count() == 600, 60, p, "600 findings")
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=30) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+    err = errpath.read_text()
+    assert err.count("store unavailable") == 1, err               # once per outage, not per retry
+    assert err.count("available again") == 1
+    assert "reading" in err and "bytes again" in err              # the 100 lines after the backup
+    store = open_store(url)
+    _exact(store, log)
+    store.close()
+
+
+def test_recreate_store_rebuilds_from_the_logs(tmp_path: Path) -> None:
+    log, db, state = tmp_path / "app.jsonl", tmp_path / "a.db", tmp_path / "s"
+    url = f"sqlite:///{db}"
+    write(log, [good(i) for i in range(150)])
+    assert run_once(log, url, state).returncode == 0
+    _delete(db)
+    write(log, [good(i) for i in range(150, 300)])
+    with open(tmp_path / "stderr.txt", "wb") as errf:
+        p = start(log, url, state, "--recreate-store", stderr=errf)
+    try:
+        wait_for(lambda: _count(db) == 300, 60, p, "300 findings in the new store")
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=30) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+    store = open_store(url)
+    _exact(store, log)
+    store.close()
+
+
+def test_max_outage_exits_2_with_one_line_and_keeps_offsets(tmp_path: Path) -> None:
+    log, db, state = tmp_path / "app.jsonl", tmp_path / "a.db", tmp_path / "s"
+    url = f"sqlite:///{db}"
+    write(log, [good(i) for i in range(100)])
+    assert run_once(log, url, state).returncode == 0
+    _backup(db, tmp_path / "backup.db")
+    before = state.read_bytes()
+    write(log, [good(i) for i in range(100, 200)])
+    with open(tmp_path / "stderr.txt", "wb") as errf:
+        p = start(log, url, state, "--max-outage", "1", stderr=errf)
+    try:
+        wait_for(lambda: _count(db) == 200, 60, p, "200 findings")
+        _delete(db)
+        write(log, [good(i) for i in range(200, 300)])
+        assert p.wait(timeout=60) == 2
+    finally:
+        if p.poll() is None:
+            p.kill()
+    err = (tmp_path / "stderr.txt").read_text().strip().splitlines()
+    assert err[-1].startswith("assay: error: store unavailable for 1.") and "nothing is lost" \
+        in err[-1], err
+    assert not any("Traceback" in ln for ln in err)
+    # Lines 100-199 went into the file that was deleted; 200-299 were never marked read.
+    assert json.loads(state.read_bytes())["files"][0]["offset"] == line_offsets(log)[200]
+    assert json.loads(before)["files"][0]["offset"] == line_offsets(log)[100]
+    os.replace(tmp_path / "backup.db", db)
+    p2 = run_once(log, url, state)
+    assert p2.returncode == 0, p2.stderr
+    store = open_store(url)
+    _exact(store, log)
+    store.close()
+
+
+def test_truncated_wal_index_restarts_in_place_instead_of_sigbus(tmp_path: Path) -> None:
+    """Another process truncating `<db>-shm` used to kill the monitor with SIGBUS."""
+    log, db, state = tmp_path / "app.jsonl", tmp_path / "a.db", tmp_path / "s"
+    url = f"sqlite:///{db}"
+    log.touch()
+    open_store(url).close()
+    errpath = tmp_path / "stderr.txt"
+    with open(errpath, "wb") as errf:
+        p = start(log, url, state, stderr=errf)
+    store = open_store(url)
+    try:
+        write(log, [good(i) for i in range(100)])
+        wait_for(lambda: store.count_findings(source="monitor") == 100, 60, p, "100 findings")
+        store.close()                                  # only the monitor maps the index now
+        os.truncate(f"{db}-shm", 0)
+        write(log, [good(i) for i in range(100, 200)])
+        wait_for(lambda: b"restarting the monitor in place" in errpath.read_bytes(), 30, p,
+                 "the restart line")
+        before = state.stat().st_mtime_ns
+        store = open_store(url)
+        wait_for(lambda: store.count_findings(source="monitor") == 200
+                 and state.stat().st_mtime_ns != before, 60, p, "200 findings after the restart")
+        assert p.poll() is None and p.pid > 0                     # the same process, re-executed
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=30) == 0, errpath.read_text()
+    finally:
+        if p.poll() is None:
+            p.kill()
+    _exact(store, log)
+    store.close()
+
+
+class _FlakyStore:
+    """The real store, but the next `fail` batch commits raise a connection error."""
+
+    def __init__(self, store, fail: int) -> None:
+        self._store, self.fail, self.calls = store, fail, 0
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+    def commit_monitor_batch(self, *args, **kw):
+        self.calls += 1
+        if self.fail > 0:
+            self.fail -= 1
+            raise OperationalError("INSERT", {}, ConnectionRefusedError("connection refused"))
+        return self._store.commit_monitor_batch(*args, **kw)
+
+
+def _monitor(store, tmp_path: Path, log: Path, lines: list[str], **kw) -> Monitor:
+    said: list[str] = []
+    cfg = MonitorConfig(paths=(str(log),), state_path=tmp_path / "s", batch_size=30,
+                        rotated_grace_s=0, retry_initial_s=0.01, retry_max_s=0.05, **kw)
+    m = Monitor(cfg, store, fake_detector(), announce=said.append)
+    m.said = said  # type: ignore[attr-defined]
+    return m
+
+
+def test_outage_waits_with_one_line_each_way(store, tmp_path: Path) -> None:
+    log = tmp_path / "app.jsonl"
+    write(log, [good(i) for i in range(100)])
+    flaky = _FlakyStore(store, fail=6)
+    m = _monitor(flaky, tmp_path, log, [])
+    assert m.poll_once() == 100
+    assert flaky.calls == 4 + 6                                   # 4 batches, 6 retries
+    assert len(m.said) == 2, m.said
+    assert m.said[0].startswith("store unavailable: ConnectionRefusedError") and \
+        "connection refused" in m.said[0]
+    assert m.said[1].startswith("store available again")
+    _exact(store, log)
+
+
+def test_outage_limit_raises_and_offsets_stay(store, tmp_path: Path) -> None:
+    log = tmp_path / "app.jsonl"
+    write(log, [good(i) for i in range(100)])
+    m = _monitor(_FlakyStore(store, fail=10**9), tmp_path, log, [], max_outage_s=0.3)
+    with pytest.raises(OutageLimit, match="store unavailable for 0.3"):
+        m.poll_once()
+    assert all(e.offset == 0 for e in m.registry.entries())
+    assert store.count_findings(source="monitor") == 0
+
+
+def test_stop_during_an_outage_returns_promptly(store, tmp_path: Path) -> None:
+    log = tmp_path / "app.jsonl"
+    write(log, [good(i) for i in range(10)])
+    m = _monitor(_FlakyStore(store, fail=10**9), tmp_path, log, [])
+    threading.Timer(0.3, m.stop).start()
+    stats = m.run(follow=True)
+    assert stats.lines == 0 and m.said[-1].startswith("stopped while waiting for the store")
+    assert store.lease("default") is None                         # released on the way out
