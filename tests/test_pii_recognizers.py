@@ -41,7 +41,7 @@ POSITIVES = [
     ("DOB: 1985-03-12", ("1985-03-12", "DATE_OF_BIRTH")),
     ("date of birth 12/03/1985", ("12/03/1985", "DATE_OF_BIRTH")),
     # addresses and postcodes
-    ("I live at 42 Baker Street, London", ("42 Baker Street", "STREET_ADDRESS")),
+    ("I live at 42 Baker Street, London", ("42 Baker Street, London", "STREET_ADDRESS")),
     ("ship to 500 oak ave please, address on file", ("500 oak ave", "STREET_ADDRESS")),
     ("postcode SW1A 1AA", ("SW1A 1AA", "POSTCODE")),
     ("Springfield, IL 62704", ("62704", "POSTCODE")),

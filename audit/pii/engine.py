@@ -18,6 +18,7 @@ from typing import Any
 
 from audit.errors import DataError, UsageError
 from audit.pii._chunks import Chunk, chunk_text
+from audit.pii._normalize import Normalized, normalize
 from audit.pii.recognizers import DEFAULT_ENTITIES
 from audit.types import Span
 
@@ -81,6 +82,7 @@ class PIIConfig:
     context_prefix_words: int = 6
     context_suffix_words: int = 1
     use_ner: bool = True
+    normalize: bool = True  # NFKC, format characters dropped, spoken digits/e-mails rewritten
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.score_threshold <= 1.0:
@@ -110,23 +112,59 @@ def _explain(res: Any) -> tuple[str, str]:
 
 
 def _plausible(span: Span, text: str) -> bool:
-    """NER names and places never contain digits ("Batch 30854", "Fisherberg S0" are not)."""
+    """NER names and places never contain digits ("Batch 30854", "Fisherberg S0" are not); an NER
+    name without a capital letter needs a word from the name lists ("zip code" is not one)."""
     if span.recognizer == "SpacyRecognizer" and span.entity_type in ("PERSON", "LOCATION"):
-        return not any(c.isdigit() for c in text[span.start:span.end])
+        value = text[span.start:span.end]
+        if any(c.isdigit() for c in value):
+            return False
+        if span.entity_type == "PERSON" and not any(c.isupper() for c in value):
+            from audit.pii.recognizers._gazetteer import family_names, given_names
+
+            names = given_names() | family_names()
+            return any(w.casefold() in names for w in value.split())
     return True
 
 
+def _merge_same_type(spans: list[Span]) -> list[Span]:
+    """Overlapping spans of one type become their union (the best-scored one's fields): NER's
+    "Kim" and the name list's "Min-jun Kim" are one name, and redaction must cover both."""
+    out: list[Span] = []
+    for s in sorted(spans, key=lambda x: (x.entity_type, x.start, -x.end)):
+        last = out[-1] if out else None
+        if last is not None and last.entity_type == s.entity_type and s.start < last.end:
+            best = last if last.score >= s.score else s
+            out[-1] = Span(last.start, max(last.end, s.end), s.entity_type, best.score,
+                           best.recognizer, best.explanation)
+        else:
+            out.append(s)
+    return out
+
+
 def _resolve(spans: list[Span], text: str) -> list[Span]:
-    """Drop implausible, subsumed and lower-ranked overlapping spans; rank = score, then length."""
+    """Drop implausible and subsumed spans, merge overlaps of one type, then keep the
+    higher-ranked of overlapping spans of different types; rank = score, then length."""
     spans = [s for s in spans if _plausible(s, text)]
     spans = [s for s in spans if not any(
         o is not s and (s.entity_type, o.entity_type) in _SUBSUMED
         and o.start <= s.start and s.end <= o.end for o in spans)]
+    spans = _merge_same_type(spans)
     kept: list[Span] = []
     for s in sorted(spans, key=lambda x: (-x.score, -(x.end - x.start), x.start)):
         if all(s.end <= k.start or s.start >= k.end for k in kept):
             kept.append(s)
     return sorted(kept, key=lambda x: (x.start, x.end))
+
+
+def _to_original(spans: list[Span], norm: Normalized) -> list[Span]:
+    """Spans found in the normalised text, moved onto the original text's offsets."""
+    if not norm.changed:
+        return spans
+    out = []
+    for s in spans:
+        start, end = norm.to_original(s.start, s.end)
+        out.append(Span(start, end, s.entity_type, s.score, s.recognizer, s.explanation))
+    return out
 
 
 class PIIEngine:
@@ -210,9 +248,10 @@ class PIIEngine:
         self._check(texts)
         self.load()
         cfg = self.config
+        norms = [normalize(t) if cfg.normalize else Normalized(t) for t in texts]
         chunks: list[tuple[int, Chunk]] = [
-            (i, c) for i, t in enumerate(texts)
-            for c in chunk_text(t, cfg.chunk_chars, cfg.chunk_overlap)]
+            (i, c) for i, n in enumerate(norms)
+            for c in chunk_text(n.text, cfg.chunk_chars, cfg.chunk_overlap)]
         found: list[list[Span]] = [[] for _ in texts]
         # One analysis per distinct window text (log batches repeat lines).
         pieces = list(dict.fromkeys(c.piece for _, c in chunks if c.piece.strip()))
@@ -225,7 +264,8 @@ class PIIEngine:
                 recognizer, why = _explain(r)
                 found[i].append(Span(start, r.end + chunk.offset, r.entity_type,
                                      round(float(r.score), 4), recognizer, why))
-        return [_resolve(spans, t) for spans, t in zip(found, texts, strict=True)]
+        return [_to_original(_resolve(spans, n.text), n) for spans, n in zip(found, norms,
+                                                                                 strict=True)]
 
     def _analyze_pieces(self, pieces: list[str]) -> list[list[Any]]:
         """presidio results for each text: NER in batches, then the recognizers per text."""

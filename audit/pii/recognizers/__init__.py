@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from audit.pii.recognizers._address_intl import InternationalAddressRecognizer
 from audit.pii.recognizers._checksums import iban_ok, luhn_ok, nhs_ok
 from audit.pii.recognizers._contact import (
     OfflineEmailRecognizer,
@@ -12,7 +13,8 @@ from audit.pii.recognizers._contact import (
 )
 from audit.pii.recognizers._dates import DateOfBirthRecognizer
 from audit.pii.recognizers._finance import IbanChecksumRecognizer, PaymentCardRecognizer
-from audit.pii.recognizers._ids import NhsContextRecognizer
+from audit.pii.recognizers._gazetteer import NameGazetteerRecognizer
+from audit.pii.recognizers._ids import NhsContextRecognizer, SsnContextRecognizer
 from audit.pii.recognizers._names import LocationCueRecognizer, PersonCueRecognizer
 from audit.pii.recognizers._location import PostcodeRecognizer, StreetAddressRecognizer
 
@@ -20,13 +22,16 @@ __all__ = [
     "DEFAULT_ENTITIES",
     "DateOfBirthRecognizer",
     "IbanChecksumRecognizer",
+    "InternationalAddressRecognizer",
     "LocationCueRecognizer",
+    "NameGazetteerRecognizer",
     "NhsContextRecognizer",
     "PersonCueRecognizer",
     "OfflineEmailRecognizer",
     "PaymentCardRecognizer",
     "PhoneFormatRecognizer",
     "PostcodeRecognizer",
+    "SsnContextRecognizer",
     "StreetAddressRecognizer",
     "StrictUrlRecognizer",
     "build_recognizers",
@@ -59,16 +64,19 @@ def build_recognizers() -> list[Any]:
         SpacyRecognizer(supported_entities=["PERSON", "LOCATION", "DATE_TIME", "NRP",
                                             "ORGANIZATION"]),
         PersonCueRecognizer(),
+        NameGazetteerRecognizer(),
         LocationCueRecognizer(),
         OfflineEmailRecognizer(),
         PhoneFormatRecognizer(),
         IbanChecksumRecognizer(),
         NhsContextRecognizer(),
         StreetAddressRecognizer(),
+        InternationalAddressRecognizer(),
         PostcodeRecognizer(),
         DateOfBirthRecognizer(),
         PaymentCardRecognizer(),
         UsSsnRecognizer(),
+        SsnContextRecognizer(),
         IpRecognizer(),
         StrictUrlRecognizer(),
         UsPassportRecognizer(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import phonenumbers
@@ -21,10 +22,18 @@ class OfflineEmailRecognizer(EmailRecognizer):
     touches the network.
     """
 
+    # ASCII addresses bounded by any non-address character: presidio's `\\b` + `\\w` pattern
+    # swallows CJK letters written right next to an address ("请联系rohan@example.com谢谢").
+    PATTERNS = [*EmailRecognizer.PATTERNS,
+                Pattern("Email (ASCII, any neighbour)",
+                        r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9](?:[A-Za-z0-9._%+\-]*[A-Za-z0-9_%+\-])?"
+                        r"@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*"
+                        r"[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![A-Za-z0-9\-]|\.[A-Za-z0-9])", 0.5)]
+
     def __init__(self, **kwargs: Any) -> None:
         import tldextract
 
-        super().__init__(name="OfflineEmailRecognizer", **kwargs)
+        super().__init__(name="OfflineEmailRecognizer", patterns=self.PATTERNS, **kwargs)
         self._extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
                                               fallback_to_snapshot=True)
 
@@ -33,32 +42,43 @@ class OfflineEmailRecognizer(EmailRecognizer):
         return bool(self._extract(domain).fqdn)
 
 
-_SEP = r"[\s.\-]?"
-
-
 class PhoneFormatRecognizer(PatternRecognizer):
-    """Phone numbers in NANP, UK and international (+CC) formats, validated with libphonenumber.
+    """Phone numbers as people write them, each candidate checked with libphonenumber.
 
-    Valid numbers score 0.65; numbers that are only *possible* (right length, unassigned area
-    code) score 0.4 and need a context word ("call", "phone", ...) to pass the default threshold.
-    Bare digit runs are not matched, so order numbers and IDs without separators stay quiet, and
-    3-3-4 groups separated only by spaces are capped at 0.45 (they need context too), and a
-    number right after an identifier word ("order", "invoice", ...) at 0.3.
+    Formats: `+CC` / `00CC` international (any grouping by spaces, dots, dashes, `(0)`),
+    NANP, national numbers with a trunk `0` (UK `020 7946 0958`, DE `030 901820`, FR
+    `06 12 34 56 78`, AU `(02) 9374 4000`, JP `03-1234-5678`), Indian mobiles `98765 43210`,
+    and bare runs of 10-12 digits (speech-to-text writes numbers that way).
+
+    Scores: international valid 0.7, possible 0.5; NANP valid 0.65; national valid in one of
+    `REGIONS` 0.6; a bare run, or a number that is only possible, 0.4 (a context word such as
+    "call", "phone", "number" lifts it over the threshold). 3-3-4 groups separated only by
+    spaces are capped at 0.3 (the NHS-number shape; with a context word 0.65, under an NHS
+    number's 0.7 with its own context), date shapes are dropped, and a number
+    right after an identifier word ("order", "invoice", ...) is capped at 0.3.
     """
 
     PATTERNS = [
         Pattern("phone (international)",
-                r"(?<![\w+])\+\d{1,3}[\s.\-]?(?:\(0\)\s?)?(?:\(?\d{1,5}\)?[\s.\-]?){1,4}\d{2,5}"
-                r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?!\w)", 0.5),
+                r"(?<![\w+])(?:\+|00)[ \t]?\d{1,3}[\s.\-]?(?:\(0\)[ \t]?)?(?:\(?\d{1,5}\)?[\s.\-]?)"
+                r"{1,5}\d{1,5}(?:[ \t]?(?:x|ext\.?)[ \t]?\d{1,5})?(?![\w\-])", 0.5),
         Pattern("phone (NANP)",
-                r"(?<![\w+\-.])(?:(?:00|0{0,2}1)[\s.\-])?(?:\(\d{3}\)\s?|\d{3}[\s.\-])\d{3}[\s.\-]\d{4}"
-                r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w\-])", 0.5),
-        Pattern("phone (UK national)",
-                r"(?<![\w+\-.])(?:\(0\d{2,4}\)\s?|0\d{2,4}[\s\-]?)\d{3,4}[\s\-]?\d{3,4}(?![\w\-])",
-                0.5),
+                r"(?<![\w+\-.])(?:1[\s.\-]?)?(?:\(\d{3}\)[ \t]?|\d{3}[\s.\-])\d{3}[\s.\-]\d{4}"
+                r"(?:[ \t]?(?:x|ext\.?)[ \t]?\d{1,5})?(?![\w\-])", 0.5),
+        Pattern("phone (national, trunk 0)",
+                r"(?<![\w+\-.])(?:\(0\d{1,4}\)[ \t]?|0\d{1,4}[\s.\-/]?)\d{2,4}(?:[ .\-]?\d{2,4}){1,3}"
+                r"(?![\w\-]|\.\d)", 0.5),
+        Pattern("phone (Indian mobile)",
+                r"(?<![\w+\-.])[6-9]\d{4}[ \-]?\d{5}(?![\w\-]|\.\d)", 0.5),
+        Pattern("phone (bare digits)", r"(?<![\w+\-.])\d{10,12}(?![\w\-]|\.\d)", 0.5),
     ]
     CONTEXT = ["phone", "call", "tel", "telephone", "mobile", "cell", "fax", "reach", "text",
-               "contact", "dial", "whatsapp", "ring", "landline"]
+               "contact", "dial", "whatsapp", "ring", "landline", "number", "no", "num", "ph",
+               "mob", "sms", "hotline", "helpline", "nummer", "telefon", "handy", "portable",
+               "cellphone", "phone number", "call me", "reach me", "text me", "contact number"]
+    # National numbers are tried against these regions, most written first.
+    REGIONS = ("GB", "DE", "FR", "AU", "IN", "JP", "IT", "ES", "NL", "IE", "BR", "MX", "ZA", "NZ",
+               "SG", "CH", "AT", "BE", "SE", "PL", "KR", "CN")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(supported_entity="PHONE_NUMBER", patterns=self.PATTERNS,
@@ -68,9 +88,11 @@ class PhoneFormatRecognizer(PatternRecognizer):
                 regex_flags: int | None = None) -> list[Any]:
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
         for r in results:
-            r.score = _phone_score(text[r.start:r.end])
-            if r.score and _bare_groups(text[r.start:r.end]):
-                r.score = min(r.score, 0.45)  # "943 476 5919" is as often an ID as a phone
+            kind = r.analysis_explanation.pattern_name if r.analysis_explanation else ""
+            value = text[r.start:r.end]
+            r.score = _phone_score(value, kind, self.REGIONS)
+            if r.score and _bare_groups(value):
+                r.score = min(r.score, 0.3)  # "943 476 5919" is as often an ID as a phone
             if r.score and id_context(text, r.start):
                 r.score = min(r.score, 0.3)
             if r.analysis_explanation is not None:
@@ -84,23 +106,44 @@ def _bare_groups(candidate: str) -> bool:
     return [len(g) for g in candidate.split()] == [3, 3, 4]
 
 
-def _phone_score(candidate: str) -> float:
-    digits = sum(c.isdigit() for c in candidate.split("x")[0].split("ext")[0])
-    if not 7 <= digits <= 15:
-        return 0.0
-    body = candidate.strip()
-    if body.startswith("00"):  # 00 44 ..., 001-212-...: international prefix
-        body = "+" + body[2:]
-    region = None if body.startswith("+") else ("GB" if body.lstrip("(").startswith("0") else "US")
+_DATE_SHAPE = re.compile(r"^\(?\d{1,4}\)?[./\-]\d{1,2}[./\-]\d{2,4}$")
+
+
+def _parses(body: str, region: str | None) -> tuple[bool, bool]:
+    """(valid, possible) for `body` read in `region` (None: it starts with +)."""
     try:
         num = phonenumbers.parse(body, region)
     except phonenumbers.NumberParseException:
+        return False, False
+    return phonenumbers.is_valid_number(num), phonenumbers.is_possible_number(num)
+
+
+def _phone_score(candidate: str, kind: str = "", regions: tuple[str, ...] = ("GB",)) -> float:
+    main = re.split(r"x|ext", candidate)[0]
+    digits = sum(c.isdigit() for c in main)
+    if not 7 <= digits <= 15 or _DATE_SHAPE.match(main.strip()):
         return 0.0
-    if phonenumbers.is_valid_number(num):
-        return 0.65
-    if phonenumbers.is_possible_number(num):
-        return 0.4
-    return 0.0
+    body = main.strip()
+    if body.startswith("00"):  # 00 44 ..., 0049 30 ...: international prefix
+        body = "+" + body[2:]
+    if body.startswith("+"):
+        valid, possible = _parses(body, None)
+        return 0.7 if valid else 0.5 if possible else 0.0
+    if kind == "phone (bare digits)":
+        tries = ("US", "IN") if not body.startswith("0") else regions
+        return 0.4 if any(_parses(body, r)[0] for r in tries) else 0.0
+    if kind == "phone (Indian mobile)":
+        return 0.6 if _parses(body, "IN")[0] else 0.0
+    if not body.lstrip("(").startswith("0"):
+        valid, possible = _parses(body, "US")
+        return 0.65 if valid else 0.4 if possible else 0.0
+    possible = False
+    for region in regions:
+        v, p = _parses(body, region)
+        if v:
+            return 0.6
+        possible = possible or p
+    return 0.4 if possible else 0.0
 
 
 class StrictUrlRecognizer(UrlRecognizer):

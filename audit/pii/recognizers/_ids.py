@@ -9,7 +9,7 @@ from presidio_analyzer import Pattern, PatternRecognizer
 from audit.pii.recognizers._checksums import nhs_ok
 from audit.pii.recognizers._negative import id_context
 
-__all__ = ["NhsContextRecognizer"]
+__all__ = ["NhsContextRecognizer", "SsnContextRecognizer"]
 
 
 class NhsContextRecognizer(PatternRecognizer):
@@ -38,3 +38,25 @@ class NhsContextRecognizer(PatternRecognizer):
     def validate_result(self, pattern_text: str) -> bool | None:
         # None keeps the pattern score (True would set it to 1.0); False drops the match.
         return None if nhs_ok(pattern_text) else False
+
+
+class SsnContextRecognizer(PatternRecognizer):
+    """US social security numbers written as nine bare digits (speech-to-text, forms), with a
+    context word ("SSN", "social security"); presidio's own bare-digit pattern scores 0.05 and
+    stays below the threshold even with context. The SSA's never-issued ranges (area 000, 666,
+    900-999, group 00, serial 0000) are dropped."""
+
+    PATTERNS = [Pattern("SSN (nine digits)", r"(?<![\w\-.])\d{9}(?![\w\-]|\.\d)", 0.3)]
+    SCORE_CEILING = 0.3  # validate_result never returns True (see audit.pii._gate)
+    CONTEXT = ["ssn", "social", "security", "social security", "ss#", "ssn#", "tin", "taxpayer"]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(supported_entity="US_SSN", patterns=self.PATTERNS, context=self.CONTEXT,
+                         name="SsnContextRecognizer", **kwargs)
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        area, group, serial = pattern_text[:3], pattern_text[3:5], pattern_text[5:]
+        if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000" \
+                or len(set(pattern_text)) == 1:
+            return False
+        return None

@@ -7,6 +7,8 @@ from typing import Any
 
 from presidio_analyzer import Pattern, PatternRecognizer
 
+from audit.pii.recognizers._address_intl import POSTAL_TAIL
+
 __all__ = ["PostcodeRecognizer", "StreetAddressRecognizer"]
 
 # USPS Publication 28, appendix C1 (common street suffixes) plus common UK thoroughfare names.
@@ -46,8 +48,10 @@ _US_STATES = (
 _UK_POSTCODE = (r"(?:[A-PR-UWYZ][0-9][0-9]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9]?|[A-PR-UWYZ][0-9]"
                 r"[A-HJKPSTUW]|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2}")
 # Optional ", Town, ST 12345" / ", Town AB1 2CD" tail so the whole postal address is one span.
-_TAIL = (r"(?:,?\s+(?:[\p{L}'\-]+\s+){0,2}[\p{L}'\-]+,?\s+(?:(?:" + _US_STATES.replace("|", "|")
-         + r")\.?\s+\d{5}(?:-\d{4})?|" + _UK_POSTCODE + r")\b)?")
+_US_TAIL = (r"(?:,?\s+(?:[\p{L}'\-]+\s+){0,2}[\p{L}'\-]+,?\s+(?:(?:" + _US_STATES
+            + r")\.?\s+\d{5}(?:-\d{4})?|" + _UK_POSTCODE + r")\b)")
+# US "Town, ST 12345" / UK "Town AB1 2CD", else any country's ", Town[, Region] Postcode".
+_TAIL = r"(?:" + _US_TAIL + r"|" + POSTAL_TAIL + r")?"
 
 
 _ASCII_RUN = re.compile(r"[a-z]+")
@@ -79,7 +83,7 @@ class StreetAddressRecognizer(PatternRecognizer):
     PATTERNS = [
         Pattern("street address (capitalised)",
                 _UNIT_PREFIX + r"\b\d{1,6}[A-Za-z]?(?:[\-/]\d{1,4})?,?\s+(?-i:(?:(?:[A-Z][a-z'\-]+|"
-                r"[A-Z][A-Z'\-]+)\s+){0,3}"
+                r"[A-Z][A-Z'\-]+|[NSEW]\.?|\d{1,3}(?:st|nd|rd|th))\s+){0,3}"
                 r"(?=[A-Z]))(?:" + _SUFFIXES + r")s?\b\.?" + _UNIT + _TAIL, 0.6),
         Pattern("street address (lower case)",
                 _UNIT_PREFIX + r"\b\d{1,6}[a-z]?,?\s+(?-i:(?:" + _NOT_STOP + r"[a-z][a-z'\-]+\s+){1,3})"
@@ -107,8 +111,22 @@ class PostcodeRecognizer(PatternRecognizer):
         Pattern("US ZIP after state",
                 r"(?<=\b(?:" + _US_STATES + r")\.?,?\s{1,2})\d{5}(?:-\d{4})?\b", 0.6),
         Pattern("US ZIP", r"(?<![\w\-])\d{5}(?:-\d{4})?(?![\w\-])", 0.2),
+        Pattern("postcode (4 or 6 digits)", r"(?<![\w\-.])(?:\d{4}|\d{3}[ \t]?\d{3})(?![\w\-]|\.\d)",
+                0.2),
+        Pattern("postcode after AU state",
+                r"(?<=\b(?-i:NSW|VIC|QLD|TAS|ACT|NT|WA|SA)\.?,?[ \t]{1,2})\d{4}(?!\d)", 0.6),
+        Pattern("Canadian postcode", r"(?<![\w])(?-i:[ABCEGHJ-NPRSTVXY]\d[A-Z][ \t]?\d[A-Z]\d)(?!\w)",
+                0.55),
+        Pattern("Dutch postcode", r"(?<![\w])\d{4}[ \t]?(?-i:[A-Z]{2})(?![\p{L}\d])", 0.3),
+        Pattern("Japanese postcode (mark)", r"〒[ \t]?\d{3}-?\d{4}(?!\d)", 0.8),
+        Pattern("Japanese postcode", r"(?<![\w\-])\d{3}-\d{4}(?![\w\-])", 0.2),
+        Pattern("postcode before city",
+                r"(?<![\w\-.,])\d{5}(?=[ \t]+(?-i:\p{Lu}\p{Ll}{2,})(?:[ \t,.\n]|$))", 0.4),
+        Pattern("postcode after city",
+                r"(?<=(?-i:\p{Lu}\p{Ll}{2,})[ \t]*[\-–,]?[ \t]*)\d{3}[ \t]?\d{3}(?![\w\-])", 0.4),
     ]
-    CONTEXT = ["zip", "postcode", "postal", "post code", "zipcode", "address"]
+    CONTEXT = ["zip", "postcode", "postal", "post code", "zipcode", "address", "pin", "pincode",
+               "plz", "cp", "postleitzahl", "code postal", "cap", "cep", "city", "town", "area"]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(supported_entity="POSTCODE", patterns=self.PATTERNS, context=self.CONTEXT,

@@ -1,0 +1,114 @@
+"""Street addresses written the way they are outside the US (number after the street, street
+type as a prefix or a word ending, Indian unit + PIN addresses, Japanese/Chinese/Korean blocks).
+
+Each pattern ends with an optional postal tail (", 10115 Berlin", ", Mumbai 400001",
+" Sydney NSW 2000", ", Toronto, ON M5V 2T6") so the whole postal address is one span, as people
+and evaluation sets label it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from presidio_analyzer import Pattern, PatternRecognizer
+
+__all__ = ["InternationalAddressRecognizer", "POSTAL_TAIL"]
+
+# Postcodes of many countries (DE/FR/IT/ES 5 digits, IN 6, AU/NZ/AT/CH/DK 4, JP 3-4, NL
+# 4+2 letters, CA A1A 1A1, UK, BR 5-3, PL 2-3, SE 3 2).
+_PC = (r"(?:\d{3}-\d{4}|\d{5}-\d{3}|\d{4}-\d{3}|\d{2}-\d{3}|\d{3}[ \t]\d{2}|\d{4}[ \t]?(?-i:[A-Z]{2})(?![\p{L}])"
+       r"|(?-i:[A-Z]\d[A-Z])[ \t]?\d(?-i:[A-Z])\d|\d{4,6}"
+       r"|(?-i:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}))")
+_REGION = (r"(?-i:NSW|VIC|QLD|WA|SA|TAS|ACT|NT|ON|QC|BC|AB|MB|SK|NS|NB|NL|PE|YT|NU|"
+           r"[A-Z]{2})\.?")
+_PLACE = r"(?-i:\p{Lu}[\p{L}'\-]+(?:[ \-]\p{Lu}[\p{L}'\-]+){0,2})"
+POSTAL_TAIL = (r"(?:,?[ \t]+(?:" + _PC + r"[ \t]+)?" + _PLACE
+               + r"(?:,?[ \t]+(?:" + _REGION + r",?[ \t]+)?" + _PC + r"(?![\w\-]))?){0,2}"
+               r"(?:,?[ \t]+" + _PC + r"(?![\w\-]))?")
+
+_NUM = r"\d{1,5}(?:[ \t]?(?-i:[a-zA-Z])(?![\p{L}])|[\-/]\d{1,4})?"
+_WORD = r"\p{L}[\p{L}'’\-]+"
+_CAPWORD = r"(?-i:\p{Lu}[\p{L}'’\-]+)"
+
+# Street types written as a word ending (Germanic, Nordic, Dutch): Hauptstraße, Kerkstraat.
+_ENDINGS = (r"straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad|"
+            r"markt|straat|laan|gracht|plein|dijk|kade|singel|vej|gade|gatan|vägen|gata|veien|"
+            r"gaten|katu|tie|polku|utca|ulica|ul\.|náměstí|ulice")
+_GERMANIC = (r"(?<![\p{L}\-])(?-i:\p{Lu})[\p{L}\-]*?(?:" + _ENDINGS + r")\.?[ \t]+" + _NUM
+             + r"(?![\p{L}\d])")
+_GERMANIC_SPLIT = (r"(?<![\p{L}])(?-i:(?:Am|An der|Auf der|Im|In der|Unter den|Zum|Zur|Alte|Neue|"
+                   r"Große|Kleine|Lange|Hoher|Hohe|Obere|Untere)[ \t]+\p{Lu}[\p{L}\-]+)[ \t]+"
+                   + _NUM + r"(?![\p{L}\d])")
+# Street type as a leading word, number before (French) or after (Iberian, Italian, Latin).
+_FR_TYPES = (r"rue|avenue|av\.|bd|boulevard|place|pl\.|allée|allee|chemin|impasse|quai|cours|"
+             r"route|rte|square|passage|faubourg|chaussée|rond-point|voie|sentier|esplanade")
+_PARTICLE = r"(?:de|du|des|de la|de l'|d'|la|le|les|l'|del|de los|de las|dos|das|da|do|di|della|dei|degli|delle|dello|al|el)"
+_FRENCH = (r"(?<![\p{L}\d])" + _NUM + r"(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:" + _FR_TYPES
+           + r")[ \t]+(?:" + _PARTICLE + r"[ \t]*)?" + _WORD + r"(?:[ \t\-]+(?:" + _PARTICLE
+           + r"[ \t]*)?" + _CAPWORD + r"){0,3}")
+_LATIN_TYPES = (r"calle|c/|avenida|avda\.?|paseo|plaza|pza\.?|carretera|camino|ronda|rambla|"
+                r"travesía|travesia|via|viale|corso|piazza|piazzale|largo|vicolo|strada|"
+                r"rua|r\.|travessa|alameda|praça|praca|estrada|rodovia|carrer|passeig|avinguda|"
+                r"jalan|jl\.|soi|thanon|ulitsa|prospekt|pereulok|bulevar|sokak|sokağı|caddesi|"
+                r"cad\.|mahallesi|mah\.")
+_LATIN = (r"(?<![\p{L}])(?:" + _LATIN_TYPES + r")[ \t]+(?:" + _PARTICLE + r"[ \t]+)?" + _WORD
+          + r"(?:[ \t]+(?:" + _PARTICLE + r"[ \t]+)?" + _CAPWORD + r"){0,3},?[ \t]+"
+          r"(?:n[º°o]\.?[ \t]*|no\.?[ \t]*|#[ \t]*)?" + _NUM + r"(?:[ \t]*[,/][ \t]*\d{1,3}[º°ª]?(?:[ \t]?[A-Za-z])?)?"
+          r"(?![\p{L}\d])")
+# Colombian / Latin American grid: "Carrera 7 # 71-21", "Calle 26 No 13-19".
+_GRID = (r"(?<![\p{L}])(?:calle|carrera|cra\.?|cl\.?|avenida|av\.?|diagonal|transversal|kr\.?)"
+         r"[ \t]+\d{1,3}[ \t]?(?-i:[A-Z])?(?:[ \t]?bis)?[ \t]*(?:#|no\.?|n[º°])[ \t]*\d{1,3}"
+         r"(?-i:[A-Z])?[ \t]*-[ \t]*\d{1,3}")
+# South Asian locality words after a house number: "12/3 Nehru Nagar", "45 MG Road" (the
+# suffix pattern of StreetAddressRecognizer covers "Road").
+_SA_ENDINGS = (r"nagar|marg|colony|layout|enclave|vihar|bagh|puram|pet|halli|palya|ganj|abad|"
+               r"chowk|gali|mohalla|bazar|bazaar|sector[ \t]*\d{1,3}|phase[ \t]*\d{1,2}|"
+               r"block[ \t]*(?-i:[A-Z\d]{1,3})|extension|extn\.?|cross|main|salai|veedhi|peth")
+_SOUTH_ASIAN = (r"(?<![\p{L}\d/])(?:(?:flat|house|h\.?[ \t]?no\.?|plot|door|shop|#)[ \t]*(?:no\.?)?"
+                r"[ \t]*)?(?-i:[A-Z])?-?\d{1,4}(?:[/\-]\d{1,4})?(?-i:[A-Z])?,?[ \t]+(?:" + _WORD
+                + r"[ \t]+){0,3}(?:" + _SA_ENDINGS + r")(?![\p{L}])")
+# Unit-first Indian addresses ending in a 6-digit PIN: "Flat 402, Sai Residency, ..., 560038".
+_UNIT_PIN = (r"(?<![\p{L}])(?:flat|house|h\.?[ \t]?no\.?|plot|door|apartment|apt\.?|villa|"
+             r"room|wing)[ \t]*(?:no\.?)?[ \t]*(?-i:[A-Z])?-?\d{1,4}(?-i:[A-Z])?"
+             r"(?:,[ \t]*[^,\n]{2,40}?){1,6},?[ \t]*(?:pin(?:code)?[ \t:\-]*)?\d{3}[ \t]?\d{3}(?!\d)")
+# East Asian blocks: romanised "1-2-3 Shibuya, Shibuya-ku", Korean "152 Teheran-ro, Gangnam-gu",
+# and addresses in Han/kana/Hangul script with a number.
+_JP_ROMAN = (r"(?<![\d\-])\d{1,4}-\d{1,4}(?:-\d{1,4})?[ \t]+" + _CAPWORD
+             + r"(?:,?[ \t]+" + _CAPWORD + r"-(?:ku|shi|cho|chō|machi|gun|mura|ken|to))*")
+_KR_ROMAN = (r"(?<![\p{L}\d])\d{1,4}(?:-\d{1,4})?,?[ \t]+" + _CAPWORD
+             + r"-(?:ro|gil|daero|dong)(?:\d{1,3}-gil)?(?:,?[ \t]+" + _CAPWORD
+             + r"-(?:gu|si|dong|gun|eup|myeon))*")
+_CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}ー]"
+_CJK_BLOCK = (r"(?:〒?[ \t]*\d{3}-\d{4}[ \t]*)?[\p{Han}\p{Katakana}ー]{1,12}?(?:都|道|府|県|省|市|区|區|町|村|郡|县|縣)"
+              + _CJK + r"{0,16}?[\d０-９]{1,5}(?:[\-－ー丁目番地号號の][\d０-９]{0,5}){0,5}"
+              r"(?:号|號|番地|番)?")
+_HANGUL = (r"[\p{Hangul}]{2,}(?:시|도)[ \t]+[\p{Hangul}]{1,}(?:구|군|시)[ \t]+(?:[\p{Hangul}\d]+(?:동|읍|면)[ \t]+)?"
+           r"[\p{Hangul}\d]+(?:로|길)[ \t]*\d{1,4}(?:-\d{1,4})?")
+_PO_BOX = r"(?<![\p{L}])(?:p\.?[ \t]?o\.?[ \t]?box|post[ \t]+office[ \t]+box|postfach|boîte[ \t]+postale|bp)[ \t]*\d{1,6}"
+
+
+class InternationalAddressRecognizer(PatternRecognizer):
+    """Street addresses outside the US-style `<number> <name> <suffix>` shape, with their postal tail."""
+
+    PATTERNS = [
+        Pattern("address (street type ending + number)", _GERMANIC + POSTAL_TAIL, 0.6),
+        Pattern("address (Am/An der ... + number)", _GERMANIC_SPLIT + POSTAL_TAIL, 0.6),
+        Pattern("address (number + rue/avenue ...)", _FRENCH + POSTAL_TAIL, 0.6),
+        Pattern("address (calle/via/rua ... + number)", _LATIN + POSTAL_TAIL, 0.6),
+        Pattern("address (calle N # N-N)", _GRID + POSTAL_TAIL, 0.6),
+        Pattern("address (South Asian locality)", _SOUTH_ASIAN + POSTAL_TAIL, 0.55),
+        Pattern("address (unit ... PIN)", _UNIT_PIN, 0.6),
+        Pattern("address (Japanese romanised)", _JP_ROMAN + POSTAL_TAIL, 0.55),
+        Pattern("address (Korean romanised)", _KR_ROMAN + POSTAL_TAIL, 0.6),
+        Pattern("address (Han/kana block)", _CJK_BLOCK, 0.6),
+        Pattern("address (Hangul)", _HANGUL, 0.6),
+        Pattern("address (PO box)", _PO_BOX + POSTAL_TAIL, 0.5),
+    ]
+    CONTEXT = ["address", "live", "lives", "living", "located", "reside", "ship", "deliver",
+               "home", "send", "mail", "moved", "visit", "street", "adresse", "anschrift",
+               "dirección", "direccion", "indirizzo", "endereço", "endereco", "住所", "地址",
+               "주소", "office", "stay", "staying"]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(supported_entity="STREET_ADDRESS", patterns=self.PATTERNS,
+                         context=self.CONTEXT, name="InternationalAddressRecognizer", **kwargs)
