@@ -236,6 +236,8 @@ def _quality(run_assay, run_base, args) -> dict:
     held = heldout(args.heldout_n, args.heldout_seed)
     h_texts, h_gold = [e.text for e in held], [e.spans for e in held]
     clean = clean_corpus()
+    if args.pii_free_n is not None and args.pii_free_n < len(clean):  # evenly spaced subset
+        clean = [clean[i * len(clean) // args.pii_free_n] for i in range(args.pii_free_n)]
     c_texts = [c.text for c in clean]
     subsets = {"heldout": lambda e: True, "heldout_stt": lambda e: e.genre == "stt",
                "heldout_handwritten": lambda e: e.source == "handwritten"}
@@ -273,6 +275,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--heldout-n", type=int, default=None,
                     help="cap on held-out texts (default: all, ~1,500; bench/pii_heldout.py)")
     ap.add_argument("--heldout-seed", type=int, default=2027)
+    ap.add_argument("--pii-free-n", type=int, default=None,
+                    help="cap on PII-free texts (default: all 540; bench/pii_heldout_clean.py)")
     ap.add_argument("--only", choices=("quality", "speed"),
                     help="run only the quality part (every set + PII-free FP rates) or only speed")
     ap.add_argument("--rounds", type=int, default=3,
@@ -282,8 +286,8 @@ def main(argv: list[str] | None = None) -> dict:
                     help="skip the per-side peak-memory runs in fresh processes")
     ap.add_argument("--memory-side", choices=("assay", "presidio"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    if args.n < 1 or (args.heldout_n is not None and args.heldout_n < 1):
-        ap.error("--n and --heldout-n must be at least 1")
+    if min(args.n, args.heldout_n or 1, args.pii_free_n or 1) < 1:
+        ap.error("--n, --heldout-n and --pii-free-n must be at least 1")
     if not args.no_pin and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     if args.memory_side:

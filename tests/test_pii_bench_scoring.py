@@ -86,7 +86,7 @@ def test_bench_rejects_bad_sizes(capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["--n", "0", "--no-pin"])
     assert exc.value.code == 2
-    assert "--n and --heldout-n must be at least 1" in capsys.readouterr().err
+    assert "--n, --heldout-n and --pii-free-n must be at least 1" in capsys.readouterr().err
 
 
 def test_render_table_shows_every_set() -> None:
@@ -107,3 +107,24 @@ def test_render_table_shows_every_set() -> None:
     assert "| chat (2) | 0.500 / 1.000 / 0.833 |" in table
     assert "| PERSON (1) | 1.000 / 1.000 | 1.000 / 1.000 |" in table
     assert "| log (1) | 1 (100.0%) / 10.00 |" in table and "texts without PII flagged | 1/1" in table
+
+
+def test_quality_run_end_to_end(capsys) -> None:
+    """The real engines on small slices of every set: one JSON line, then the tables."""
+    import json
+
+    from bench.pii_detection import main
+
+    out = main(["--only", "quality", "--n", "12", "--heldout-n", "40", "--pii-free-n", "20",
+                "--no-pin"])
+    printed = capsys.readouterr().out.splitlines()
+    assert json.loads(printed[0]) == json.loads(json.dumps(out))
+    sets = out["sets"]
+    assert (sets["in_distribution"]["n_texts"], sets["heldout"]["n_texts"]) == (12, 40)
+    assert sets["pii_free"]["n_texts"] == 20 and "speedup" not in out
+    for side in ("assay", "presidio_default"):
+        held = sets["heldout"][side]
+        assert held["typed"]["n_gold"] == sum(r["n"] for r in held["recall_by_label"].values())
+        assert held["typed"]["n_pred"] == sum(c["n"] for c in held["precision_by_class"].values())
+        assert sets["pii_free"][side]["texts"] == 20
+    assert any(line.startswith("held-out, speech-to-text subset") for line in printed)

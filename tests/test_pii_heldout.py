@@ -53,7 +53,9 @@ def test_deterministic_and_sized(held) -> None:
     assert [e.text for e in other][:142] == [e.text for e in held][:142]  # hand-written fixed
     assert [e.text for e in other][142:] != [e.text for e in held][142:]
     assert 1400 <= len(held) <= 1600
-    assert len(generate(200)) == 200
+    small = generate(200)
+    assert len(small) == 200 and {e.source for e in small} == {"handwritten", "composed"}
+    assert {e.text for e in small} <= {e.text for e in held}  # a subset, not a new draw
     none = sum(e.kind == "none" for e in held)
     assert 0.10 <= none / len(held) <= 0.15
     genres = Counter(e.genre for e in held)
