@@ -11,6 +11,8 @@ Quality, for both detectors on every set (`sets` in the JSON):
   evalset; `--heldout-n` caps it), and its `heldout_stt` (speech-to-text) and
   `heldout_handwritten` subsets: typed and any-type precision/recall/F2, recall per gold label,
   precision per predicted class, PII-free texts flagged (`bench.pii_heldout_score`);
+- `heldout_invented_names`: 300 composed texts whose people have invented names (found only from
+  context, never from a name list), scored the same way;
 - `pii_free`: false positives on `bench.pii_heldout_clean` (logs, stdlib source, prose): texts
   flagged and detections per 1,000 characters, per source and per type.
 Speed: texts/s for both on one core on the in-distribution texts, peak memory, and the ratio.
@@ -228,6 +230,7 @@ def _quality(run_assay, run_base, args) -> dict:
     """Every evaluation set, both detectors: in-distribution, held-out (+ subsets), PII-free."""
     from bench.pii_evalset import generate
     from bench.pii_heldout import generate as heldout
+    from bench.pii_heldout import invented_names
     from bench.pii_heldout_clean import clean_corpus
     from bench.pii_heldout_score import fp_rates, score_detail
 
@@ -248,6 +251,8 @@ def _quality(run_assay, run_base, args) -> dict:
         out[name] = {"n_texts": len(idx), "n_without_pii": sum(not h_gold[i] for i in idx)}
     out["heldout"]["seed"] = args.heldout_seed
     out["pii_free"] = {"n_texts": len(c_texts), "n_chars": sum(map(len, c_texts))}
+    inv = invented_names(min(300, args.heldout_n or 300))
+    out["heldout_invented_names"] = {"n_texts": len(inv), "n_without_pii": 0}
     for side, run in (("assay", run_assay), ("presidio_default", run_base)):
         pred = run(texts)
         s = score(gold, pred)
@@ -264,6 +269,8 @@ def _quality(run_assay, run_base, args) -> dict:
             d = score_detail([h_gold[i] for i in idx], [h_pred[i] for i in idx])
             by_genre.setdefault(genre, {"n_texts": len(idx)})[side] = {
                 k: d[k] for k in ("typed", "any_type", "texts_without_gold_flagged")}
+        out["heldout_invented_names"][side] = score_detail([e.spans for e in inv],
+                                                           run([e.text for e in inv]))
         out["pii_free"][side] = fp_rates(c_texts, [c.source for c in clean], run(c_texts))
     return out
 

@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.pii_heldout_genres import GENRES, Builder
-from bench.pii_heldout_values import Pools
+from bench.pii_heldout_values import InventedNames, Pools
 
-__all__ = ["HANDWRITTEN", "LABELS", "HeldoutExample", "generate", "load_handwritten", "parse_marked"]
+__all__ = ["HANDWRITTEN", "LABELS", "HeldoutExample", "generate", "invented_names", "load_handwritten",
+           "parse_marked"]
 
 HANDWRITTEN = Path(__file__).parent / "data" / "pii_heldout_handwritten.jsonl"
 LABELS = frozenset({"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
@@ -106,3 +107,18 @@ def generate(n: int | None = None, seed: int = 2027) -> list[HeldoutExample]:
     if n is None or n >= len(out):
         return out
     return [out[i * len(out) // n] for i in range(n)]
+
+
+def invented_names(n: int = 300, seed: int = 2028) -> list[HeldoutExample]:
+    """Composed texts whose people have invented names (`InventedNames`): PERSON recall here
+    measures detection from context, which no name list can supply. Reported as its own set."""
+    rng = random.Random(seed)
+    genres = sorted(GENRES)
+    pools = InventedNames(rng)
+    out = []
+    while len(out) < n:
+        ex = _compose(rng.choice(genres), rng, pools)
+        if any(lab == "PERSON" for *_, lab in ex.spans):  # texts without a name add nothing here
+            ex.source = "invented"
+            out.append(ex)
+    return out

@@ -159,6 +159,9 @@ def render_table(result: dict) -> str:
                     f"{_prf_cell(g['presidio_default']['typed'])} |")
     rows += _set_table("held-out, speech-to-text subset", sets["heldout_stt"])
     rows += _set_table("held-out, hand-written subset", sets["heldout_handwritten"])
+    if "heldout_invented_names" in sets:
+        rows += _set_table("invented names (composed texts, names no list holds)",
+                           sets["heldout_invented_names"])
     fp = sets["pii_free"]
     rows += [f"\nPII-free corpus — {fp['n_texts']} texts, {fp['n_chars']} characters: texts "
              "flagged / detections per 1,000 characters",

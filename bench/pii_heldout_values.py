@@ -380,3 +380,28 @@ class Pools:
                  f" {r.choice(['road', 'street', 'lane', 'avenue', 'drive'])}".lower()
         city = r.choice(UK_CITIES + ("Sydney", "Toronto", "Austin")).lower()
         return [(street, "STREET_ADDRESS"), (" in ", None), (city, "LOCATION")]
+
+
+class InventedNames(Pools):
+    """Pools whose people have invented, pronounceable names (no list can know them).
+
+    A name found here was found from its context ("my name is", "Kind regards,", a `full_name`
+    field), not from a gazetteer; the rest of the values are drawn as in `Pools`.
+    """
+
+    _C, _V, _END = "bdfghklmnprstvz", "aeiou", ["", "", "n", "r", "l", "s"]
+
+    def _word(self, syllables: int) -> str:
+        r = self.r
+        w = "".join(r.choice(self._C) + r.choice(self._V) for _ in range(syllables))
+        return (w + r.choice(self._END)).capitalize()
+
+    def name(self) -> tuple[str, str, str]:
+        r = self.r
+        first = self._word(r.choice([2, 2, 3]))
+        last = self._word(r.choice([2, 3, 3]))
+        if r.random() < 0.15:
+            last = f"{last}-{self._word(2)}"
+        elif r.random() < 0.1:
+            last = f"{r.choice(['van der', 'de', 'al', 'ben'])} {last}"
+        return first, last, f"{first} {last}"

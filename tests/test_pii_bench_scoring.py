@@ -122,6 +122,7 @@ def test_quality_run_end_to_end(capsys) -> None:
     sets = out["sets"]
     assert (sets["in_distribution"]["n_texts"], sets["heldout"]["n_texts"]) == (12, 40)
     assert sets["pii_free"]["n_texts"] == 20 and "speedup" not in out
+    assert sets["heldout_invented_names"]["n_texts"] == 40
     for side in ("assay", "presidio_default"):
         held = sets["heldout"][side]
         assert held["typed"]["n_gold"] == sum(r["n"] for r in held["recall_by_label"].values())

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from bench import pii_evalset
-from bench.pii_heldout import HANDWRITTEN, LABELS, generate, load_handwritten, parse_marked
+from bench.pii_heldout import HANDWRITTEN, LABELS, generate, invented_names, load_handwritten, parse_marked
 from bench.pii_heldout_clean import PROSE, clean_corpus, code_texts, log_texts
 from bench.pii_heldout_genres import Builder
-from bench.pii_heldout_values import WORDS, iban_valid, luhn_valid
+from bench.pii_heldout_values import NAMES, WORDS, iban_valid, luhn_valid
 
 BENCH = Path(pii_evalset.__file__).parent
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u00a0\u202f\u200e\u200f"), None)
@@ -176,3 +176,15 @@ def test_pii_free_corpus() -> None:
         assert not email.search(c.text) and "://" not in c.text and "Copyright" not in c.text
     assert len({c.text[:40] for c in corpus if c.source == "code"}) > 150  # spread over modules
     assert "[[" not in PROSE.read_text()
+
+
+def test_invented_names_are_new_and_in_context(held) -> None:
+    inv = invented_names()
+    assert len(inv) == 300 and [e.text for e in inv] == [e.text for e in invented_names()]
+    known = {w.lower() for firsts, lasts in NAMES.values() for x in firsts + lasts
+             for w in x.split()}
+    names = [e.text[s:t] for e in inv for s, t, lab in e.spans if lab == "PERSON"]
+    assert len(names) >= 300 and all(any(lab == "PERSON" for *_, lab in e.spans) for e in inv)
+    invented = [n for n in names if not any(ch.isdigit() for ch in n)]
+    assert sum(n.split()[0].lower() in known for n in invented) <= 5  # chance hits only
+    assert not {e.text for e in inv} & {e.text for e in held}
