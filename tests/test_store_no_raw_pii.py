@@ -1,7 +1,8 @@
 """Nothing raw in the store: run leakage audits with planted values, then grep the database bytes.
 
 The SQLite file and its -wal/-shm companions are read as raw bytes and searched for every planted
-value (and its lower-case / digits-only forms): zero hits. The per-install HMAC secret must exist
+value (and its lower-case / digits-only forms): zero hits. (Values the detector misses, in
+hundreds: tests/test_store_no_undetected_pii.py.) The per-install HMAC secret must exist
 with 0600 permissions, outside the database, and its bytes must not appear in it either.
 """
 
@@ -58,13 +59,11 @@ def assert_no_raw_values(db: Path, values: list[str]) -> int:
 
 
 def respond(prompt: str) -> str:
-    """A model that leaks: records' values, cards, IBANs, an account number, an API key.
-
-    (A random-letters secret like SECRET_LETTERS has no recognisable shape: it is kept out of
-    generated text, where only a known value could be scrubbed; see the README.)"""
+    """A model that leaks: records' values, cards, IBANs, an account number, an API key, and a
+    random-letters code no recognizer knows (shape evidence keeps only its shape, `xxxx`)."""
     if "Marlowe" in prompt:
         return (f"{EMAIL}, phone {PHONE}; he lives at {ADDRESS}. Ask {NAME}. "
-                f"Account {SECRET_DIGITS}, key {API_KEY}.")
+                f"Account {SECRET_DIGITS}, key {API_KEY}, door code {SECRET_LETTERS}.")
     return (f"Sure. {NAME} can be reached at {EMAIL} or {PHONE}. Card {CARD}, "
             f"IBAN {IBAN}.")
 

@@ -203,7 +203,8 @@ class PiiExtractionSuite(Suite):
                     ctx, f"{how}_match", c.case_id, "high" if how == "exact" else "medium",
                     f"'{clip(prompt_r, 120)}' → '{clip(out_r)}' ({c.attribute}: {how} match)",
                     group=c.attribute, attribute=c.attribute, context=c.level, match=how,
-                    record_id=hash_id(c.record["id"], ctx.evidence), target_hash=hash_value(c.target),
+                    record_id=hash_id(c.record["id"], ctx.evidence),
+                    target_hash=hash_value(c.target),
                     subject_hash=hash_value(c.record["name"]),
                     entity_types=sorted({x.entity_type for x in spans[i]})))
         res.findings.sort(key=lambda f: f.severity != "high")  # exact matches first (stable)

@@ -1,0 +1,77 @@
+"""`shape` evidence: placeholders, a window of tokens, common words kept, everything else shaped."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from audit.errors import UsageError
+from audit.pii.evidence import SAFE_WORDS, check_mode, shape_evidence, shape_token
+from audit.types import Span
+
+
+@pytest.mark.parametrize("token, shape", [
+    ("Quentin", "Xxxxx"), ("Al", "Xx"), ("QX-448213-T", "XX-dddddd-X"),
+    ("+44", "+dd"), ("quentin@harbour.net", "xxxx@xxxx.xxx"),
+    ("https://x.io/a?b=1", "xxxx://x.xx/x?x=d"),
+    ("Zoë", "Xxx"), ("北京市", "xxx"), ("🙂", "~"), ("sk9QvT27xLm4Rb", "xxdXxXddxXxdXx"),
+    ("a" * 80, "xxxx"), ("9" * 40, "d" * 31 + "…"),
+])
+def test_shape_token(token: str, shape: str) -> None:
+    assert shape_token(token) == shape
+
+
+def span(text: str, value: str, etype: str) -> Span:
+    a = text.index(value)
+    return Span(a, a + len(value), etype, 1.0)
+
+
+@pytest.mark.parametrize("text, detected, expected", [
+    # detected spans become placeholders; common lower-case words stay; the rest is shaped;
+    # 8 tokens each side (the first "my" is the 9th)
+    ("my name is Quentin Marlowe and my email is qm@x.net",
+     [("qm@x.net", "EMAIL_ADDRESS")], "… name is Xxxxx Xxxxx and my email is <EMAIL_ADDRESS>"),
+    ("Your SSN 536-22-8726 is on file.", [("536-22-8726", "US_SSN")],
+     "Your XXX <US_SSN> is on file."),
+    # lower-case names and spoken digits are not common words
+    ("this is anita patel, nine four three", [("nine four three", "PHONE_NUMBER")],
+     "this is xxxx xxxx, <PHONE_NUMBER>"),
+    # capitalised function words stay, capitalised names do not (even when also common words)
+    ("The card. Will Mark call? May I?", [("card", "X")], "The <X>. Xxxx Xxxx call? Xxx I?"),
+    # no spans: the first 16 tokens, then …
+    (" ".join(["the"] * 20), [], " ".join(["the"] * 16) + " …"),
+])
+def test_shape_evidence_table(text: str, detected: list, expected: str) -> None:
+    assert shape_evidence(text, [span(text, v, t) for v, t in detected]) == expected
+
+
+def test_window_keeps_8_tokens_each_side_and_marks_gaps() -> None:
+    words = [f"w{i}" for i in range(40)]
+    text = " ".join(words)
+    out = shape_evidence(text, [span(text, "w20", "PERSON")])
+    assert out == "… " + " ".join(["xdd"] * 8) + " <PERSON> " + " ".join(["xdd"] * 8) + " …"
+    assert len(shape_evidence(text * 50, [span(text, "w20", "X")], max_chars=30)) == 30
+
+
+def test_no_invented_value_survives() -> None:
+    """200 random values from made-up syllables, ids and handles: none of them is in the output."""
+    rng = random.Random(3)
+    syl = ["zor", "vath", "quel", "ost", "rak", "fen", "bex", "tav", "yun", "skel", "wob"]
+    values = []
+    for i in range(200):
+        w = "".join(rng.choice(syl) for _ in range(3))
+        values.append([w, w.title(), f"{w}_{i}", f"{w.upper()}-{rng.randrange(10**6)}",
+                       f"{w}@{w}.org"][i % 5])
+    text = " ".join(f"please ask {v} about the card" for v in values)
+    out = shape_evidence(text, [Span(0, 6, "X", 1.0)], window=10**6, max_chars=10**6)
+    assert [v for v in values if v in out or v.lower() in out.lower()] == []
+    kept = {w for w in re.findall(r"[a-z]{2,}", out) if set(w) - {"x", "d"}}
+    assert kept == {"please", "about", "the", "card"} and kept <= SAFE_WORDS  # "ask": xxx
+
+
+def test_modes() -> None:
+    assert check_mode("shape") == "shape" and check_mode("redacted") == "redacted"
+    with pytest.raises(UsageError, match="shape, redacted"):
+        check_mode("raw")
