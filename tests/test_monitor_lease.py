@@ -179,3 +179,25 @@ def test_cli_usage_errors_are_one_line(tmp_path: Path) -> None:
     p = run_once(log, f"sqlite:///{tmp_path / 'a.db'}", tmp_path / "s", "--lease-ttl", "0")
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
     assert isinstance(p, subprocess.CompletedProcess)
+
+
+def test_lease_rows_on_sqlite_and_postgres(any_store_url: str) -> None:
+    st = open_store(any_store_url)
+    try:
+        assert st.acquire_lease("m", "h1:1:a", 30) is None
+        assert st.acquire_lease("m", "h2:2:b", 30)["holder"] == "h1:1:a"
+        assert st.acquire_lease("m", "h1:1:a", 30) is None              # re-entrant
+        assert st.acquire_lease("m", "h2:2:b", 30, take_from="h1:1:a") is None
+        assert st.renew_lease("m", "h1:1:a", 30) is False
+        assert st.renew_lease("m", "h2:2:b", 30) is True
+        with pytest.raises(LeaseLost):
+            st.commit_monitor_batch("m", [], [], [], {"k": 9}, lease=("h1:1:a", 30))
+        assert st.monitor_progress("m") == {}                           # rolled back
+        st.commit_monitor_batch("m", [], [], [], {"k": 9}, lease=("h2:2:b", 30))
+        assert st.monitor_progress("m") == {"k": 9}
+        st.release_lease("m", "h1:1:a")                                 # not the holder: no-op
+        assert st.lease("m")["holder"] == "h2:2:b"
+        st.release_lease("m", "h2:2:b")
+        assert st.lease("m") is None
+    finally:
+        st.close()

@@ -235,3 +235,24 @@ def test_stop_during_an_outage_returns_promptly(store, tmp_path: Path) -> None:
     stats = m.run(follow=True)
     assert stats.lines == 0 and m.said[-1].startswith("stopped while waiting for the store")
     assert store.lease("default") is None                         # released on the way out
+
+
+@pytest.mark.parametrize(("exc", "outage"), [
+    (OperationalError("INSERT", {}, sqlite3.OperationalError("database or disk is full")), True),
+    (OperationalError("INSERT", {}, sqlite3.OperationalError(
+        "attempt to write a readonly database")), True),
+    (OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked")), True),
+    (OSError(28, "No space left on device"), True),
+    (sqlite3.OperationalError("disk I/O error"), True),
+    (UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed"), False),
+    (ValueError("A string literal cannot contain NUL (0x00) characters."), False),
+])
+def test_outage_or_data_fault(exc: BaseException, outage: bool) -> None:
+    """What waits (the store is down) and what is the data's fault (quarantine the line)."""
+    from audit.errors import StoreError
+    from monitors.store_guard import outage_reason
+
+    wrapped = StoreError("could not write monitor batch")
+    wrapped.__cause__ = exc
+    assert (outage_reason(wrapped) is not None) is outage
+    assert (outage_reason(exc) is not None) is outage
