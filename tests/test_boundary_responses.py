@@ -244,3 +244,9 @@ def test_64_concurrent_streams_all_complete_and_clean(stack) -> None:
         assert_clean(b, "client")
     assert len(bodies) == 64 and len(texts) == 1  # 0 leaked, 0 lost, all the same
     assert next(iter(texts)).startswith("I am <PERSON>, email <EMAIL_ADDRESS>")
+
+
+def test_non_sse_lines_in_an_sse_stream_are_redacted(stack) -> None:
+    body = f"{EMAIL}\n{{\"answer\": \"{PII_TEXT}\"}}\nretry: {SSN}\n\n".encode()
+    r = _ask(stack, Reply(200, SSE, [body, b"data: [DONE]\n\n"]))
+    assert r.status_code == 200 and r.content.startswith(b"<EMAIL_ADDRESS>\n")

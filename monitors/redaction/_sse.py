@@ -78,7 +78,7 @@ class _Event:
             (self.data[0] if self.data is not None else None)
         if ndjson:
             return (unpaired_to_replacement(data or "") + "\n").encode("utf-8")
-        lines = [(":" + v if n == ":" else n if v is None else f"{n}: {v}")
+        lines = [(":" + v if n == ":" else v if n == "" else n if v is None else f"{n}: {v}")
                  for n, v in self.fields]
         if data is not None:
             lines += ["data: " + ln for ln in data.split("\n")]
@@ -186,8 +186,10 @@ class SSERewriter:
                 value = value[1:] if value.startswith(" ") else value
                 if name == "data":
                     data_lines.append(value)
-                else:
+                elif name in ("event", "id", "retry"):
                     fields.append([name, value if colon else None])
+                else:  # not an SSE field: a line of text (kept as it is, and redacted)
+                    fields.append(["", line])
         for f in fields:
             if f[1] and not is_not_text("event" if f[0] == "event" else "id", f[1].strip()):
                 self._whole.append((f, 1))
