@@ -128,7 +128,7 @@ class Monitor:
                     break
                 self._process(target, batch.lines, batch.tail)
                 done += len(batch.lines)
-        self.registry.save()
+        self._save()
         if self.rules.rules and not self.stop_event.is_set():
             self.check_rules()
         return done
@@ -149,13 +149,20 @@ class Monitor:
             return  # a restored or new store: the offsets were reconciled, read on from there
         # Only now is it safe to move the offset (at-least-once).
         self.registry.advance(ctx.file_key, lines[-1].end, tail_hash(tail), path=target.path)
-        self.registry.save()
+        self._save()
         s = self.stats
         s.lines += len(lines)
         s.records += sum(1 for w in writes if w.record)
         s.findings += result.new_findings
         s.quarantined += result.new_quarantined
         s.batches += 1
+
+    def _save(self) -> None:
+        """Write the offsets; a full disk or unwritable state file is waited out like the store."""
+        try:
+            self.guard.call(self.registry.save)
+        except StoreReconnected:
+            pass  # reconciled (and saved) on the reconnect
 
     def _commit(self, ctx: BatchContext, writes: Sequence[LineWrite]) -> BatchResult:
         findings, deltas, quarantined = merged(writes)

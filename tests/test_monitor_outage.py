@@ -256,3 +256,22 @@ def test_outage_or_data_fault(exc: BaseException, outage: bool) -> None:
     wrapped.__cause__ = exc
     assert (outage_reason(wrapped) is not None) is outage
     assert (outage_reason(exc) is not None) is outage
+
+
+def test_a_full_disk_for_the_offsets_file_is_waited_out(store, tmp_path: Path) -> None:
+    log = tmp_path / "app.jsonl"
+    write(log, [good(i) for i in range(60)])
+    m = _monitor(store, tmp_path, log, [])
+    real, fails = m.registry.save, [3]
+
+    def save() -> None:
+        if fails[0] > 0:
+            fails[0] -= 1
+            raise OSError(28, "No space left on device")
+        real()
+
+    m.registry.save = save  # type: ignore[method-assign]
+    assert m.poll_once() == 60
+    assert fails == [0] and len(m.said) == 2 and "No space left on device" in m.said[0]
+    assert json.loads((tmp_path / "s").read_text())["files"][0]["offset"] == log.stat().st_size
+    _exact(store, log)
