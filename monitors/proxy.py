@@ -60,8 +60,13 @@ class TokenGate:
         return b""
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and not hmac.compare_digest(
-                self._presented(scope.get("headers", [])), self.token):
+        authorised = scope["type"] not in ("http", "websocket") or hmac.compare_digest(
+            self._presented(scope.get("headers", [])), self.token)
+        if not authorised and scope["type"] == "websocket":
+            await receive()
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if not authorised:
             body = json.dumps({"error": {"message": "this proxy needs its token in the "
                                                     "X-Assay-Token header",
                                          "type": "authentication_error",
