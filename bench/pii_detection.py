@@ -232,7 +232,7 @@ def _quality(run_assay, run_base, args) -> dict:
     from bench.pii_heldout import generate as heldout
     from bench.pii_heldout import invented_names
     from bench.pii_heldout_clean import clean_corpus
-    from bench.pii_heldout_score import fp_rates, score_detail
+    from bench.pii_heldout_score import fp_rates, score_detail, targets
 
     examples = generate(args.n, args.seed)
     texts, gold = [e.text for e in examples], [e.spans for e in examples]
@@ -263,6 +263,8 @@ def _quality(run_assay, run_base, args) -> dict:
         for name, keep in subsets.items():
             idx = [i for i, e in enumerate(held) if keep(e)]
             out[name][side] = score_detail([h_gold[i] for i in idx], [h_pred[i] for i in idx])
+        if side == "assay":
+            out["heldout"]["targets"] = targets(out["heldout"]["assay"])
         by_genre = out["heldout"].setdefault("by_genre", {})
         for genre in sorted({e.genre for e in held}):
             idx = [i for i, e in enumerate(held) if e.genre == genre]

@@ -129,3 +129,15 @@ def test_quality_run_end_to_end(capsys) -> None:
         assert held["typed"]["n_pred"] == sum(c["n"] for c in held["precision_by_class"].values())
         assert sets["pii_free"][side]["texts"] == 20
     assert any(line.startswith("held-out, speech-to-text subset") for line in printed)
+
+
+def test_targets_read_typed_recall_and_precision() -> None:
+    from bench.pii_heldout_score import score_detail, targets
+
+    d = score_detail([[(0, 10, "PERSON"), (20, 30, "STREET_ADDRESS")]],
+                     [[(0, 10, "PERSON"), (20, 30, "PHONE_NUMBER")]])
+    t = targets(d)
+    assert t["recall PERSON"] == {"value": 1.0, "target": 0.9, "met": True}
+    assert t["recall STREET_ADDRESS"] == {"value": 0.0, "target": 0.8, "met": False}
+    assert t["recall US_SSN"]["met"] is False and t["recall US_SSN"]["value"] is None
+    assert t["precision overall"] == {"value": 0.5, "target": 0.85, "met": False}
