@@ -190,8 +190,8 @@ class SSERewriter:
                     fields.append([name, value if colon else None])
                 else:  # not an SSE field: a line of text (kept as it is, and redacted)
                     fields.append(["", line])
-        for f in fields:
-            if f[1] and not is_not_text("event" if f[0] == "event" else "id", f[1].strip()):
+        for f in fields:  # only `event:`/`id:` values may be allow-listed identifiers
+            if f[1] and not is_not_text(f[0] if f[0] in ("event", "id") else "", f[1].strip()):
                 self._whole.append((f, 1))
         if not data_lines:
             self._out.append(_Event(fields))
