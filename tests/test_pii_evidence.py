@@ -75,3 +75,33 @@ def test_modes() -> None:
     assert check_mode("shape") == "shape" and check_mode("redacted") == "redacted"
     with pytest.raises(UsageError, match="shape, redacted"):
         check_mode("raw")
+
+
+def test_bad_mode_is_one_line_exit_2(capsys, tmp_path) -> None:
+    from audit.cli import main
+
+    log = tmp_path / "gw.jsonl"
+    log.write_text('{"id": "a", "response": "hi"}\n')
+    for cmd in (["monitor", str(log)], ["audit", "--suite", "pii_emission"]):
+        with pytest.raises(SystemExit) as exc:
+            main([*cmd, "--evidence", "raw", "--store", f"sqlite:///{tmp_path / 'a.db'}"])
+        err = capsys.readouterr().err
+        assert exc.value.code == 2 and len(err.strip().splitlines()) == 1
+        assert "evidence mode 'raw' is not known" in err
+    assert not (tmp_path / "a.db").exists()  # refused before the store was opened
+
+
+def test_redacted_is_recorded_and_keeps_what_was_missed(tmp_path, monkeypatch, store) -> None:
+    from audit.model import FakeModel
+    from audit.runner import AuditConfig, run_audit
+
+    monkeypatch.setenv("ASSAY_SECRET_FILE", str(tmp_path / "k" / "secret.key"))
+    prompts = tmp_path / "p.txt"
+    prompts.write_text("Who is the member?\n")
+    reply = "The codeword tavrillzeb came from zorvath@example.org."  # no recognizer knows it
+    for mode, kept in (("shape", False), ("redacted", True)):
+        res = run_audit(AuditConfig(suites=("pii_emission",), data={"pii_emission": prompts},
+                                    evidence=mode), FakeModel(responses=lambda p: reply), store)
+        assert res.run.config["evidence"] == mode
+        (f,) = store.findings(run_id=res.run.run_id)
+        assert "<EMAIL_ADDRESS>" in f.evidence and ("tavrillzeb" in f.evidence) is kept
