@@ -215,6 +215,13 @@ class StoreGuard:
                 if reason is None and not data_is_outage:
                     raise DataFault(_first_line(exc)) from exc
                 reason = reason or _first_line(exc)
+                if self.path is not None:
+                    # A connection SQLite opened read-only stays so: retry with fresh ones.
+                    self.store.engine.dispose()
+                    if "readonly" in reason:
+                        # SQLite gives -wal/-shm the mode of the database: all three must allow it.
+                        reason += (f" (make {self.path.name}, {self.path.name}-wal and "
+                                   f"{self.path.name}-shm writable)")
                 now = time.monotonic()
                 if started is None:
                     started = now

@@ -12,8 +12,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE = "tests.test_monitor_fakes:fake_detector"
-__all__ = ["FAKE", "good", "records_counted", "finding_offsets", "start", "run_once", "wait_for",
-           "write"]
+__all__ = ["FAKE", "ROOT", "finding_offsets", "good", "line_offsets", "monitor_argv",
+           "records_counted", "run_once", "start", "wait_for", "write"]
 
 
 def good(i: int) -> str:
@@ -26,7 +26,7 @@ def write(log: Path, lines: list[str]) -> None:
         fh.writelines(ln + "\n" for ln in lines)
 
 
-def _argv(log: Path, url: str, state: Path, extra: tuple[str, ...]) -> list[str]:
+def monitor_argv(log: Path, url: str, state: Path, extra: tuple[str, ...]) -> list[str]:
     code = "import sys; from audit.cli import main; main(sys.argv[1:])"
     return [sys.executable, "-c", code, "monitor", str(log), "--store", url, "--state",
             str(state), "--detector", FAKE, "--batch-size", "50", *extra]
@@ -34,16 +34,16 @@ def _argv(log: Path, url: str, state: Path, extra: tuple[str, ...]) -> list[str]
 
 def start(log: Path, url: str, state: Path, *extra: str, stderr: Any) -> subprocess.Popen:
     """`assay monitor LOG --follow` with fast polls and retries (stderr to a file)."""
-    return subprocess.Popen(_argv(log, url, state, ("--follow", "--poll-interval", "0.05",
-                                                    "--retry-max", "0.2", *extra)),
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
+    argv = monitor_argv(log, url, state, ("--follow", "--poll-interval", "0.05",
+                                          "--retry-max", "0.2", *extra))
+    return subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
 
 
 def run_once(log: Path, url: str, state: Path, *extra: str,
              timeout: float = 120) -> subprocess.CompletedProcess:
     """One pass of `assay monitor`; returns the finished process (stderr as text)."""
-    return subprocess.run(_argv(log, url, state, ("--retry-max", "0.2", *extra)), cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+    argv = monitor_argv(log, url, state, ("--retry-max", "0.2", *extra))
+    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
 
 def wait_for(cond: Callable[[], bool], timeout: float = 60, proc: subprocess.Popen | None = None,

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
+import subprocess
 import threading
 from contextlib import closing
 from pathlib import Path
@@ -20,8 +22,8 @@ from sqlalchemy.exc import OperationalError
 from audit.store import open_store
 from monitors.monitor import Monitor, MonitorConfig
 from monitors.store_guard import OutageLimit
-from tests.monitor_procs import (finding_offsets, good, line_offsets, records_counted, run_once,
-                                 start, wait_for, write)
+from tests.monitor_procs import (ROOT, finding_offsets, good, line_offsets, monitor_argv,
+                                 records_counted, run_once, start, wait_for, write)
 from tests.test_monitor_fakes import fake_detector
 
 
@@ -275,3 +277,42 @@ def test_a_full_disk_for_the_offsets_file_is_waited_out(store, tmp_path: Path) -
     assert fails == [0] and len(m.said) == 2 and "No space left on device" in m.said[0]
     assert json.loads((tmp_path / "s").read_text())["files"][0]["offset"] == log.stat().st_size
     _exact(store, log)
+
+
+def _unprivileged() -> list[str]:
+    """A command prefix under which file modes apply (root ignores them)."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: a read-only file cannot be simulated")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
+
+
+def test_read_only_store_is_waited_for_until_writable(tmp_path: Path) -> None:
+    log, db, state = tmp_path / "app.jsonl", tmp_path / "a.db", tmp_path / "s"
+    url = f"sqlite:///{db}"
+    write(log, [good(i) for i in range(50)])
+    assert run_once(log, url, state).returncode == 0
+    write(log, [good(i) for i in range(50, 120)])
+    db.chmod(0o444)
+    errpath = tmp_path / "stderr.txt"
+    argv = _unprivileged() + monitor_argv(log, url, state, ("--follow", "--poll-interval",
+                                                             "0.05", "--retry-max", "0.2"))
+    with open(errpath, "wb") as errf:
+        p = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errf)
+    try:
+        wait_for(lambda: b"store unavailable" in errpath.read_bytes(), 60, p, "the outage")
+        assert b"readonly" in errpath.read_bytes() and b"a.db-wal" in errpath.read_bytes()
+        for suffix in ("", "-wal", "-shm"):
+            if Path(f"{db}{suffix}").exists():
+                Path(f"{db}{suffix}").chmod(0o644)
+        wait_for(lambda: _count(db) == 120, 60, p, "120 findings")
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=30) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert errpath.read_text().count("store unavailable") == 1
+    store = open_store(url)
+    _exact(store, log)
+    store.close()
