@@ -8,8 +8,9 @@ Setup, all in one run on loopback: one Starlette app with `POST /echo` (returns 
 and `POST /stream` (an OpenAI-style SSE chat stream of a ~700-character answer with PII, one
 4-character token every `--token-ms` ms, like a model generating), served by uvicorn three times:
 plain, wrapped in `RedactionMiddleware` with the real presidio engine (fail-closed, default
-hold-back 64 characters), and wrapped with a 24-character hold-back. Requests alternate between
-the servers so they share the same background load.
+hold-back 64 characters), and wrapped with a 24-character hold-back; and `assay proxy`'s app
+(`build_proxy`, same engine, hold-back 64) forwarding `/v1/chat/completions` to the plain
+server. Requests alternate between the servers so they share the same background load.
 
 - JSON: 1 KB request bodies (`messages[0].content` from `bench.pii_evalset` texts); latency is
   client-side wall time per request; the middleware redacts every string of the request and
@@ -59,6 +60,10 @@ def _app(token_s: float) -> Any:
     async def echo(request: Request) -> JSONResponse:
         return JSONResponse(await request.json())
 
+    async def chat(request: Request) -> Any:  # what the proxy forwards to
+        body = await request.json()
+        return await stream(request) if body.get("stream") else JSONResponse(body)
+
     async def stream(request: Request) -> StreamingResponse:
         await request.body()
 
@@ -75,7 +80,8 @@ def _app(token_s: float) -> Any:
         return StreamingResponse(gen(), media_type="text/event-stream")
 
     return Starlette(routes=[Route("/echo", echo, methods=["POST"]),
-                             Route("/stream", stream, methods=["POST"])])
+                             Route("/stream", stream, methods=["POST"]),
+                             Route("/v1/chat/completions", chat, methods=["POST"])])
 
 
 class _Server:
@@ -120,10 +126,10 @@ def _pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
 
 
-def _ttft(client: Any, url: str) -> tuple[float, float]:
+def _ttft(client: Any, url: str, path: str = "/stream") -> tuple[float, float]:
     t0 = time.perf_counter()
     first = None
-    with client.stream("POST", url + "/stream", json={"model": "bench", "stream": True}) as r:
+    with client.stream("POST", url + path, json={"model": "bench", "stream": True}) as r:
         for line in r.iter_lines():
             if first is None and line.startswith("data: {"):
                 ch = json.loads(line[6:])["choices"]
@@ -206,29 +212,34 @@ def main(argv: list[str] | None = None) -> dict:
     det = presidio_detector()
     det.analyze(["warm up John Smith john@example.com"])
     token_s = args.token_ms / 1000
+    from monitors.proxy import ProxyConfig, build_proxy
+
     servers = {"plain": _Server(_app(token_s)),
                "mw": _Server(RedactionMiddleware(_app(token_s), det, RedactionConfig())),
                "mw24": _Server(RedactionMiddleware(_app(token_s), det,
                                                    RedactionConfig(holdback_chars=24)))}
+    servers["proxy"] = _Server(build_proxy(ProxyConfig(upstream=servers["plain"].url), det,
+                                           RedactionConfig(source="proxy")))
+    paths = {"proxy": "/v1/chat/completions"}
     bodies = _bodies(args.requests, args.seed)
-    lat: dict[str, list[float]] = {"plain": [], "mw": []}
+    lat: dict[str, list[float]] = {"plain": [], "mw": [], "proxy": []}
     ttft: dict[str, list[float]] = {k: [] for k in servers}
     total: dict[str, list[float]] = {k: [] for k in servers}
     try:
         with httpx.Client(timeout=60) as client:
-            for name in ("plain", "mw"):  # warm-up
-                client.post(servers[name].url + "/echo", content=bodies[0],
+            for name in lat:  # warm-up
+                client.post(servers[name].url + paths.get(name, "/echo"), content=bodies[0],
                             headers={"content-type": "application/json"}).raise_for_status()
             for body in bodies:
-                for name in ("plain", "mw"):
+                for name in lat:
                     t0 = time.perf_counter()
-                    r = client.post(servers[name].url + "/echo", content=body,
+                    r = client.post(servers[name].url + paths.get(name, "/echo"), content=body,
                                     headers={"content-type": "application/json"})
                     lat[name].append(time.perf_counter() - t0)
                     r.raise_for_status()
             for _ in range(args.streams):
                 for name, srv in servers.items():
-                    a, b = _ttft(client, srv.url)
+                    a, b = _ttft(client, srv.url, paths.get(name, "/stream"))
                     ttft[name].append(a)
                     total[name].append(b)
     finally:
@@ -253,12 +264,15 @@ def main(argv: list[str] | None = None) -> dict:
         "json_middleware_p99_ms": round(p["mw"]["p99"], 2),
         "json_added_p50_ms": round(p["mw"]["p50"] - p["plain"]["p50"], 2),
         "json_added_p99_ms": round(p["mw"]["p99"] - p["plain"]["p99"], 2),
+        "json_proxy_p50_ms": round(p["proxy"]["p50"], 2),
+        "json_proxy_p99_ms": round(p["proxy"]["p99"], 2),
         "streams": args.streams, "token_ms": args.token_ms, "answer_chars": len(ANSWER),
         "ttft_plain_ms": round(t["plain"], 1),
         "ttft_middleware_holdback64_ms": round(t["mw"], 1),
         "ttft_middleware_holdback24_ms": round(t["mw24"], 1),
         "ttft_added_holdback64_ms": round(t["mw"] - t["plain"], 1),
         "ttft_added_holdback24_ms": round(t["mw24"] - t["plain"], 1),
+        "ttft_proxy_ms": round(t["proxy"], 1),
         "stream_total_plain_ms": round(tt["plain"], 1),
         "stream_total_middleware_holdback64_ms": round(tt["mw"], 1),
         "ratio_json_p50": round(p["mw"]["p50"] / p["plain"]["p50"], 2),

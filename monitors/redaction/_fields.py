@@ -25,6 +25,7 @@ NOT_TEXT_KEYS = frozenset({
     "item_id", "response_id", "previous_response_id", "system_fingerprint", "service_tier",
     "reasoning_effort", "encoding_format", "tool_choice", "status", "detail", "format",
     "voice", "modalities", "truncation", "stop_reason", "event", "code", "param",
+    "obfuscation",  # random padding OpenAI adds to stream chunks
 })
 _IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/\-]{0,127}")
 _HAS_LETTER = re.compile(r"[A-Za-z]")
