@@ -316,3 +316,51 @@ def test_read_only_store_is_waited_for_until_writable(tmp_path: Path) -> None:
     store = open_store(url)
     _exact(store, log)
     store.close()
+
+
+@pytest.fixture()
+def small_disk(tmp_path: Path):
+    """A 2 MiB tmpfs (needs root with CAP_SYS_ADMIN, as in CI's container; skipped elsewhere)."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {r.stderr.strip()[:100]}")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_full_disk_is_waited_out(small_disk: Path, tmp_path: Path) -> None:
+    log, db, state = tmp_path / "app.jsonl", small_disk / "a.db", small_disk / "s"
+    url = f"sqlite:///{db}"
+    log.touch()
+    open_store(url).close()
+    errpath = tmp_path / "stderr.txt"
+    with open(errpath, "wb") as errf:
+        p = start(log, url, state, stderr=errf)
+    filler = small_disk / "filler"
+    try:
+        write(log, [good(i) for i in range(100)])
+        wait_for(lambda: _count(db) == 100, 60, p, "100 findings")
+        with open(filler, "wb", buffering=0) as fh:               # fill the disk to the brim
+            try:
+                while True:
+                    fh.write(b"\0" * 4096)
+            except OSError:
+                pass
+        write(log, [good(i) for i in range(100, 400)])
+        wait_for(lambda: b"store unavailable" in errpath.read_bytes(), 60, p, "the outage")
+        filler.unlink()
+        wait_for(lambda: _count(db) == 400, 60, p, "400 findings")
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=30) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+    err = errpath.read_text()
+    assert err.count("store unavailable") == 1, err
+    assert "disk is full" in err or "No space left" in err, err
+    store = open_store(url)
+    _exact(store, log)
+    store.close()
