@@ -250,3 +250,28 @@ def test_non_sse_lines_in_an_sse_stream_are_redacted(stack) -> None:
     body = f"{EMAIL}\n{{\"answer\": \"{PII_TEXT}\"}}\nretry: {SSN}\n\n".encode()
     r = _ask(stack, Reply(200, SSE, [body, b"data: [DONE]\n\n"]))
     assert r.status_code == 200 and r.content.startswith(b"<EMAIL_ADDRESS>\n")
+
+
+@pytest.mark.parametrize("kind", ["proxy", "middleware"])
+def test_fail_closed_when_the_detector_fails_mid_stream(detector, kind) -> None:
+    from monitors.detector import Detector
+
+    calls = {"n": 0}
+
+    def failing(texts):  # the real engine for the request and the stream's first pass
+        calls["n"] += 1
+        if calls["n"] >= 3:
+            raise RuntimeError("detector down")
+        return detector.analyze(texts)
+
+    s = make_stack(kind, Detector(analyze=failing, render=detector.render))
+    try:
+        s.up.reply = lambda req: Reply(200, SSE, sse(
+            [_chunk(delta={"content": p}) for p in _pieces(PII_TEXT * 3, 4)]), delay_s=0.01)
+        r = s.post(CHAT, {"content-type": "application/json"})
+        assert_clean(r.content, "client")
+        assert b"event: error" in r.content and b"redaction_failed" in r.content
+        assert b"[DONE]" not in r.content
+        assert_clean(s.up.last_bytes(), "upstream")
+    finally:
+        close_stack(s)
