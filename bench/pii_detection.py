@@ -245,7 +245,8 @@ def _quality(run_assay, run_base, args) -> dict:
     subsets = {"heldout": lambda e: True, "heldout_stt": lambda e: e.genre == "stt",
                "heldout_handwritten": lambda e: e.source == "handwritten"}
     out: dict = {"in_distribution": {"n_texts": len(texts), "seed": args.seed,
-                                     "n_distractors": sum(e.kind == "distractor" for e in examples)}}
+                                     "n_distractors": sum(e.kind == "distractor"
+                                                          for e in examples)}}
     for name in subsets:
         idx = [i for i, e in enumerate(held) if subsets[name](e)]
         out[name] = {"n_texts": len(idx), "n_without_pii": sum(not h_gold[i] for i in idx)}

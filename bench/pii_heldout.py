@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.pii_heldout_genres import GENRES, Builder
-from bench.pii_heldout_values import InventedNames, Pools
+from bench.pii_heldout_values import Pools
 
-__all__ = ["HANDWRITTEN", "LABELS", "HeldoutExample", "generate", "invented_names", "load_handwritten",
-           "parse_marked"]
+__all__ = ["HANDWRITTEN", "LABELS", "HeldoutExample", "InventedNames", "generate", "invented_names",
+           "load_handwritten", "parse_marked"]
 
 HANDWRITTEN = Path(__file__).parent / "data" / "pii_heldout_handwritten.jsonl"
 LABELS = frozenset({"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
@@ -107,6 +107,31 @@ def generate(n: int | None = None, seed: int = 2027) -> list[HeldoutExample]:
     if n is None or n >= len(out):
         return out
     return [out[i * len(out) // n] for i in range(n)]
+
+
+class InventedNames(Pools):
+    """Pools whose people have invented, pronounceable names (no list can know them).
+
+    A name found here was found from its context ("my name is", "Kind regards,", a `full_name`
+    field), not from a gazetteer; the rest of the values are drawn as in `Pools`.
+    """
+
+    _C, _V, _END = "bdfghklmnprstvz", "aeiou", ["", "", "n", "r", "l", "s"]
+
+    def _word(self, syllables: int) -> str:
+        r = self.r
+        w = "".join(r.choice(self._C) + r.choice(self._V) for _ in range(syllables))
+        return (w + r.choice(self._END)).capitalize()
+
+    def name(self) -> tuple[str, str, str]:
+        r = self.r
+        first = self._word(r.choice([2, 2, 3]))
+        last = self._word(r.choice([2, 3, 3]))
+        if r.random() < 0.15:
+            last = f"{last}-{self._word(2)}"
+        elif r.random() < 0.1:
+            last = f"{r.choice(['van der', 'de', 'al', 'ben'])} {last}"
+        return first, last, f"{first} {last}"
 
 
 def invented_names(n: int = 300, seed: int = 2028) -> list[HeldoutExample]:

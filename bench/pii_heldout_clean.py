@@ -56,13 +56,16 @@ def log_texts(n: int, seed: int = 41) -> list[str]:
               f"{r.randint(0, 59):02d}:{r.randint(0, 59):02d}.{r.randint(0, 999):03d}Z")
         svc, uid = r.choice(services), str(uuid.UUID(int=r.getrandbits(128), version=4))
         route = r.choice(routes).format(id=r.randint(1, 999999), hex=_hex(r, 8))
-        dur, status = f"{r.uniform(0.2, 2500):.1f}ms", r.choice([200, 200, 201, 204, 304, 404, 500])
+        dur = f"{r.uniform(0.2, 2500):.1f}ms"
+        status = r.choice([200, 200, 201, 204, 304, 404, 500])
         kind = r.randrange(12)
         if kind == 0:
-            line = f"{ts} INFO  [{svc}] {r.choice(['GET', 'POST'])} {route} {status} {dur} req_id={uid}"
+            line = (f"{ts} INFO  [{svc}] {r.choice(['GET', 'POST'])} {route} {status} {dur} "
+                    f"req_id={uid}")
         elif kind == 1:
-            line = (f'"{r.choice(["GET", "PUT"])} {route} HTTP/1.1" {status} {r.randint(120, 90000)}'
-                    f' "-" "python-httpx/0.{r.randint(20, 28)}.{r.randint(0, 9)}" rt={r.uniform(0, 3):.3f}')
+            line = (f'"{r.choice(["GET", "PUT"])} {route} HTTP/1.1" {status} '
+                    f'{r.randint(120, 90000)} "-" "python-httpx/0.{r.randint(20, 28)}.'
+                    f'{r.randint(0, 9)}" rt={r.uniform(0, 3):.3f}')
         elif kind == 2:
             line = (f"[{ts[:10]} {ts[11:19]},{r.randint(0, 999):03d}] WARNING celery.worker: Task "
                     f"tasks.sync_{svc.replace('-', '_')}[{uid}] retry in {r.choice([5, 30, 60])}s")
@@ -78,20 +81,24 @@ def log_texts(n: int, seed: int = 41) -> list[str]:
             line = (f"pod/{svc}-{_hex(r, 9)}-{_hex(r, 5)} restarted (OOMKilled), limit "
                     f"{r.choice([256, 512, 1024])}Mi, restarts={r.randint(1, 40)}")
         elif kind == 7:
-            line = (f"{ts} INFO gc pause {r.uniform(0.1, 40):.2f}ms heap {r.randint(100, 4000)}MB -> "
-                    f"{r.randint(50, 3000)}MB, goroutines={r.randint(10, 5000)}")
+            line = (f"{ts} INFO gc pause {r.uniform(0.1, 40):.2f}ms heap "
+                    f"{r.randint(100, 4000)}MB -> {r.randint(50, 3000)}MB, "
+                    f"goroutines={r.randint(10, 5000)}")
         elif kind == 8:
             line = (f"{r.randint(0, 59)} {r.randint(0, 23)} * * {r.randint(0, 6)} "
-                    f"/usr/local/bin/backup --keep {r.randint(3, 30)} --compress zstd:{r.randint(1, 19)}")
+                    f"/usr/local/bin/backup --keep {r.randint(3, 30)} "
+                    f"--compress zstd:{r.randint(1, 19)}")
         elif kind == 9:
-            line = (f"{ts} INFO [{svc}] listening on {r.choice(['localhost', '127.0.0.1', '0.0.0.0'])}:"
+            host = r.choice(["localhost", "127.0.0.1", "0.0.0.0"])
+            line = (f"{ts} INFO [{svc}] listening on {host}:"
                     f"{r.choice([8000, 8080, 5432, 6379, 9090])} (workers={r.randint(1, 16)})")
         elif kind == 10:
-            line = (f"job_id={r.randint(10**6, 10**7)} batch={r.randint(1, 999):04d} rows={r.randint(0, 10**6)} "
-                    f"elapsed={r.uniform(0, 90):.2f}s rate={r.uniform(100, 90000):.0f}/s")
+            line = (f"job_id={r.randint(10**6, 10**7)} batch={r.randint(1, 999):04d} "
+                    f"rows={r.randint(0, 10**6)} elapsed={r.uniform(0, 90):.2f}s "
+                    f"rate={r.uniform(100, 90000):.0f}/s")
         else:
-            line = (f"{ts} WARN [{svc}] slow query {r.uniform(200, 9000):.0f}ms: SELECT id, status FROM "
-                    f"orders WHERE created_at > $1 LIMIT {r.choice([50, 100, 500])}")
+            line = (f"{ts} WARN [{svc}] slow query {r.uniform(200, 9000):.0f}ms: SELECT id, "
+                    f"status FROM orders WHERE created_at > $1 LIMIT {r.choice([50, 100, 500])}")
         out.append(line)
     return out
 

@@ -179,7 +179,8 @@ def _labels(r: random.Random, table: dict[str, list[str]], k: int) -> list[str]:
 
 
 def _clean_line(r: random.Random) -> str:
-    return r.choice(CLEAN_LINES).format(f"{r.choice(['A', 'ZX', 'ORD-', '#'])}{r.randint(1000, 99999)}")
+    line = r.choice(CLEAN_LINES)
+    return line.format(f"{r.choice(['A', 'ZX', 'ORD-', '#'])}{r.randint(1000, 99999)}")
 
 
 def chat(p: Pools, b: Builder, clean: bool) -> None:
@@ -235,7 +236,8 @@ def form(p: Pools, b: Builder, clean: bool) -> None:
     if clean:
         b.t(sep.join([f"Order: {r.randint(100000, 999999)}", f"Qty: {r.randint(1, 9)}",
                       f"Total: {r.randint(5, 900)}.{r.randint(0, 99):02d}",
-                      f"Submitted: 2026-0{r.randint(1, 9)}-1{r.randint(0, 9)} 1{r.randint(0, 9)}:20"]))
+                      f"Submitted: 2026-0{r.randint(1, 9)}-1{r.randint(0, 9)} "
+                      f"1{r.randint(0, 9)}:20"]))
         return
     for i, label in enumerate(_labels(r, FIELDS, r.randint(2, 4))):
         b.t("" if i == 0 else sep, r.choice(FIELDS[label]), r.choice([": ", "="]))

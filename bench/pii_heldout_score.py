@@ -110,7 +110,8 @@ def fp_rates(texts: Sequence[str], sources: Sequence[str], pred: Sequence[Spans]
         hit = sum(bool(pred[i]) for i in idx)
         return {"texts": len(idx), "texts_flagged": hit,
                 "flagged_share": round(hit / len(idx), 4) if idx else None,
-                "detections": dets, "per_1k_chars": round(1000 * dets / chars, 3) if chars else None}
+                "detections": dets,
+                "per_1k_chars": round(1000 * dets / chars, 3) if chars else None}
 
     out = rates(list(range(len(texts))))
     out["by_source"] = {s: rates([i for i, x in enumerate(sources) if x == s])
@@ -173,8 +174,8 @@ def render_table(result: dict) -> str:
                  "|---|---|---|---|"]
         rows += [f"| {k} | {_f(v['value'])} | {v['target']:.2f} | {'yes' if v['met'] else 'no'} |"
                  for k, v in tg.items()]
-    rows += ["\nheld-out by genre: typed P / R / F2", "| genre (texts) | Assay | presidio default |",
-             "|---|---|---|"]
+    rows += ["\nheld-out by genre: typed P / R / F2",
+             "| genre (texts) | Assay | presidio default |", "|---|---|---|"]
     for genre, g in sets["heldout"].get("by_genre", {}).items():
         rows.append(f"| {genre} ({g['n_texts']}) | {_prf_cell(g['assay']['typed'])} | "
                     f"{_prf_cell(g['presidio_default']['typed'])} |")
@@ -190,11 +191,13 @@ def render_table(result: dict) -> str:
     a, b = fp["assay"], fp["presidio_default"]
     for name, ra, rb in [("all", a, b)] + [(k, a["by_source"][k], b["by_source"][k])
                                            for k in a["by_source"]]:
-        rows.append(f"| {name} ({ra['texts']}) | {ra['texts_flagged']} ({ra['flagged_share']:.1%}) / "
-                    f"{ra['per_1k_chars']:.2f} | {rb['texts_flagged']} ({rb['flagged_share']:.1%}) / "
-                    f"{rb['per_1k_chars']:.2f} |")
+        rows.append(f"| {name} ({ra['texts']}) | {_fp_cell(ra)} | {_fp_cell(rb)} |")
     rows.append(f"| types detected | {_types(a)} | {_types(b)} |")
     return "\n".join(rows)
+
+
+def _fp_cell(r: dict) -> str:
+    return f"{r['texts_flagged']} ({r['flagged_share']:.1%}) / {r['per_1k_chars']:.2f}"
 
 
 def _types(fp: dict) -> str:

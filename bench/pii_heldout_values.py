@@ -192,7 +192,8 @@ class Pools:
         kind = r.randrange(16)
         if kind == 0:
             n = "7" + r.choice("4579") + d(8, "0123456789")
-            return r.choice([f"0{n[:4]} {n[4:]}", f"+44 {n[:4]} {n[4:]}", f"0044 {n[:4]} {n[4:]}"]), "0" + n
+            return r.choice([f"0{n[:4]} {n[4:]}", f"+44 {n[:4]} {n[4:]}",
+                             f"0044 {n[:4]} {n[4:]}"]), "0" + n
         if kind == 1:
             n = "20" + r.choice("378") + d(7, "0123456789")
             return r.choice([f"+44 (0)20 {n[2:6]} {n[6:]}", f"020 {n[2:6]} {n[6:]}",
@@ -228,10 +229,12 @@ class Pools:
             return r.choice(["0" + " ".join(g), "0" + ".".join(g), "+33 " + " ".join(g)]), "0" + n
         if kind == 9:
             n = "4" + d(8, "0123456789")
-            return r.choice([f"0{n[:3]} {n[3:6]} {n[6:]}", f"+61 {n[:3]} {n[3:6]} {n[6:]}"]), "0" + n
+            return r.choice([f"0{n[:3]} {n[3:6]} {n[6:]}",
+                             f"+61 {n[:3]} {n[3:6]} {n[6:]}"]), "0" + n
         if kind == 10:
             n = r.choice("2378") + d(8, "0123456789")
-            return r.choice([f"(0{n[0]}) {n[1:5]} {n[5:]}", f"+61 {n[0]} {n[1:5]} {n[5:]}"]), "0" + n
+            return r.choice([f"(0{n[0]}) {n[1:5]} {n[5:]}",
+                             f"+61 {n[0]} {n[1:5]} {n[5:]}"]), "0" + n
         if kind == 11:
             area = r.choice(["416", "514", "604", "613", "780"])
             n = area + d(7, "23456789")
@@ -262,7 +265,8 @@ class Pools:
         """(formatted, digits): Luhn-valid Visa/Mastercard/Amex/Discover/JCB in their groupings."""
         r = self.r
         brand = r.choice(["visa", "visa", "mc", "mc", "amex", "discover", "jcb"])
-        prefix, length = {"visa": ("4", 16), "mc": (r.choice(["51", "53", "55", "2221", "2720"]), 16),
+        prefix, length = {"visa": ("4", 16),
+                          "mc": (r.choice(["51", "53", "55", "2221", "2720"]), 16),
                           "amex": (r.choice(["34", "37"]), 15), "discover": ("6011", 16),
                           "jcb": ("35" + str(r.randint(28, 89)), 16)}[brand]
         body = prefix + "".join(r.choice("0123456789") for _ in range(length - len(prefix) - 1))
@@ -325,11 +329,13 @@ class Pools:
                 street = f"Flat {r.randint(1, 12)}, {street}"
             pc = r.choice([f"{r.choice(L)}{r.choice(L)}{r.randint(1, 20)} {r.choice(N)}"
                            f"{r.choice(L)}{r.choice(L)}",
-                           f"{r.choice(L)}{r.randint(1, 9)} {r.choice(N)}{r.choice(L)}{r.choice(L)}"])
+                           f"{r.choice(L)}{r.randint(1, 9)} {r.choice(N)}{r.choice(L)}"
+                           f"{r.choice(L)}"])
             return [(street, S), (", ", None), (r.choice(UK_CITIES), CI), (" ", None), (pc, PC)]
         if c == "DE":
-            return [(f"{r.choice(DE_STREETS)} {r.randint(1, 120)}{r.choice(['', '', 'a', 'b'])}", S),
-                    (", ", None), (f"{r.randint(1, 99):02d}{r.randint(0, 999):03d}", PC), (" ", None),
+            street = f"{r.choice(DE_STREETS)} {r.randint(1, 120)}{r.choice(['', '', 'a', 'b'])}"
+            return [(street, S), (", ", None),
+                    (f"{r.randint(1, 99):02d}{r.randint(0, 999):03d}", PC), (" ", None),
                     (r.choice(DE_CITIES), CI)]
         if c == "FR":
             return [(f"{r.randint(1, 90)}{r.choice(['', '', ' bis'])} {r.choice(FR_STREETS)}", S),
@@ -341,7 +347,8 @@ class Pools:
             if r.random() < 0.4:
                 street = f"Flat {r.randint(1, 12)}{r.choice('ABCD')}, " + street
             return [(street, S), (", ", None), (r.choice(IN_CITIES), CI),
-                    (r.choice([" ", " - ", " "]), None), (f"{r.randint(11, 85)}{r.randint(0, 9999):04d}", PC)]
+                    (r.choice([" ", " - ", " "]), None),
+                    (f"{r.randint(11, 85)}{r.randint(0, 9999):04d}", PC)]
         if c == "JP":
             area, ward, city = r.choice(JP_AREAS)
             pc = f"{r.randint(100, 999)}-{r.randint(0, 9999):04d}"
@@ -356,7 +363,8 @@ class Pools:
                     (f"{p}{r.randint(0, 999):03d}", PC)]
         if c == "CA":
             city, prov, p = r.choice(CA_CITIES)
-            pc = f"{p}{r.randint(1, 9)}{r.choice(L)} {r.randint(1, 9)}{r.choice(L)}{r.randint(0, 9)}"
+            pc = (f"{p}{r.randint(1, 9)}{r.choice(L)} "
+                  f"{r.randint(1, 9)}{r.choice(L)}{r.randint(0, 9)}")
             return [(f"{r.randint(10, 2000)} {r.choice(CA_STREETS)}", S), (", ", None), (city, CI),
                     (f", {prov} ", None), (pc, PC)]
         if c == "BR":
@@ -380,28 +388,3 @@ class Pools:
                  f" {r.choice(['road', 'street', 'lane', 'avenue', 'drive'])}".lower()
         city = r.choice(UK_CITIES + ("Sydney", "Toronto", "Austin")).lower()
         return [(street, "STREET_ADDRESS"), (" in ", None), (city, "LOCATION")]
-
-
-class InventedNames(Pools):
-    """Pools whose people have invented, pronounceable names (no list can know them).
-
-    A name found here was found from its context ("my name is", "Kind regards,", a `full_name`
-    field), not from a gazetteer; the rest of the values are drawn as in `Pools`.
-    """
-
-    _C, _V, _END = "bdfghklmnprstvz", "aeiou", ["", "", "n", "r", "l", "s"]
-
-    def _word(self, syllables: int) -> str:
-        r = self.r
-        w = "".join(r.choice(self._C) + r.choice(self._V) for _ in range(syllables))
-        return (w + r.choice(self._END)).capitalize()
-
-    def name(self) -> tuple[str, str, str]:
-        r = self.r
-        first = self._word(r.choice([2, 2, 3]))
-        last = self._word(r.choice([2, 3, 3]))
-        if r.random() < 0.15:
-            last = f"{last}-{self._word(2)}"
-        elif r.random() < 0.1:
-            last = f"{r.choice(['van der', 'de', 'al', 'ben'])} {last}"
-        return first, last, f"{first} {last}"
