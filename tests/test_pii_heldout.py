@@ -190,3 +190,16 @@ def test_invented_names_are_new_and_in_context(held) -> None:
     invented = [n for n in names if not any(ch.isdigit() for ch in n)]
     assert sum(n.split()[0].lower() in known for n in invented) <= 5  # chance hits only
     assert not {e.text for e in inv} & {e.text for e in held}
+
+
+def test_sets_are_frozen(held) -> None:
+    """The measured texts are pinned: changing the held-out set must be a deliberate, visible
+    act (update these digests and re-measure the baseline), never a side effect."""
+    import hashlib
+
+    rows = [[e.text, e.spans, e.genre, e.source] for e in held + invented_names()]
+    assert hashlib.sha256(json.dumps(rows).encode()).hexdigest() == (
+        "571270666770299d120f8885a2f2e3ffc9ab69994a54540c89d5c767c8ae2fea")
+    clean = json.dumps(log_texts(300)).encode() + PROSE.read_bytes()
+    assert hashlib.sha256(clean).hexdigest() == (
+        "95c956f6b471ab4ab87bbcb6f31609b9507e17396b3197cc7f19b650d85682fe")
