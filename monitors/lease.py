@@ -16,6 +16,7 @@ import os
 import secrets
 import socket
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -59,8 +60,10 @@ def holder_is_dead(holder: str, me: str) -> bool:
 class MonitorLease:
     """Acquire, renew (heartbeat thread) and release the lease of one monitor name."""
 
-    def __init__(self, store: Any, monitor: str, ttl_s: float = 30.0) -> None:
+    def __init__(self, store: Any, monitor: str, ttl_s: float = 30.0,
+                 runner: Callable[[Callable[[], Any]], Any] = lambda fn: fn()) -> None:
         self.store = store
+        self.runner = runner  # how the heartbeat reaches the store (StoreGuard.try_once)
         self.monitor = monitor
         self.ttl_s = ttl_s
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
@@ -96,7 +99,8 @@ class MonitorLease:
     def _beat(self) -> None:
         while not self._stop.wait(self.ttl_s / 3):
             try:
-                if not self.store.renew_lease(self.monitor, self.holder, self.ttl_s):
+                if not self.runner(lambda: self.store.renew_lease(self.monitor, self.holder,
+                                                                  self.ttl_s)):
                     self.lost.set()
                     return
             except Exception as exc:  # an outage: the batch path reports and waits for it

@@ -198,7 +198,8 @@ class Monitor:
     # -- lease and recovery --------------------------------------------------------------------
     def acquire_lease(self) -> None:
         """Hold this monitor's name (LeaseHeld, or wait with `wait_for_lease`), then reconcile."""
-        lease = MonitorLease(self.store, self.config.name, self.config.lease_ttl_s)
+        lease = MonitorLease(self.store, self.config.name, self.config.lease_ttl_s,
+                             runner=self.guard.try_once)
         told = False
         while True:
             try:

@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+import threading
 from threading import Event
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -113,6 +114,10 @@ class StoreGuard:
         self.on_reconnect = on_reconnect
         self.outages = 0
         self.path = sqlite_path(store.url)
+        # One thread at a time talks to the store (the lease heartbeat and the batches), so a
+        # second connection is never opened next to one that maps a replaced file's WAL index:
+        # SQLite's locks do not conflict within a process, and the newcomer would truncate it.
+        self._lock = threading.RLock()
         self._ident: tuple[int, int] | None = None
         if self.path is not None:
             st = os.stat(self.path)
@@ -190,16 +195,27 @@ class StoreGuard:
         os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
 
     # -- calls -------------------------------------------------------------------------------
+    def try_once(self, fn: Callable[[], T]) -> T:
+        """fn() once, from another thread (the lease heartbeat): StoreOutage while the SQLite
+        file is not the one connected to; recovery is left to the batches' `call`."""
+        with self._lock:
+            if self.path is not None:
+                st = os.stat(self.path)
+                if (st.st_dev, st.st_ino) != self._ident:
+                    raise StoreOutage(f"store file {self.path} was replaced")
+            return fn()
+
     def call(self, fn: Callable[[], T], data_is_outage: bool = False) -> T:
         """fn() once the store takes it; DataFault for errors caused by the data itself."""
         started: float | None = None
         delay = self.retry_initial_s
         while True:
             try:
-                self._check_file()
-                before = self._ident
-                out = fn()
-                self._check_file()
+                with self._lock:
+                    self._check_file()
+                    before = self._ident
+                    out = fn()
+                    self._check_file()
                 if self._ident != before:
                     raise StoreOutage("store file was replaced during the write")
             except StoreReconnected:
