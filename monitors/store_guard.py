@@ -115,8 +115,9 @@ class StoreGuard:
         self.outages = 0
         self.path = sqlite_path(store.url)
         # One thread at a time talks to the store (the lease heartbeat and the batches), so a
-        # second connection is never opened next to one that maps a replaced file's WAL index:
-        # SQLite's locks do not conflict within a process, and the newcomer would truncate it.
+        # second connection is never opened next to one that maps a replaced file's WAL index
+        # (SQLite's POSIX locks do not conflict within a process: a newcomer may take itself
+        # for the only user and reinitialise that index under the first).
         self._lock = threading.RLock()
         self._ident: tuple[int, int] | None = None
         if self.path is not None:
