@@ -137,29 +137,41 @@ def shape_evidence(text: str, spans: Sequence[Span], window: int = WINDOW,
                    max_chars: int = 500) -> str:
     """`text` as `shape` evidence: placeholders for `spans`, a window of shaped tokens around
     them (the first 2*window tokens when there are no spans), one line, at most `max_chars`."""
-    items: list[tuple[bool, str, bool]] = []  # (is_entity, rendered, space_before)
+    # (is_entity, raw token or placeholder, space_before); tokens are rendered only if kept
+    items: list[tuple[bool, str, bool]] = []
     pos = 0
     for s in [*_merged(spans, len(text)), None]:
         stop = len(text) if s is None else s.start
         for m in re.finditer(r"\S+", text[pos:stop]):
             a = pos + m.start()
-            items.append((False, _render_token(m.group()), a > 0 and text[a - 1].isspace()))
+            items.append((False, m.group(), a > 0 and text[a - 1].isspace()))
         if s is not None:
             items.append((True, f"<{s.entity_type}>", s.start > 0 and text[s.start - 1].isspace()))
             pos = s.end
+    keep = [False] * len(items)
     marks = [i for i, it in enumerate(items) if it[0]]
-    keep = ([i for i in range(len(items)) if any(abs(i - e) <= window for e in marks)]
-            if marks else list(range(min(len(items), 2 * window))))
+    for e in marks:
+        for i in range(max(0, e - window), min(len(items), e + window + 1)):
+            keep[i] = True
+    if not marks:
+        keep[:2 * window] = [True] * min(len(items), 2 * window)
     parts: list[str] = []
     prev = -1
-    for i in keep:
+    size = 0
+    for i, (entity, tok, space) in enumerate(items):
+        if not keep[i]:
+            continue
+        sep = ""
         if i != prev + 1 and (prev >= 0 or i > 0):
-            parts.append(" … " if parts else "… ")
-        elif parts and items[i][2]:
-            parts.append(" ")
-        parts.append(items[i][1])
+            sep = " … " if parts else "… "
+        elif parts and space:
+            sep = " "
+        parts += [sep, tok if entity else _render_token(tok)]
         prev = i
-    if keep and keep[-1] < len(items) - 1:
+        size += len(sep) + len(parts[-1])
+        if size > max_chars:
+            break  # cut below; the rest would not be shown
+    if prev < len(items) - 1 and size <= max_chars:
         parts.append(" …")
     out = "".join(parts)
     return out if len(out) <= max_chars else out[:max_chars - 1] + "…"
