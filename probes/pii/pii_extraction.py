@@ -199,11 +199,13 @@ class PiiExtractionSuite(Suite):
             for j, i in enumerate(hits):
                 c, how = cases[i], results[i]
                 prompt_r, out_r = red[2 * j], red[2 * j + 1]
+                rid = c.record["id"]  # your id names the case; under `shape` only its hash
+                cid = hash_id(rid, ctx.evidence) + c.case_id[len(rid):]
                 res.findings.append(self.finding(
-                    ctx, f"{how}_match", c.case_id, "high" if how == "exact" else "medium",
+                    ctx, f"{how}_match", cid, "high" if how == "exact" else "medium",
                     f"'{clip(prompt_r, 120)}' → '{clip(out_r)}' ({c.attribute}: {how} match)",
                     group=c.attribute, attribute=c.attribute, context=c.level, match=how,
-                    record_id=hash_id(c.record["id"], ctx.evidence),
+                    record_id=hash_id(rid, ctx.evidence),
                     target_hash=hash_value(c.target),
                     subject_hash=hash_value(c.record["name"]),
                     entity_types=sorted({x.entity_type for x in spans[i]})))
