@@ -136,6 +136,34 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
     # -- places ----------------------------------------------------------------------------
     ("I moved to Nairobi last year.", [("Nairobi", "LOCATION")]),
     ("She was born in Guadalajara.", [("Guadalajara", "LOCATION")]),
+    ("i moved to mumbai last year and now i'm based in bengaluru",
+     [("mumbai", "LOCATION"), ("bengaluru", "LOCATION")]),
+    ("she was born in são paulo", [("são paulo", "LOCATION")]),
+    # -- spoken addresses ------------------------------------------------------------------
+    ("i live at forty two baker street", [("forty two baker street", "STREET_ADDRESS")]),
+    ("ship it to one two three main street", [("one two three main street",
+                                              "STREET_ADDRESS")]),
+    ("my address is two hundred and five oak avenue", [("two hundred and five oak avenue",
+                                                        "STREET_ADDRESS")]),
+    # -- names and numbers in Han, kana and Hangul text -----------------------------------
+    ("我叫王伟，电话+86 138 0013 8000", [("王伟", "PERSON"), ("+86 138 0013 8000", "PHONE_NUMBER")]),
+    ("姓名：李娜 电话：13800138000", [("李娜", "PERSON"), ("13800138000", "PHONE_NUMBER")]),
+    ("田中太郎さんに連絡してください", [("田中太郎", "PERSON")]),
+    ("제 이름은 이서연입니다", [("이서연", "PERSON")]),
+    ("김민준 씨의 전화번호는010-1234-5678입니다", [("김민준", "PERSON"), ("010-1234-5678",
+                                                               "PHONE_NUMBER")]),
+    ("電話03-1234-5678までお願いします", [("03-1234-5678", "PHONE_NUMBER")]),
+    ("服务器192.168.1.20无法连接", [("192.168.1.20", "IP_ADDRESS")]),
+    ("卡号4111111111111111已冻结", [("4111111111111111", "CREDIT_CARD")]),
+    # -- other languages ---------------------------------------------------------------------
+    ("Sehr geehrte Frau Schneider, vielen Dank für Ihre Bestellung.", [("Schneider", "PERSON")]),
+    ("Mit freundlichen Grüßen, Thomas Becker", [("Thomas Becker", "PERSON")]),
+    ("Bonjour Madame Lefèvre, votre commande est en route. Cordialement, Julien Moreau",
+     [("Lefèvre", "PERSON"), ("Julien Moreau", "PERSON")]),
+    ("Hola Carlos, te envío la factura. Un saludo, Lucía Fernández",
+     [("Carlos", "PERSON"), ("Lucía Fernández", "PERSON")]),
+    ("Buongiorno Signora Rossi, la Sua Richiesta è stata ricevuta. Distinti Saluti, "
+     "Marco Bianchi", [("Rossi", "PERSON"), ("Marco Bianchi", "PERSON")]),
 ]
 
 # PII-free texts: logs, source code, technical prose, chat without personal data.
@@ -180,6 +208,16 @@ CLEAN: list[str] = [
     "Please restart the service after the update.",
     "Sorting 1,000,000 integers takes about 80 ms.",
     "Chapter 12: Monday's standup moved to 10:30.",
+    # other languages, no personal data
+    "Können Sie mir bitte die Unterlagen schicken? Die Rechnung folgt per Post.",
+    "Merci de confirmer votre rendez-vous avant Vendredi. Le Service Client reste disponible.",
+    "Por favor, confirme su dirección de envío antes del Lunes.",
+    "Die Lieferung an die Firma Müller GmbH erfolgt am Montag.",
+    "Unser Kundenservice ist Montag bis Freitag erreichbar.",
+    "Le Directeur Général a validé le Budget pour l'Année prochaine.",
+    "Il Servizio Clienti è disponibile dal Lunedì al Venerdì.",
+    "服务器重启后恢复正常，请稍后再试。",
+    "本日の会議は午後3時からです。",
 ]
 
 

@@ -49,8 +49,22 @@ _TLD = (r"(?:com|org|net|edu|gov|io|co|uk|de|fr|in|jp|au|ca|cn|es|it|nl|br|mx|ru
 _SPOKEN_EMAIL = (r"(?<![\w@.])" + _LOCAL_WORD + r"(?:" + _SEP_WORD + _LOCAL_WORD + r")*"
                  r"[ \t]+(?:at|@)[ \t]+" + r"[\p{L}\p{N}\-]+(?:" + _SEP_WORD + r"[\p{L}\p{N}\-]+)*?"
                  r"(?:[ \t]+(?:dot|period|point)[ \t]+|\.)" + _TLD + r"(?![\w@])")
-_SPOKEN = regex.compile(r"(?P<email>" + _SPOKEN_EMAIL + r")|(?P<digits>" + _SPOKEN_DIGITS + r")",
-                        regex.IGNORECASE)
+_CARDINALS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * (i + 2) for i, w in enumerate(
+    "twenty thirty forty fifty sixty seventy eighty ninety".split())}
+_CARDINAL_WORD = (r"(?:" + "|".join(sorted([*_CARDINALS, *_TENS, "oh", "hundred", "thousand"],
+                                           key=len, reverse=True)) + r")")
+# A spoken house number before a street: "forty two baker street", "one two three main road".
+_STREET_WORDS = (r"street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|court|ct|place|"
+                 r"way|terrace|close|crescent|square|parkway|highway|circle|trail|row|grove|"
+                 r"gardens|walk|strasse|straße|nagar|marg|cross|rue|calle|via")
+_SPOKEN_HOUSE = (r"(?<![\w.])" + _CARDINAL_WORD + r"(?:(?:[ \t]+|-)(?:and[ \t]+)?" + _CARDINAL_WORD
+                 + r"){0,4}(?=(?:[ \t]+[a-z])?[ \t]+(?:[\p{L}'\-]+[ \t]+){0,3}(?:" + _STREET_WORDS
+                 + r")\b)")
+_SPOKEN = regex.compile(r"(?P<email>" + _SPOKEN_EMAIL + r")|(?P<digits>" + _SPOKEN_DIGITS
+                        + r")|(?P<house>" + _SPOKEN_HOUSE + r")", regex.IGNORECASE)
 _TRIGGER = regex.compile(r"\b(?:" + _DIGIT_WORD + r"|at|dot)\b", regex.IGNORECASE)
 _SEPARATOR_OUT = {"dot": ".", "period": ".", "point": ".", "underscore": "_", "dash": "-",
                   "hyphen": "-"}
@@ -82,10 +96,21 @@ class Normalized:
         return self.starts[start], self.ends[end - 1]
 
 
+def _unspaced(ch: str) -> bool:
+    """A character of a script written without spaces between words (Han, kana, Hangul, Thai)."""
+    return _UNSPACED.match(ch) is not None
+
+
 def _pieces_nfkc(text: str) -> list[tuple[str, int, int]]:
-    """(output, source start, source end) per cluster, format characters dropped, NFKC'd."""
+    """(output, source start, source end) per cluster, format characters dropped, NFKC'd.
+
+    A space (mapped to the empty slice at the boundary) is put between a character of an
+    unspaced script and an ASCII letter, digit or number sign ("+", "(", "#", "$") or a colon: "请联系rohan@example.com谢谢" or "電話03-1234-5678"
+    would otherwise hide the value inside one long word for every `\\b` and `\\w` look-around.
+    """
     out: list[tuple[str, int, int]] = []
     i, n = 0, len(text)
+    prev = ""  # last output character
     while i < n:
         ch = text[i]
         if ord(ch) in _DROP:
@@ -95,10 +120,26 @@ def _pieces_nfkc(text: str) -> list[tuple[str, int, int]]:
         while j < n and unicodedata.combining(text[j]) and ord(text[j]) not in _DROP:
             j += 1
         cluster = text[i:j]
-        out.append((unicodedata.normalize("NFKC", cluster) if not cluster.isascii() else cluster,
-                    i, j))
+        piece = unicodedata.normalize("NFKC", cluster) if not cluster.isascii() else cluster
+        if piece and prev and ((_unspaced(prev) and _ASCII_ALNUM(piece[0]))
+                               or (_ASCII_ALNUM(prev) and _unspaced(piece[0]))):
+            out.append((" ", i, i))
+        out.append((piece, i, j))
+        if piece:
+            prev = piece[-1]
         i = j
     return out
+
+
+_UNSPACED_CLASS = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]"
+_UNSPACED = regex.compile(_UNSPACED_CLASS)
+_MIXED = regex.compile(_UNSPACED_CLASS + r"[A-Za-z0-9+(#$:＋（＃＄：]|[A-Za-z0-9+(#$:]" + _UNSPACED_CLASS)
+
+
+def _ASCII_ALNUM(ch: str) -> bool:  # noqa: N802 (used like a character class)
+    # Letters, digits and what starts a number; not "@", "." or "-", which join IDN e-mails
+    # and domains written in those scripts ("用户@例子.中国").
+    return ch.isascii() and (ch.isalnum() or ch in "+(#$:")
 
 
 def _spoken_pieces(text: str) -> list[tuple[str, int, int]] | None:
@@ -111,6 +152,9 @@ def _spoken_pieces(text: str) -> list[tuple[str, int, int]] | None:
         if m.start() > pos:
             pieces.append((text[pos:m.start()], pos, m.start()))
         pos = m.end()
+        if m.group("house"):
+            pieces.append((_cardinal(m.group("house")), m.start(), m.end()))
+            continue
         part_re = _EMAIL_PART if m.group("email") else _DIGIT_PART
         for p in part_re.finditer(text, m.start(), m.end()):
             s, e = p.span()
@@ -137,13 +181,38 @@ def _spoken_pieces(text: str) -> list[tuple[str, int, int]] | None:
     return pieces
 
 
+def _cardinal(phrase: str) -> str:
+    """Digits for a spoken number: "forty two" 42, "one two three" 123, "two hundred and five"
+    205, "twelve" 12."""
+    words = [w for w in regex.split(r"[ \t\-]+", phrase.lower()) if w and w != "and"]
+    if len(words) > 1 and all(w in _DIGIT_WORDS for w in words):
+        return "".join(_DIGIT_WORDS[w] for w in words)
+    total, current = 0, 0
+    for w in words:
+        if w in _CARDINALS:
+            current += _CARDINALS[w]
+        elif w == "oh":
+            current = current * 10
+        elif w in _TENS:
+            current += _TENS[w]
+        elif w == "hundred":
+            current = max(current, 1) * 100
+        elif w == "thousand":
+            total += max(current, 1) * 1000
+            current = 0
+    return str(total + current)
+
+
 def _expand(source: str, pieces: list[tuple[str, int, int]]) -> tuple[str, list[int], list[int]]:
     """Join pieces; per output character the source slice it came from (the whole piece's
     slice, or the one character where the piece is a verbatim copy)."""
     starts: list[int] = []
     ends: list[int] = []
     for out, s, e in pieces:
-        if out == source[s:e]:  # copied: character-exact mapping
+        if s == e:  # inserted: the empty slice at the boundary
+            starts.extend([s] * len(out))
+            ends.extend([s] * len(out))
+        elif out == source[s:e]:  # copied: character-exact mapping
             if len(out) == 1:
                 starts.append(s)
                 ends.append(e)
@@ -162,7 +231,8 @@ def normalize(text: str, spoken: bool = True) -> Normalized:
     ends: list[int] | None = None
     current = text
     if not text.isascii() and (not unicodedata.is_normalized("NFKC", text)
-                               or any(c in _DROP_CHARS for c in text)):
+                               or any(c in _DROP_CHARS for c in text)
+                               or _MIXED.search(text) is not None):
         current, starts, ends = _expand(text, _pieces_nfkc(text))
     if spoken:
         pieces = _spoken_pieces(current)

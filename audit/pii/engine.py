@@ -145,6 +145,13 @@ def _resolve(spans: list[Span], text: str) -> list[Span]:
     """Drop implausible and subsumed spans, merge overlaps of one type, then keep the
     higher-ranked of overlapping spans of different types; rank = score, then length."""
     spans = [s for s in spans if _plausible(s, text)]
+    if any(s.recognizer == "SpacyRecognizer" for s in spans):
+        from audit.pii._ner_filter import refine
+
+        verdict: dict[str, bool] = {}
+        spans = [r for r in (refine(s, text, verdict) if s.recognizer == "SpacyRecognizer"
+                             and s.entity_type in ("PERSON", "LOCATION") else s
+                             for s in spans) if r is not None]
     spans = [s for s in spans if not any(
         o is not s and (s.entity_type, o.entity_type) in _SUBSUMED
         and o.start <= s.start and s.end <= o.end for o in spans)]

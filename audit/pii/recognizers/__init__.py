@@ -15,11 +15,17 @@ from audit.pii.recognizers._dates import DateOfBirthRecognizer
 from audit.pii.recognizers._finance import IbanChecksumRecognizer, PaymentCardRecognizer
 from audit.pii.recognizers._gazetteer import NameGazetteerRecognizer
 from audit.pii.recognizers._ids import NhsContextRecognizer, SsnContextRecognizer
-from audit.pii.recognizers._names import LocationCueRecognizer, PersonCueRecognizer
+from audit.pii.recognizers._names import (
+    CjkNameCueRecognizer,
+    LocationCueRecognizer,
+    PersonCueRecognizer,
+)
 from audit.pii.recognizers._location import PostcodeRecognizer, StreetAddressRecognizer
+from audit.pii.recognizers._places import PlaceGazetteerRecognizer
 
 __all__ = [
     "DEFAULT_ENTITIES",
+    "CjkNameCueRecognizer",
     "DateOfBirthRecognizer",
     "IbanChecksumRecognizer",
     "InternationalAddressRecognizer",
@@ -30,6 +36,7 @@ __all__ = [
     "OfflineEmailRecognizer",
     "PaymentCardRecognizer",
     "PhoneFormatRecognizer",
+    "PlaceGazetteerRecognizer",
     "PostcodeRecognizer",
     "SsnContextRecognizer",
     "StreetAddressRecognizer",
@@ -65,7 +72,9 @@ def build_recognizers() -> list[Any]:
                                             "ORGANIZATION"]),
         PersonCueRecognizer(),
         NameGazetteerRecognizer(),
+        CjkNameCueRecognizer(),
         LocationCueRecognizer(),
+        PlaceGazetteerRecognizer(),
         OfflineEmailRecognizer(),
         PhoneFormatRecognizer(),
         IbanChecksumRecognizer(),

@@ -75,7 +75,8 @@ class PhoneFormatRecognizer(PatternRecognizer):
     CONTEXT = ["phone", "call", "tel", "telephone", "mobile", "cell", "fax", "reach", "text",
                "contact", "dial", "whatsapp", "ring", "landline", "number", "no", "num", "ph",
                "mob", "sms", "hotline", "helpline", "nummer", "telefon", "handy", "portable",
-               "cellphone", "phone number", "call me", "reach me", "text me", "contact number"]
+               "cellphone", "phone number", "call me", "reach me", "text me", "contact number",
+               "电话", "手机", "電話", "携帯", "전화", "전화번호", "핸드폰", "휴대폰"]
     # National numbers are tried against these regions, most written first.
     REGIONS = ("GB", "DE", "FR", "AU", "IN", "JP", "IT", "ES", "NL", "IE", "BR", "MX", "ZA", "NZ",
                "SG", "CH", "AT", "BE", "SE", "PL", "KR", "CN")
@@ -130,7 +131,7 @@ def _phone_score(candidate: str, kind: str = "", regions: tuple[str, ...] = ("GB
         valid, possible = _parses(body, None)
         return 0.7 if valid else 0.5 if possible else 0.0
     if kind == "phone (bare digits)":
-        tries = ("US", "IN") if not body.startswith("0") else regions
+        tries = ("US", "IN", "CN") if not body.startswith("0") else regions
         return 0.4 if any(_parses(body, r)[0] for r in tries) else 0.0
     if kind == "phone (Indian mobile)":
         return 0.6 if _parses(body, "IN")[0] else 0.0

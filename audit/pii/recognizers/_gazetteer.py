@@ -211,7 +211,7 @@ class NameGazetteerRecognizer(EntityRecognizer):
     def _score_run(self, words: list, i: int, j: int, add: Any, known: Any,
                    name_like: Any) -> None:
         """Score the capitalised run words[i:j], split at words that are not names."""
-        stop = _NOT_NAME_CAP | AMBIGUOUS_STOP
+        stop = _run_stops()
         k = i
         while k < j:
             if words[k][2].casefold() in stop:
@@ -251,6 +251,13 @@ district province region ministry department committee council club league cup
 monday tuesday wednesday thursday friday saturday sunday january february march april
 june july august september october november december
 """.split())
+
+
+@lru_cache(maxsize=1)
+def _run_stops() -> frozenset[str]:
+    from audit.pii._ner_filter import EDGE_WORDS
+
+    return _NOT_NAME_CAP | AMBIGUOUS_STOP | EDGE_WORDS
 
 
 def _signs_off(text: str, words: list, i: int, stop: frozenset[str]) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 import regex
 from presidio_analyzer import Pattern, PatternRecognizer
 
-__all__ = ["LocationCueRecognizer", "PersonCueRecognizer"]
+__all__ = ["CjkNameCueRecognizer", "LocationCueRecognizer", "PersonCueRecognizer"]
 
 # Words that are capitalised after a cue but are not names.
 _NOT_NAME = (r"(?!(?:the|a|an|sir|madam|team|all|everyone|there|customer|support|service|monday|"
@@ -98,3 +98,47 @@ class LocationCueRecognizer(_CueRecognizer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(supported_entity="LOCATION", patterns=self.PATTERNS, context=[],
                          name="LocationCueRecognizer", **kwargs)
+
+
+_COLON = r"[ \t]?[:：]?[ \t]?"
+CJK_CUES = (r"(?:我叫|我是|名字是|名字叫|姓名" + _COLON + r"|联系人" + _COLON + r"|聯絡人" + _COLON
+            + r"|收件人" + _COLON + r"|私の名前は[ \t]?|名前" + _COLON + r"|名前は[ \t]?|氏名" + _COLON
+            + r"|わたしは|私は|제[ \t]?이름은[ \t]?|이름" + _COLON + r"|이름[은는][ \t]?|저는[ \t]?)")
+
+
+class CjkNameCueRecognizer(PatternRecognizer):
+    """Names in Han, kana or Hangul script announced by a cue or followed by an honorific:
+    `我叫王伟`, `姓名：李娜`, `田中太郎さん`, `私の名前は佐藤です`, `김민준 씨`, `제 이름은 이서연입니다`.
+
+    Each pattern matches `cue + name` or `name + honorific`; the cue is cut off in `analyze`.
+    """
+
+    PATTERNS = [
+        Pattern("CJK name after cue",
+                CJK_CUES + r"(?:[\p{Han}]{2,4}|[\p{Katakana}ー]{2,8}|[\p{Hangul}]{2,3})", 0.85),
+        Pattern("CJK name before honorific",
+                r"(?:[\p{Han}]{2,4}|[\p{Han}]{1,3}[ \t]?[\p{Han}\p{Hiragana}]{1,3}|[\p{Katakana}ー]{2,8})"
+                r"(?=さん|様|さま|氏|先生|女士|小姐|老师|老師|くん|君|ちゃん)", 0.75),
+        Pattern("Hangul name before honorific", r"(?<![\p{Hangul}])[\p{Hangul}]{2,4}(?=[ \t]?(?:씨|님|선생님|고객님))",
+                0.75),
+    ]
+    _CUE = regex.compile(CJK_CUES)
+    # Hangul copula/particle endings glued to a name: "이서연입니다", "김민준이에요".
+    _HANGUL_TAIL = regex.compile(r"(?:입니다|이에요|예요|이고|이며|이|가|은|는|을|를|의)$")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(supported_entity="PERSON", patterns=self.PATTERNS, context=[],
+                         name="CjkNameCueRecognizer", **kwargs)
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
+                regex_flags: int | None = None) -> list[Any]:
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        for r in results:
+            m = self._CUE.match(text, r.start, r.end)
+            if m:
+                r.start = m.end()
+            value = text[r.start:r.end]
+            tail = self._HANGUL_TAIL.search(value)
+            if tail and len(value) - len(tail.group()) >= 2:
+                r.end -= len(tail.group())
+        return [r for r in results if r.end - r.start >= 2]

@@ -1,0 +1,113 @@
+"""Checks on spaCy's English NER spans, which misfire on other languages and on technical text.
+
+The small English model reads any capitalised run as a name in German, French, Italian ...
+text ("Ihre Bestellung", "Distinti Saluti", "Buongiorno Signora Rossi") and weekday names as
+places ("del Lunes"). `refine` trims greeting, title and function words off an NER span's edges
+and, in a text that reads as another language (more of its words are that language's function
+words than English ones), keeps an NER name only when a word of it is in the name lists. English
+text keeps every NER name: the model knows names the lists do not.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+
+import regex
+
+from audit.types import Span
+
+__all__ = ["EDGE_WORDS", "refine"]
+
+_LANGS = ("de", "fr", "es", "it", "pt", "nl", "sv", "da", "pl", "tr", "id")
+_WORD = regex.compile(r"\p{L}[\p{L}\p{M}'’\-]*")
+# Greetings, titles, sign-offs and company forms in the languages above: never part of a name.
+EDGE_WORDS = frozenset("""
+beste meneer mevrouw sehr geehrte geehrter liebe lieber hallo herr frau madame monsieur
+mademoiselle bonjour bonsoir cher chère hola estimado estimada señor señora senor senora don doña
+buongiorno buonasera gentile gentili signora signor signore caro cara olá ola prezado prezada
+senhor senhora querido querida distinti saluti cordialement atenciosamente grüßen grüße gruß
+groet groeten saludos saludo salutations cordiali abbraccio dear hi hello hey mr mrs ms miss mx
+dr prof sir madam regards thanks cheers best kind warm sincerely yours
+""".split())
+_ORG_WORDS = frozenset("gmbh ag kg ohg ug ltd llc inc corp plc sa sas sarl srl spa bv nv ab as "
+                       "oy sl sp.z kft".split())
+_DAYS_MONTHS = frozenset("""
+montag dienstag mittwoch donnerstag freitag samstag sonntag lundi mardi mercredi jeudi vendredi
+samedi dimanche lunes martes miércoles miercoles jueves viernes sábado sabado domingo lunedì
+lunedi martedì martedi mercoledì mercoledi giovedì giovedi venerdì venerdi sabato domenica
+segunda terça terca quarta quinta sexta maandag dinsdag woensdag donderdag vrijdag zaterdag
+zondag januar februar märz april mai juni juli august september oktober november dezember
+janvier février fevrier mars avril juin juillet août aout septembre octobre novembre décembre
+enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
+gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre
+""".split())
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> tuple[frozenset[str], frozenset[str]]:
+    """(English function words, other languages' function words that are not English ones)."""
+    from spacy.lang.en.stop_words import STOP_WORDS as EN
+
+    other: set[str] = set()
+    for lang in _LANGS:
+        other |= importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS
+    english = frozenset(w.lower() for w in EN)
+    return english, frozenset(w.lower() for w in other) - english
+
+
+def _foreign(text: str) -> bool:
+    """Whether `text` reads as another language than English (by function-word counts)."""
+    english, other = _stop_words()
+    n_en = n_other = 0
+    for m in _WORD.finditer(text.lower()):
+        w = m.group()
+        if w in english:
+            n_en += 1
+        elif w in other:
+            n_other += 1
+    return n_other > n_en
+
+
+def refine(span: Span, text: str, foreign: dict[str, bool]) -> Span | None:
+    """An NER PERSON/LOCATION span trimmed of edge words, or None when it is not one.
+
+    `foreign` caches the language verdict per text (key "v").
+    """
+    from audit.pii.recognizers._gazetteer import family_names, given_names
+
+    english, other = _stop_words()
+    words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, span.start, span.end)]
+    names = given_names() | family_names()
+
+    def edge(w: str) -> bool:
+        f = w.casefold()
+        if f in names:
+            return False
+        return (f in EDGE_WORDS or f in _DAYS_MONTHS or f in english or f in other)
+
+    if any(w.casefold() in _ORG_WORDS for _, _, w in words):
+        return None
+    while words and edge(words[0][2]):
+        words.pop(0)
+    while words and edge(words[-1][2]):
+        words.pop()
+    if not words:
+        return None
+    if span.entity_type == "PERSON":
+        known = any(w.casefold() in names or any(p in names for p in w.casefold().split("-"))
+                    for _, _, w in words)
+        if not known:
+            if "v" not in foreign:
+                foreign["v"] = _foreign(text)
+            if foreign["v"]:
+                return None
+    elif not any(c.isupper() for _, _, w in words for c in w):  # "factura", "vendredi"
+        if "v" not in foreign:
+            foreign["v"] = _foreign(text)
+        if foreign["v"]:
+            return None
+    start, end = words[0][0], words[-1][1]
+    if (start, end) == (span.start, span.end):
+        return span
+    return Span(start, end, span.entity_type, span.score, span.recognizer, span.explanation)
