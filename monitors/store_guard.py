@@ -71,6 +71,15 @@ def sqlite_path(url: str) -> Path | None:
     return None
 
 
+def _root(exc: BaseException) -> BaseException:
+    """The exception at the bottom of a wrapped chain (StoreError <- SQLAlchemy <- driver)."""
+    seen = {id(exc)}
+    while exc.__cause__ is not None and id(exc.__cause__) not in seen:
+        exc = exc.__cause__
+        seen.add(id(exc))
+    return getattr(exc, "orig", None) or exc
+
+
 def _first_line(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     text = str(orig).strip().splitlines()
@@ -230,7 +239,7 @@ class StoreGuard:
             except Exception as exc:
                 reason = outage_reason(exc)
                 if reason is None and not data_is_outage:
-                    raise DataFault(_first_line(exc)) from exc
+                    raise DataFault(_first_line(_root(exc))) from exc
                 reason = reason or _first_line(exc)
                 if self.path is not None:
                     # A connection SQLite opened read-only stays so: retry with fresh ones.
