@@ -142,3 +142,30 @@ def test_a_nul_byte_postgres_refuses_is_quarantined_alone(postgres_url: str,
     assert q.offset == bad and q.reason == "the store refused the record (DataError)"
     assert records_counted(store) == 120
     store.close()
+
+
+def test_postgres_down_at_start_is_waited_for_with_follow(postgres_url: str,
+                                                          tmp_path: Path) -> None:
+    u = make_url(postgres_url)
+    relay = Relay(u.host or "127.0.0.1", u.port or 5432)
+    via = u.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+    store = open_store(postgres_url)
+    relay.cut()
+    log, state = tmp_path / "app.jsonl", tmp_path / "s"
+    write(log, [good(i) for i in range(50)])
+    errpath = tmp_path / "stderr.txt"
+    with open(errpath, "wb") as errf:
+        p = start(log, via, state, stderr=errf)
+    try:
+        wait_for(lambda: b"store unavailable at start" in errpath.read_bytes(), 60, p, "the line")
+        relay.restore()
+        wait_for(lambda: store.count_findings(source="monitor") == 50, 60, p, "50 findings")
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=30) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+        relay.close()
+    assert errpath.read_text().count("store unavailable at start") == 1
+    assert records_counted(store) == 50
+    store.close()

@@ -6,6 +6,7 @@ import faulthandler
 import io
 import logging
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import typer
 
 from audit.cli import app
 from audit.cli._common import StoreOption, err, open_cli_store, print_json
-from audit.errors import UsageError
+from audit.errors import StoreError, UsageError
 
 __all__ = ["default_state_path"]
 
@@ -27,6 +28,29 @@ def default_state_path(store: Any, name: str) -> Path:
         db = Path(u.database).resolve()
         return db.with_name(f"{db.name}.monitor-{name}.offsets.json")
     return Path.cwd() / f".assay-monitor-{name}.offsets.json"
+
+
+def _open_store_waiting(url: str | None, follow: bool, max_outage: float | None,
+                        retry_max: float) -> Any:
+    """Open the store; with --follow, a server that is not up yet is waited for like an outage
+    (a bad URL or a missing directory is still a one-line error at once)."""
+    started: float | None = None
+    delay = min(0.1, retry_max)
+    while True:
+        try:
+            return open_cli_store(url)
+        except StoreError as exc:
+            if not follow or not exc.problem.startswith("cannot open store"):
+                raise
+            now = time.monotonic()
+            if started is None:
+                started = now
+                err.print(f"assay monitor: store unavailable at start: {exc.problem}; retrying "
+                          "with backoff", soft_wrap=True, markup=False, highlight=False)
+            if max_outage is not None and now - started >= max_outage:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, retry_max)
 
 
 @app.command()
@@ -113,7 +137,7 @@ def monitor(paths: list[str] = typer.Argument(..., help="Log files or globs (quo
                              "use --format jsonl with --prompt-field and --response-field")
     check_mode(evidence)
     det = load_detector(detector)
-    st = open_cli_store(store)
+    st = _open_store_waiting(store, follow, max_outage, retry_max)
     if det.hasher is not None:  # keyed hashes must keep matching the store's earlier ones
         note = bind_secret(st, accept_new_secret)[1]
         if note:
