@@ -13,6 +13,8 @@ Quality, for both detectors on every set (`sets` in the JSON):
   precision per predicted class, PII-free texts flagged (`bench.pii_heldout_score`);
 - `heldout_invented_names`: 300 composed texts whose people have invented names (found only from
   context, never from a name list), scored the same way;
+- `heldout_late`: hand-written texts added with the final measurement (`bench.pii_heldout.LATE`),
+  when the file is there;
 - `pii_free`: false positives on `bench.pii_heldout_clean` (logs, stdlib source, prose): texts
   flagged and detections per 1,000 characters, per source and per type.
 Speed: texts/s for both on one core on the in-distribution texts, peak memory, and the ratio.
@@ -230,7 +232,7 @@ def _quality(run_assay, run_base, args) -> dict:
     """Every evaluation set, both detectors: in-distribution, held-out (+ subsets), PII-free."""
     from bench.pii_evalset import generate
     from bench.pii_heldout import generate as heldout
-    from bench.pii_heldout import invented_names
+    from bench.pii_heldout import invented_names, late
     from bench.pii_heldout_clean import clean_corpus
     from bench.pii_heldout_score import fp_rates, score_detail, targets
 
@@ -254,6 +256,12 @@ def _quality(run_assay, run_base, args) -> dict:
     out["pii_free"] = {"n_texts": len(c_texts), "n_chars": sum(map(len, c_texts))}
     inv = invented_names(min(300, args.heldout_n or 300))
     out["heldout_invented_names"] = {"n_texts": len(inv), "n_without_pii": 0}
+    extra = {"heldout_invented_names": inv}
+    late_set = late()
+    if late_set:
+        out["heldout_late"] = {"n_texts": len(late_set),
+                               "n_without_pii": sum(not e.spans for e in late_set)}
+        extra["heldout_late"] = late_set
     for side, run in (("assay", run_assay), ("presidio_default", run_base)):
         pred = run(texts)
         s = score(gold, pred)
@@ -272,8 +280,9 @@ def _quality(run_assay, run_base, args) -> dict:
             d = score_detail([h_gold[i] for i in idx], [h_pred[i] for i in idx])
             by_genre.setdefault(genre, {"n_texts": len(idx)})[side] = {
                 k: d[k] for k in ("typed", "any_type", "texts_without_gold_flagged")}
-        out["heldout_invented_names"][side] = score_detail([e.spans for e in inv],
-                                                           run([e.text for e in inv]))
+        for name, examples in extra.items():
+            out[name][side] = score_detail([e.spans for e in examples],
+                                           run([e.text for e in examples]))
         out["pii_free"][side] = fp_rates(c_texts, [c.source for c in clean], run(c_texts))
     return out
 

@@ -181,6 +181,9 @@ def render_table(result: dict) -> str:
                     f"{_prf_cell(g['presidio_default']['typed'])} |")
     rows += _set_table("held-out, speech-to-text subset", sets["heldout_stt"])
     rows += _set_table("held-out, hand-written subset", sets["heldout_handwritten"])
+    if "heldout_late" in sets:
+        rows += _set_table("late hand-written set (added with the final measurement)",
+                           sets["heldout_late"])
     if "heldout_invented_names" in sets:
         rows += _set_table("invented names (composed texts, names no list holds)",
                            sets["heldout_invented_names"])
