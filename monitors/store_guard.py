@@ -149,7 +149,16 @@ class StoreGuard:
                     getattr(pool, "checkedout", lambda: 0)())
 
     def _check_file(self) -> None:
-        """Raise StoreOutage while the SQLite file is gone; reconnect when it was replaced."""
+        """Raise StoreOutage while the SQLite file is gone or unusable; reconnect when it was
+        replaced (a file that is not a database yet, or read-only, is an outage too)."""
+        try:
+            self._check_file_once()
+        except (StoreOutage, StoreReconnected):
+            raise
+        except Exception as exc:
+            raise StoreOutage(f"store file {self.path}: {_first_line(_root(exc))}") from exc
+
+    def _check_file_once(self) -> None:
         if self.path is None:
             return
         try:
@@ -198,8 +207,13 @@ class StoreGuard:
         if size >= SHM_REGION:
             return
         what = "deleted" if size < 0 else f"truncated to {size} bytes"
+        n = int(os.environ.get("ASSAY_MONITOR_REEXECS", "0")) + 1
+        if n > 5:  # something keeps doing it: stop rather than loop (offsets are consistent)
+            raise OutageLimit(f"store index {shm} was {what} again after {n - 1} restarts",
+                              "find what truncates or deletes it; restart the monitor then")
         self.announce(f"store index {shm} was {what} by another process; this process may not "
                       "touch its mapping again (SIGBUS), restarting the monitor in place")
+        os.environ["ASSAY_MONITOR_REEXECS"] = str(n)
         sys.stdout.flush()
         sys.stderr.flush()
         os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])

@@ -199,5 +199,8 @@ def test_lease_rows_on_sqlite_and_postgres(any_store_url: str) -> None:
         assert st.lease("m")["holder"] == "h2:2:b"
         st.release_lease("m", "h2:2:b")
         assert st.lease("m") is None
+        # No row (a store restored from before the lease, or recreated): the batch re-takes it.
+        st.commit_monitor_batch("m", [], [], [], {"k": 10}, lease=("h1:1:a", 30))
+        assert st.lease("m")["holder"] == "h1:1:a" and st.monitor_progress("m") == {"k": 10}
     finally:
         st.close()

@@ -96,21 +96,27 @@ def test_deleted_store_waits_for_the_restore_and_loses_nothing(tmp_path: Path) -
 def test_recreate_store_rebuilds_from_the_logs(tmp_path: Path) -> None:
     log, db, state = tmp_path / "app.jsonl", tmp_path / "a.db", tmp_path / "s"
     url = f"sqlite:///{db}"
-    write(log, [good(i) for i in range(150)])
-    assert run_once(log, url, state).returncode == 0
-    _delete(db)
-    write(log, [good(i) for i in range(150, 300)])
-    with open(tmp_path / "stderr.txt", "wb") as errf:
+    log.touch()
+    open_store(url).close()
+    errpath = tmp_path / "stderr.txt"
+    with open(errpath, "wb") as errf:
         p = start(log, url, state, "--recreate-store", stderr=errf)
     try:
+        write(log, [good(i) for i in range(150)])
+        wait_for(lambda: _count(db) == 150, 60, p, "150 findings")
+        _delete(db)
+        write(log, [good(i) for i in range(150, 300)])
         wait_for(lambda: _count(db) == 300, 60, p, "300 findings in the new store")
         p.send_signal(signal.SIGTERM)
         assert p.wait(timeout=30) == 0
     finally:
         if p.poll() is None:
             p.kill()
+    err = errpath.read_text()
+    assert "created a new, empty store" in err and "reading" in err, err
     store = open_store(url)
-    _exact(store, log)
+    _exact(store, log)                  # the new store holds every line the log still has
+    assert store.lease("default") is None
     store.close()
 
 
@@ -363,5 +369,27 @@ def test_full_disk_is_waited_out(small_disk: Path, tmp_path: Path) -> None:
     assert err.count("store unavailable") == 1, err
     assert "disk is full" in err or "No space left" in err, err
     store = open_store(url)
+    _exact(store, log)
+    store.close()
+
+
+def test_store_replaced_by_a_non_database_waits_then_resumes(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    store = open_store(f"sqlite:///{db}")
+    log = tmp_path / "app.jsonl"
+    write(log, [good(i) for i in range(40)])
+    m = _monitor(store, tmp_path, log, [])
+    m.acquire_lease()
+    assert m.poll_once() == 40
+    _backup(db, tmp_path / "backup.db")
+    (tmp_path / "junk").write_bytes(b"not a database at all" * 100)
+    _delete(db)
+    os.replace(tmp_path / "junk", db)
+    write(log, [good(i) for i in range(40, 90)])
+    threading.Timer(0.5, lambda: (_delete(db), os.replace(tmp_path / "backup.db", db))).start()
+    while m.poll_once():                               # waits out the junk, then reads on
+        pass
+    m.lease.release()
+    assert "not a database" in m.said[0] and m.said[0].startswith("store unavailable")
     _exact(store, log)
     store.close()

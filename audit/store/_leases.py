@@ -35,6 +35,13 @@ def fence_lease(conn: Any, monitor: str, holder: str, ttl_s: float,
     n = conn.execute(update(t).where(t.c.monitor == monitor, t.c.holder == holder).values(
         renewed_at=now, expires_at=now + timedelta(seconds=ttl_s))).rowcount
     if n != 1:
+        # No row at all: the store was restored from a backup older than the lease, or
+        # recreated. Nobody else holds the name, so take it again (first writer wins).
+        row = {"monitor": monitor, "holder": holder, "acquired_at": now, "renewed_at": now,
+               "expires_at": now + timedelta(seconds=ttl_s)}
+        ins = dialect_insert(conn.engine)(t).values(**row).on_conflict_do_nothing()
+        if conn.execute(ins.returning(t.c.holder)).first() is not None:
+            return
         raise LeaseLost(f"monitor {monitor!r} was taken over by another process while this one "
                         "was not renewing its lease", "nothing of this batch was written; "
                         "only one monitor may run per --name")
