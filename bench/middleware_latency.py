@@ -147,7 +147,7 @@ def _serve_alone(variant: str, token_s: float) -> None:
         from monitors.redaction import RedactionConfig, RedactionMiddleware
 
         det = presidio_detector()
-        det.analyze(["warm up John Smith john@example.com"])
+        det.analyze(["warm up John Smith john@example.com", ANSWER])  # first long text too
         app = RedactionMiddleware(_app(token_s), det, RedactionConfig())
     srv = _Server(app)
     print(json.dumps({"url": srv.url, "pid": os.getpid()}), flush=True)
@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> dict:
     from monitors.redaction import RedactionConfig, RedactionMiddleware
 
     det = presidio_detector()
-    det.analyze(["warm up John Smith john@example.com"])
+    det.analyze(["warm up John Smith john@example.com", ANSWER])  # first long text too
     token_s = args.token_ms / 1000
     from monitors.proxy import ProxyConfig, build_proxy
 
