@@ -137,6 +137,14 @@ class _Brotli:
         return b""
 
 
+def _has_brotli() -> bool:
+    try:
+        import brotli  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _decompressor(coding: str) -> Any:
     if coding in ("gzip", "x-gzip"):
         return _Inflate(31, "gzip")
@@ -149,8 +157,9 @@ def _decompressor(coding: str) -> Any:
             raise Uninterpretable("the body is br-encoded and the brotli package is not "
                                   "installed", "unsupported_encoding") from None
         return _Brotli(brotli.Decompressor())
-    raise Uninterpretable(f"the body's content-encoding {coding!r} is not supported",
-                          "unsupported_encoding")
+    # The header's value is the client's: it goes into no message (nor any log line).
+    raise Uninterpretable("the body's content-encoding is not supported (gzip, deflate"
+                          f"{', br' if _has_brotli() else ''} are)", "unsupported_encoding")
 
 
 @dataclass
@@ -167,8 +176,7 @@ def _decode(raw: bytes, charset: str | None) -> tuple[str, bool]:
     try:
         name = codecs.lookup(enc).name
     except LookupError:
-        raise Uninterpretable(f"the body's charset {enc!r} is unknown",
-                              "unknown_charset") from None
+        raise Uninterpretable("the body's charset is unknown", "unknown_charset") from None
     try:
         text = raw.decode(name)
     except UnicodeDecodeError:
