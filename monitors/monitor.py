@@ -31,7 +31,7 @@ from monitors.parse import LogFormat
 from monitors.rules import RulesConfig, evaluate
 from monitors.sinks import Sink
 from monitors.store_guard import DataFault, MonitorStopped, StoreGuard, StoreReconnected
-from monitors.tail import LogTailer, RawLine, ReadTarget, _bytes_before, read_lines
+from monitors.tail import LogTailer, RawLine, ReadTarget, bytes_before, read_lines
 
 __all__ = ["Monitor", "MonitorConfig", "MonitorStats"]
 
@@ -214,7 +214,7 @@ class Monitor:
                 self.announce(f"{lease.held_error(cur).problem}; waiting for it to stop")
                 told = True
             if self.stop_event.wait(min(self.config.lease_ttl_s / 3, 5.0)):
-                raise MonitorStopped("stopped while waiting for the lease")
+                raise MonitorStopped("while waiting for the lease")
         self.lease = lease
         lease.start_heartbeat()
         try:
@@ -239,7 +239,7 @@ class Monitor:
             try:
                 st = os.stat(e.path)
                 if (st.st_dev, st.st_ino) == (e.dev, e.ino):
-                    data = _bytes_before(e.path, at)
+                    data = bytes_before(e.path, at)
             except OSError:
                 pass
             if data is None:
@@ -297,9 +297,9 @@ class Monitor:
                     on_poll(self.stats)
                 if not follow or self.stop_event.wait(self.config.poll_interval_s):
                     return self.stats
-        except MonitorStopped:
-            self.announce("stopped while waiting for the store; lines not committed yet are "
-                          "read again on the next start")
+        except MonitorStopped as exc:
+            self.announce(f"stopped {exc}; lines not committed yet are read again on the next "
+                          "start")
             return self.stats
         finally:
             if self.lease is not None:

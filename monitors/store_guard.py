@@ -56,7 +56,8 @@ class DataFault(Exception):
 
 
 class MonitorStopped(Exception):
-    """Stop was requested while waiting for the store; nothing uncommitted was marked read."""
+    """Stop was requested while waiting (for the store, the lease); nothing uncommitted was
+    marked read."""
 
 
 class OutageLimit(StoreError):
@@ -278,7 +279,7 @@ class StoreGuard:
                 pause = delay if self.max_outage_s is None else \
                     min(delay, max(0.0, self.max_outage_s - waited))
                 if self.stop_event.wait(pause):
-                    raise MonitorStopped(reason) from None
+                    raise MonitorStopped("while waiting for the store") from None
                 delay = min(delay * 2, self.retry_max_s)
                 continue
             if started is not None:

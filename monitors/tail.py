@@ -21,7 +21,8 @@ from pathlib import Path
 
 from monitors.offsets import HEAD_BYTES, TAIL_BYTES, FileEntry, OffsetRegistry, head_hash, tail_hash
 
-__all__ = ["LineBatch", "LogTailer", "RawLine", "ReadTarget", "read_head", "read_lines"]
+__all__ = ["LineBatch", "LogTailer", "RawLine", "ReadTarget", "bytes_before", "read_head",
+           "read_lines"]
 
 log = logging.getLogger(__name__)
 _CHUNK = 1 << 20
@@ -139,7 +140,8 @@ def read_lines(path: str, dev: int, ino: int, offset: int, max_lines: int,
         return LineBatch(lines, tail)
 
 
-def _bytes_before(path: str, offset: int) -> bytes | None:
+def bytes_before(path: str, offset: int) -> bytes | None:
+    """The (up to 256) bytes just before `offset` of `path`; None if it cannot be read."""
     try:
         with open(path, "rb") as fh:
             fh.seek(max(0, offset - TAIL_BYTES))
@@ -248,5 +250,5 @@ class LogTailer:
     def _same_tail(path: str, e: FileEntry) -> bool:
         if e.offset == 0 or not e.tail:
             return True
-        data = _bytes_before(path, e.offset)
+        data = bytes_before(path, e.offset)
         return data is not None and tail_hash(data) == e.tail

@@ -204,3 +204,21 @@ def test_lease_rows_on_sqlite_and_postgres(any_store_url: str) -> None:
         assert st.lease("m")["holder"] == "h1:1:a" and st.monitor_progress("m") == {"k": 10}
     finally:
         st.close()
+
+
+def test_stop_while_waiting_for_the_lease(store, tmp_path: Path) -> None:
+    import threading
+
+    log = tmp_path / "app.jsonl"
+    write(log, [good(i) for i in range(5)])
+    assert store.acquire_lease("default", "elsewhere:1:x", 60) is None
+    said: list[str] = []
+    cfg = MonitorConfig(paths=(str(log),), state_path=tmp_path / "s", rotated_grace_s=0,
+                        wait_for_lease=True, lease_ttl_s=0.3)
+    m = Monitor(cfg, store, fake_detector(), announce=said.append)
+    threading.Timer(0.5, m.stop).start()
+    assert m.run(follow=True).lines == 0
+    assert said[0].startswith("monitor 'default' is already running (elsewhere:1:x")
+    assert said[-1].startswith("stopped while waiting for the lease")
+    assert store.count_findings(source="monitor") == 0
+    assert store.lease("default")["holder"] == "elsewhere:1:x"
