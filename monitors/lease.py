@@ -87,8 +87,8 @@ class MonitorLease:
     def held_error(self, cur: dict[str, Any]) -> LeaseHeld:
         left = (cur["expires_at"] - utcnow()).total_seconds() if isinstance(
             cur.get("expires_at"), datetime) else 0.0
-        return LeaseHeld(f"monitor {self.monitor!r} is already running ({cur['holder']}, lease "
-                         f"renewed until {max(left, 0):.0f}s from now)",
+        return LeaseHeld(f"monitor {self.monitor!r} is already running ({cur['holder']}, its "
+                         f"lease expires in {max(left, 0):.0f}s unless renewed)",
                          "stop it, pick another --name, or pass --wait-for-lease")
 
     def start_heartbeat(self) -> None:
