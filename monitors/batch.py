@@ -43,6 +43,7 @@ class LineWrite:
     deltas: list[CountDelta] = field(default_factory=list)
     quarantined: list[QuarantinedLine] = field(default_factory=list)
     record: bool = False
+    internal: bool = False  # quarantined for a failure of ours (detection...), not bad input
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,9 @@ def prepare(ctx: BatchContext, lines: Sequence[RawLine]) -> list[LineWrite]:
             else:
                 out.append(w)
                 continue
-        out.append(quarantine(ctx, ln.offset, ln.end, reason, ln.data))
+        q = quarantine(ctx, ln.offset, ln.end, reason, ln.data)
+        q.internal = not isinstance(rec, str)
+        out.append(q)
     return out
 
 

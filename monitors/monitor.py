@@ -143,6 +143,12 @@ class Monitor:
     def _process(self, target: ReadTarget, lines: list[RawLine], tail: bytes) -> None:
         ctx = self._context(target)
         writes = prepare(ctx, lines)
+        failed = [w for w in writes if w.internal]
+        if len(failed) >= 8 and not any(w.record for w in writes):
+            # Not one line but the detector (or its setup) failing: say so, loudly, every time.
+            self.announce(f"all {len(failed)} records of a batch in {target.path} failed to "
+                          f"process ({failed[0].quarantined[0].reason}); they are quarantined, "
+                          "check the detector")
         try:
             result = self._write(ctx, writes)
         except StoreReconnected:

@@ -11,7 +11,8 @@ import pytest
 from audit.types import Span
 from monitors.detector import Detector
 
-__all__ = ["FAKE_PATTERNS", "POISON", "fake_analyze", "fake_detector", "poison_detector"]
+__all__ = ["FAKE_PATTERNS", "POISON", "broken_detector", "fake_analyze", "fake_detector",
+           "poison_detector"]
 
 FAKE_PATTERNS = {
     "US_SSN": re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)"),
@@ -48,6 +49,15 @@ def poison_detector() -> Detector:
         return fake_analyze(texts)
 
     return Detector(analyze=analyze, name="poison")
+
+
+def broken_detector() -> Detector:
+    """A detector whose model cannot load: every call raises."""
+
+    def analyze(texts: Sequence[str]) -> list[list[Span]]:
+        raise OSError("model file missing")
+
+    return Detector(analyze=analyze, name="broken")
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -116,3 +116,28 @@ def test_a_record_the_store_refuses_is_quarantined_alone(store, tmp_path: Path) 
         ("*", "quarantined")] == 1
     assert refusing.calls <= 2 * 7 + 2                            # bisection, not line by line
     assert m.registry.entries()[0].offset == log.stat().st_size
+
+
+def test_a_detector_that_cannot_run_is_a_one_line_error(tmp_path: Path) -> None:
+    log = tmp_path / "app.jsonl"
+    write(log, [good(i) for i in range(5)])
+    p = run_once(log, f"sqlite:///{tmp_path / 'a.db'}", tmp_path / "s", "--detector",
+                 "tests.test_monitor_fakes:broken_detector")
+    assert p.returncode == 2
+    [line] = p.stderr.strip().splitlines()
+    assert line.startswith("assay: error: detector 'tests.test_monitor_fakes:broken_detector' "
+                           "cannot run: OSError")
+
+
+def test_a_batch_failing_entirely_is_announced(store, tmp_path: Path) -> None:
+    from tests.test_monitor_fakes import poison_detector
+
+    log = tmp_path / "app.jsonl"
+    write(log, [POISONED] * 10)
+    said: list[str] = []
+    cfg = MonitorConfig(paths=(str(log),), state_path=tmp_path / "s", rotated_grace_s=0)
+    m = Monitor(cfg, store, poison_detector(), announce=said.append)
+    assert m.poll_once() == 10
+    assert store.count_quarantined() == 10
+    assert len(said) == 1 and said[0].startswith("all 10 records of a batch") and \
+        "check the detector" in said[0]

@@ -137,6 +137,12 @@ def monitor(paths: list[str] = typer.Argument(..., help="Log files or globs (quo
                              "use --format jsonl with --prompt-field and --response-field")
     check_mode(evidence)
     det = load_detector(detector)
+    try:  # a detector that cannot run at all is an error now, not every line quarantined later
+        det.analyze(["warm up the detector"])
+    except Exception as exc:
+        raise UsageError(f"detector {detector!r} cannot run: {type(exc).__name__}: "
+                         f"{str(exc)[:200]}", "fix its installation or pass another --detector"
+                         ) from None
     st = _open_store_waiting(store, follow, max_outage, retry_max)
     if det.hasher is not None:  # keyed hashes must keep matching the store's earlier ones
         note = bind_secret(st, accept_new_secret)[1]
