@@ -68,7 +68,7 @@ def test_no_invented_value_survives() -> None:
     out = shape_evidence(text, [Span(0, 6, "X", 1.0)], window=10**6, max_chars=10**6)
     assert [v for v in values if v in out or v.lower() in out.lower()] == []
     kept = {w for w in re.findall(r"[a-z]{2,}", out) if set(w) - {"x", "d"}}
-    assert kept == {"please", "about", "the", "card"} and kept <= SAFE_WORDS  # "ask": xxx
+    assert kept == {"please", "ask", "about", "the", "card"} and kept <= SAFE_WORDS
 
 
 def test_modes() -> None:

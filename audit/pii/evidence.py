@@ -32,7 +32,8 @@ WINDOW = 8  # tokens kept on each side of a detected span
 
 # Words that identify nobody. Deliberately small, lower-case, and free of words that are also
 # common given names or places ("will", "may", "mark", "grace", "rose", "june", months, "york")
-# and of number words (a spoken phone number is "nine four three ...").
+# and of number words (a spoken phone number is "nine four three ..."); words that are also
+# common surnames ("little", "long", "small", "best", "white", "young") are left out too.
 SAFE_WORDS: frozenset[str] = frozenset("""
 a about above after again against all also am an and any are as at be because been before being
 below between both but by can could did do does doing done down during each else even ever every
@@ -54,6 +55,19 @@ file files record records data information info details request question answer 
 error message note list form today tomorrow yesterday time day days week weeks month months year
 years again soon later already still back next previous below above see look check update updated
 change changed confirm confirmed verify verified balance amount due paid pay refund fee
+write wrote written short reset sent letter doctor patient condition writing dear
+regards sincerely reply replied asked ask question questions answered said says say
+were got getting going go goes come came coming take took taken keep kept let put set show
+shown try tried think thought feel felt seem seems look looking find finding about around
+example sample test real fake fictional someone something anything nothing everyone anyone
+company team service support manager staff doctor's teacher student friend family mother
+father sister brother son daughter wife husband child children man woman men women boy girl
+born lives lived moved works worked working job school hospital clinic bank's store shop
+house flat apartment building floor room town village area region place places near far
+big large good bad great many several own other another same different main
+important possible sure certain able available free open closed public private personal
+result results report reports review reviewed record recorded case cases history medical
+health insurance policy claim claims plan plans form forms document documents copy copies
 """.split())
 
 # Function words that may also start a sentence: kept when capitalised ("My", "The").
