@@ -54,7 +54,7 @@ def _sessions(s) -> SessionRegistry:
     return mw.sessions
 
 
-def test_owner_gets_values_back_borrower_gets_nothing(rev, store) -> None:
+def test_owner_gets_values_back_borrower_gets_nothing(rev, store, caplog) -> None:
     r = _chat(rev, "key-victim", f"I am {EMAIL}, phone {PHONE}.")
     handle = r.headers["x-assay-session"]
     assert len(handle) >= 32
@@ -67,6 +67,8 @@ def test_owner_gets_values_back_borrower_gets_nothing(rev, store) -> None:
         assert leaks(r.content, [EMAIL, PHONE]) == []
         assert r.headers["x-assay-session"] != handle  # a fresh session of its own
     assert _sessions(rev).borrow_attempts == 3
+    logged = [r.getMessage() for r in caplog.records if "security event" in r.getMessage()]
+    assert len(logged) == 3 and not any(handle in m or EMAIL in m for m in logged)
     # The owner, with its own key, still has its session.
     r = _chat(rev, "key-victim", "and again?", session=handle)
     assert r.headers["x-assay-session"] == handle and EMAIL in r.text

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
 import time
@@ -28,6 +29,8 @@ from typing import Any
 from audit.types import Span
 
 __all__ = ["SESSION_HEADER", "Session", "SessionRegistry", "VaultAdapter"]
+
+log = logging.getLogger("monitors.redaction")
 
 SESSION_HEADER = b"x-assay-session"
 CREDENTIAL_HEADERS = (b"authorization", b"x-api-key", b"api-key")
@@ -104,6 +107,10 @@ class SessionRegistry:
                 return Session(VaultAdapter(found[1]), asked)
             if borrowed:
                 self.borrow_attempts += 1
+                # A security event: counted and logged, never with the handle or any value.
+                log.warning("security event: a request named a session that belongs to another "
+                            "caller (%d so far); it got a fresh session and restores nothing",
+                            self.borrow_attempts)
             vault = PseudonymVault(self.ttl_seconds, clock=self._clock)
             handle = secrets.token_urlsafe(24)
             self._sessions[handle] = (owner, vault, now)
