@@ -56,8 +56,28 @@ def _stop_words() -> tuple[frozenset[str], frozenset[str]]:
     return english, frozenset(w.lower() for w in other) - english
 
 
+_CODE_WORDS = regex.compile(r"\b(?:def|elif|return|import|function|const|var|public|private|"
+                            r"static|void|lambda|async|await|null|None|True|False|self|fn|impl|"
+                            r"struct|enum|println|printf|console|SELECT|FROM|WHERE|INSERT|UPDATE)"
+                            r"\b")
+_CODE_CHARS = frozenset("{}()[];=<>_/\\|$#`*&")
+
+
+def _code_like(text: str) -> bool:
+    """Whether `text` reads as source code, markup or a query rather than prose."""
+    visible = [c for c in text if not c.isspace()]
+    if not visible:
+        return False
+    symbols = sum(c in _CODE_CHARS for c in visible)
+    return symbols / len(visible) > 0.08 or (
+        symbols >= 3 and _CODE_WORDS.search(text) is not None)
+
+
 def _foreign(text: str) -> bool:
-    """Whether `text` reads as another language than English (by function-word counts)."""
+    """Whether `text` reads as another language than English (by function-word counts) or as
+    source code: there an NER name needs support from the name lists."""
+    if _code_like(text):
+        return True
     english, other = _stop_words()
     n_en = n_other = 0
     for m in _WORD.finditer(text.lower()):

@@ -7,6 +7,7 @@ from typing import Any
 from audit.pii.recognizers._address_intl import InternationalAddressRecognizer
 from audit.pii.recognizers._checksums import iban_ok, luhn_ok, nhs_ok
 from audit.pii.recognizers._contact import (
+    HostIpRecognizer,
     OfflineEmailRecognizer,
     PhoneFormatRecognizer,
     StrictUrlRecognizer,
@@ -27,6 +28,7 @@ __all__ = [
     "DEFAULT_ENTITIES",
     "CjkNameCueRecognizer",
     "DateOfBirthRecognizer",
+    "HostIpRecognizer",
     "IbanChecksumRecognizer",
     "InternationalAddressRecognizer",
     "LocationCueRecognizer",
@@ -60,7 +62,6 @@ def build_recognizers() -> list[Any]:
     """Fresh recognizer instances (English): project ones plus the sound presidio ones."""
     from presidio_analyzer.predefined_recognizers import (
         CryptoRecognizer,
-        IpRecognizer,
         MacAddressRecognizer,
         SpacyRecognizer,
         UsPassportRecognizer,
@@ -86,7 +87,7 @@ def build_recognizers() -> list[Any]:
         PaymentCardRecognizer(),
         UsSsnRecognizer(),
         SsnContextRecognizer(),
-        IpRecognizer(),
+        HostIpRecognizer(),
         StrictUrlRecognizer(),
         UsPassportRecognizer(),
         CryptoRecognizer(),

@@ -7,11 +7,12 @@ from typing import Any
 
 import phonenumbers
 from presidio_analyzer import Pattern, PatternRecognizer
-from presidio_analyzer.predefined_recognizers import EmailRecognizer, UrlRecognizer
+from presidio_analyzer.predefined_recognizers import EmailRecognizer, IpRecognizer, UrlRecognizer
 
 from audit.pii.recognizers._negative import id_context
 
-__all__ = ["OfflineEmailRecognizer", "PhoneFormatRecognizer", "StrictUrlRecognizer"]
+__all__ = ["HostIpRecognizer", "OfflineEmailRecognizer", "PhoneFormatRecognizer",
+           "StrictUrlRecognizer"]
 
 
 class OfflineEmailRecognizer(EmailRecognizer):
@@ -55,7 +56,8 @@ class PhoneFormatRecognizer(PatternRecognizer):
     "call", "phone", "number" lifts it over the threshold). 3-3-4 groups separated only by
     spaces are capped at 0.3 (the NHS-number shape; with a context word 0.65, under an NHS
     number's 0.7 with its own context), date shapes are dropped, and a number
-    right after an identifier word ("order", "invoice", ...) is capped at 0.3.
+    right after an identifier word ("order", "invoice", "part number" ...) is dropped, and one
+    right after "my number", "phone no." ... scores at least 0.65.
     """
 
     PATTERNS = [
@@ -73,8 +75,7 @@ class PhoneFormatRecognizer(PatternRecognizer):
         Pattern("phone (bare digits)", r"(?<![\w+\-.])\d{10,12}(?![\w\-]|\.\d)", 0.5),
     ]
     CONTEXT = ["phone", "call", "tel", "telephone", "mobile", "cell", "fax", "reach", "text",
-               "contact", "dial", "whatsapp", "ring", "landline", "number", "no", "num", "ph",
-               "mob", "sms", "hotline", "helpline", "nummer", "telefon", "handy", "portable",
+               "contact", "dial", "whatsapp", "ring", "landline", "ph", "mob", "sms", "hotline", "helpline", "nummer", "telefon", "handy", "portable",
                "cellphone", "phone number", "call me", "reach me", "text me", "contact number",
                "电话", "手机", "電話", "携帯", "전화", "전화번호", "핸드폰", "휴대폰"]
     # National numbers are tried against these regions, most written first.
@@ -95,11 +96,19 @@ class PhoneFormatRecognizer(PatternRecognizer):
             if r.score and _bare_groups(value):
                 r.score = min(r.score, 0.3)  # "943 476 5919" is as often an ID as a phone
             if r.score and id_context(text, r.start):
-                r.score = min(r.score, 0.3)
+                r.score = 0.0  # "Part number 782-250-3689": an identifier, whatever follows
+            elif r.score and _PHONE_CUE.search(text, max(0, r.start - 32), r.start):
+                r.score = max(r.score, 0.65)  # "my number is 9435550199"
             if r.analysis_explanation is not None:
                 r.analysis_explanation.original_score = r.score
                 r.analysis_explanation.score = r.score
         return [r for r in results if r.score > 0]
+
+
+# "number" alone is also "part number", "order number": only a personal one counts.
+_PHONE_CUE = re.compile(r"\b(?:my|your|his|her|our|their|phone|mobile|cell|contact|whatsapp|"
+                        r"telephone|home|work|office|direct)\s+(?:number|no\.?|num|#)"
+                        r"(?:\s+is|\s*[:#=\-])?\s*$", re.IGNORECASE)
 
 
 def _bare_groups(candidate: str) -> bool:
@@ -165,3 +174,35 @@ class StrictUrlRecognizer(UrlRecognizer):
             if "://" not in value and not value.startswith("www."):
                 r.score = min(r.score, 0.3)
         return results
+
+
+_VERSION_BEFORE = re.compile(r"(?:==|>=|<=|~=|!=|\bv|\bversion[ \t:]*|\bver\.?[ \t]*|@)$",
+                             re.IGNORECASE)
+
+
+class HostIpRecognizer(IpRecognizer):
+    """Presidio's IPv4/IPv6 patterns, without addresses that identify no host or person:
+    loopback (127.0.0.1, ::1), unspecified (0.0.0.0, ::), broadcast, and four-part version
+    numbers written as versions ("urllib3==2.0.7.1", "v1.2.3.4")."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(name="HostIpRecognizer", **kwargs)
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
+                regex_flags: int | None = None) -> list[Any]:
+        import ipaddress
+
+        out = []
+        for r in super().analyze(text, entities, nlp_artifacts, regex_flags):
+            value = text[r.start:r.end].split("/")[0]
+            try:
+                ip = ipaddress.ip_address(value)
+            except ValueError:
+                ip = None
+            if ip is not None and (ip.is_loopback or ip.is_unspecified
+                                   or value == "255.255.255.255"):
+                continue
+            if _VERSION_BEFORE.search(text, max(0, r.start - 12), r.start):
+                continue
+            out.append(r)
+        return out
