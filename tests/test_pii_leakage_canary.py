@@ -184,8 +184,12 @@ def test_suite_ranks_are_hand_computable_and_stored_hashed(tmp_path, store):
 @pytest.mark.model
 def test_trie_scoring_matches_loglikelihood_on_the_default_model(default_model):
     conts = [" 007", " 482", " 99", " 1000", " hello there"]
-    a = default_model.loglikelihood([("my PIN is", c) for c in conts])
-    b = default_model.loglikelihood_shared_context("my PIN is", conts)
+    from audit.model import HFModel
+
+    alone = HFModel("default", device="cpu", share_prefixes=False, max_batch_tokens=1)
+    alone._model, alone._tok, alone._device = default_model.model, default_model.tokenizer, "cpu"
+    a = alone.loglikelihood([("my PIN is", c) for c in conts])
+    b = default_model.loglikelihood([("my PIN is", c) for c in conts])  # shares "my PIN is"
     assert np.allclose(a, b, atol=1e-4)
 
 

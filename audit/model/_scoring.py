@@ -1,6 +1,8 @@
 """Batched continuation scoring without a full-vocabulary log-softmax over the whole batch.
 
-Requests are sorted longest first (as lm-evaluation-harness does), packed into batches under a
+Rows of one call that begin with the same tokens (several answers after one context) are packed
+as token tries and their common prefix is computed once (`_prefix_tree`), when that saves at
+least `_MIN_SHARED_FRACTION` of the tokens. Other rows are sorted longest first (as lm-evaluation-harness does), packed into batches under a
 padded-token budget, padded once on the right, and run through the decoder body. Only the hidden
 states at continuation positions go through the LM head, and the log-softmax normaliser is a
 chunked float32 logsumexp over those rows, so memory is O(selected rows x vocab / chunks).
@@ -88,104 +90,191 @@ def _compiled(model: Any) -> tuple[Any, Any]:
 
 
 def _forward_selected(model: Any, input_ids: Any, attention_mask: Any, rows: Any, cols: Any,
-                      targets: Any, compile: bool = False) -> Any:
+                      targets: Any, compile: bool = False, position_ids: Any = None) -> Any:
     """Log-prob of `targets` at positions (rows, cols); float32, shape (len(rows),)."""
     import torch
 
+    extra = {} if position_ids is None else {"position_ids": position_ids}
     if _uses_plain_head(model):
         if compile:
             body, head_logprob = _compiled(model)
         else:
             body, head_logprob = getattr(model, model.base_model_prefix), _head_logprob
-        hidden = body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        hidden = body(input_ids=input_ids, attention_mask=attention_mask,
+                      **extra).last_hidden_state
         return head_logprobs(model, hidden[rows, cols], targets, head_logprob)
-    logits = model(input_ids=input_ids, attention_mask=attention_mask).logits[rows, cols].float()
+    logits = model(input_ids=input_ids, attention_mask=attention_mask,
+                   **extra).logits[rows, cols].float()
     return logits.gather(1, targets[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
+
+
+# Pack only when the trie saves at least this fraction of the rows' tokens: a packed forward
+# pass pays dense attention over the pack and a masked (non-flash) kernel, so a small saving
+# (CrowS-Pairs' two sentences share ~16% of their tokens) is not worth it.
+_MIN_SHARED_FRACTION = 0.2
+
+
+def _work(lm: Any, keys: list[tuple[int, ...]], budget: int) -> list[tuple[str, list[Any]]]:
+    """Batches to run: ("pack", [Pack, ...]) for rows that share prefixes, ("pad", [key index,
+    ...]) for the rest (right-padded rows, causal mask only)."""
+    from audit.model._prefix_tree import PACK_TOKENS, packable, plan_packs, trie_nodes
+
+    short: list[int] = []
+    cap = min(PACK_TOKENS, max(budget, 1))
+    if getattr(lm, "share_prefixes", True) and packable(lm.model):
+        short = [j for j, k in enumerate(keys) if len(k) <= cap]
+        tokens = sum(len(keys[j]) for j in short)
+        if not short or trie_nodes([keys[j] for j in short]) > (1 - _MIN_SHARED_FRACTION) * tokens:
+            short = []
+    work: list[tuple[str, list[Any]]] = []
+    if short:
+        packs = plan_packs([keys[j] for j in short], cap)
+        for p in packs:
+            p.rows = [short[r] for r in p.rows]
+        work += [("pack", [packs[b] for b in batch])
+                 for batch in plan_batches([len(p) for p in packs], budget)]
+    rest = sorted(set(range(len(keys))) - set(short))
+    work += [("pad", [rest[b] for b in batch])
+             for batch in plan_batches([len(keys[j]) for j in rest], budget)]
+    return work
+
+
+def _padded_batch(batch: list[int], keys: list[tuple[int, ...]], owners: dict, n_targets: list[int],
+                  last_token: list[int], pad: int) -> tuple[Any, ...]:
+    """Right-padded rows: (ids, None, index (3, n) of row/col/target, request per target,
+    requests)."""
+    import torch
+
+    # Index bookkeeping is vectorised: at GPU batch sizes (10^5 tokens) Python loops over
+    # positions cost more than the forward pass of a small model.
+    lens = np.fromiter((len(keys[j]) for j in batch), dtype=np.int64, count=len(batch))
+    width = int(lens.max())
+    full = np.full((len(batch), width), pad, dtype=np.int64)
+    req, req_row = [], []
+    for r, j in enumerate(batch):
+        full[r, :lens[r]] = keys[j]
+        for i in owners[keys[j]]:
+            req.append(i)
+            req_row.append(r)
+    req_row_a = np.asarray(req_row, dtype=np.int64)
+    ks = np.fromiter((n_targets[i] for i in req), dtype=np.int64, count=len(req))
+    last = np.fromiter((last_token[i] for i in req), dtype=np.int64, count=len(req))
+    rows = np.repeat(req_row_a, ks)
+    row_len = lens[rows]
+    cols = (np.repeat(lens[req_row_a] - ks, ks) + np.arange(int(ks.sum()))
+            - np.repeat(np.cumsum(ks) - ks, ks))
+    # the target at position c is the input's token c+1, or the request's own last token
+    nxt = np.minimum(cols + 1, width - 1)
+    tgts = np.where(cols + 1 < row_len, full[rows, nxt], np.repeat(last, ks))
+    owner = np.asarray(req, dtype=np.int64)[np.repeat(np.arange(len(req)), ks)]
+    return (torch.from_numpy(full), None, torch.from_numpy(np.stack([rows, cols, tgts])),
+            owner, len(req))
+
+
+def _packed_batch(packs: list[Any], keys: list[tuple[int, ...]], owners: dict,
+                  n_targets: list[int], last_token: list[int], pad: int) -> tuple[Any, ...]:
+    """Packed tries: (ids, (position ids, creators, paths) for `ancestor_mask`, index, request
+    per target, requests)."""
+    import torch
+
+    from audit.model._prefix_tree import pack_tensors
+
+    ids, pos, creator, paths = pack_tensors(packs, pad)
+    rows, cols, tgts, owner = [], [], [], []
+    n_req = 0
+    for b, p in enumerate(packs):
+        for j, path in zip(p.rows, p.paths):
+            key = keys[j]
+            for i in owners[key]:
+                n = n_targets[i]
+                # row position c predicts the input's token c+1; the last one the request's own
+                # final token (which is not part of the input row)
+                cols.append(path[len(key) - n:])
+                tgts.append(np.append(np.asarray(key[len(key) - n + 1:], dtype=np.int64),
+                                      last_token[i]))
+                rows.append(np.full(n, b, dtype=np.int64))
+                owner.append(np.full(n, i, dtype=np.int64))
+                n_req += 1
+    index = np.stack([np.concatenate(rows), np.concatenate(cols), np.concatenate(tgts)])
+    return ids, (pos, creator, paths), torch.from_numpy(index), np.concatenate(owner), n_req
 
 
 def score_batches(lm: Any, pairs: Sequence[tuple[list[int], list[int]]],
                   progress: Callable[[int], None] | None = None) -> list[float]:
     import torch
 
+    from audit.model._prefix_tree import ancestor_mask
+
     model, device = lm.model, lm.device
     max_len = lm.max_length
     pad = lm.tokenizer.pad_token_id or 0
     inputs: list[list[int]] = []
     n_targets: list[int] = []
+    last_token: list[int] = []
     for ctx, cont in pairs:
         whole = (list(ctx) + list(cont))[-(max_len + 1):]
         inputs.append(whole[:-1])
         n_targets.append(min(len(cont), len(whole) - 1))
+        last_token.append(whole[-1] if whole else 0)
     result = [0.0] * len(pairs)
     todo = [i for i in range(len(pairs)) if n_targets[i] > 0 and inputs[i]]
     # Requests whose input sequences are identical (e.g. "Yes" / "No" after the same prompt) share
-    # one forward pass; each still reads its own targets, so the sums are unchanged.
+    # one row; each still reads its own targets, so the sums are unchanged. Rows that merely begin
+    # alike share their common prefix inside a pack (`_prefix_tree`).
     owners: dict[tuple[int, ...], list[int]] = {}
     for i in todo:
         owners.setdefault(tuple(inputs[i]), []).append(i)
     keys = list(owners)
-    budget = lm._batch_tokens()
-    queue = plan_batches([len(k) for k in keys], budget)
+    queue = _work(lm, keys, lm._batch_tokens())
+    dtype = next(model.parameters()).dtype
     is_cuda = str(device).startswith("cuda")
     # Results stay on the device until every batch has been launched: no per-batch host sync,
     # so on a GPU the host prepares batch k+1 while batch k runs.
     done: list[tuple[Any, np.ndarray]] = []  # (log-probs on device, request index per target)
     in_flight: list[tuple[Any, int]] = []  # CUDA: (event after a batch, its request count)
     while queue:
-        batch = queue.pop(0)  # indices into `keys` (distinct input sequences)
-        # Index bookkeeping is vectorised: at GPU batch sizes (10^5 tokens) Python loops over
-        # positions cost more than the forward pass of a small model.
-        lens = np.fromiter((len(keys[j]) for j in batch), dtype=np.int64, count=len(batch))
-        width = int(lens.max())
-        full = np.full((len(batch), width), pad, dtype=np.int64)
-        req, req_row = [], []
-        for r, j in enumerate(batch):
-            full[r, :lens[r]] = keys[j]
-            for i in owners[keys[j]]:
-                req.append(i)
-                req_row.append(r)
-        req_row_a = np.asarray(req_row, dtype=np.int64)
-        ks = np.fromiter((n_targets[i] for i in req), dtype=np.int64, count=len(req))
-        last = np.fromiter((pairs[i][1][-1] for i in req), dtype=np.int64, count=len(req))
-        rows = np.repeat(req_row_a, ks)
-        row_len = lens[rows]
-        cols = (np.repeat(lens[req_row_a] - ks, ks) + np.arange(int(ks.sum()))
-                - np.repeat(np.cumsum(ks) - ks, ks))
-        # the target at position c is the input's token c+1, or the request's own last token
-        nxt = np.minimum(cols + 1, width - 1)
-        tgts = np.where(cols + 1 < row_len, full[rows, nxt], np.repeat(last, ks))
-        index = torch.from_numpy(np.stack([rows, cols, tgts]))
-        ids = torch.from_numpy(full)
+        kind, batch = queue.pop(0)
+        if kind == "pack":
+            ids, tree, index, owner, n_req = _packed_batch(
+                batch, keys, owners, n_targets, last_token, pad)
+        else:
+            ids, tree, index, owner, n_req = _padded_batch(
+                batch, keys, owners, n_targets, last_token, pad)
         if is_cuda:  # pinned host memory: the copies run asynchronously
             ids, index = ids.pin_memory(), index.pin_memory()
-        # No attention mask: padding is on the right, so under the causal mask a real query only
-        # ever sees real keys, and padded positions are never read. Leaving the mask out keeps
-        # SDPA on its causal (flash) kernels instead of the masked fallback.
+        # Padded rows get no attention mask: padding is on the right, so under the causal mask a
+        # real query only ever sees real keys, and padded positions are never read. Leaving the
+        # mask out keeps SDPA on its causal (flash) kernels instead of the masked fallback.
         try:
             with torch.inference_mode():
                 index = index.to(device, non_blocking=is_cuda)
-                lp = _forward_selected(model, ids.to(device, non_blocking=is_cuda), None,
-                                       index[0], index[1], index[2],
-                                       compile=getattr(lm, "compile", False))
+                mask = pos = None
+                if tree is not None:  # packs: the ancestor mask is built on the device
+                    pos, creator, paths = (x.to(device, non_blocking=is_cuda) for x in tree)
+                    mask = ancestor_mask(pos, creator, paths, dtype)
+                lp = _forward_selected(
+                    model, ids.to(device, non_blocking=is_cuda), mask,
+                    index[0], index[1], index[2], compile=getattr(lm, "compile", False),
+                    position_ids=pos)
         except torch.cuda.OutOfMemoryError:
             if len(batch) == 1:
                 raise
             torch.cuda.empty_cache()
             half = len(batch) // 2
-            queue[:0] = [batch[:half], batch[half:]]
+            queue[:0] = [(kind, batch[:half]), (kind, batch[half:])]
             continue
-        done.append((lp, np.asarray(req, dtype=np.int64)[np.repeat(np.arange(len(req)), ks)]))
+        done.append((lp, owner))
         if is_cuda:  # wait for the previous batch only: the GPU always has the next one queued
             event = torch.cuda.Event()
             event.record()
-            in_flight.append((event, len(req)))
+            in_flight.append((event, n_req))
             while len(in_flight) > 1:
                 prev, n_prev = in_flight.pop(0)
                 prev.synchronize()
                 if progress:
                     progress(n_prev)
         elif progress:
-            progress(len(req))
+            progress(n_req)
     for prev, n_prev in in_flight:
         prev.synchronize()
         if progress:
@@ -193,9 +282,9 @@ def score_batches(lm: Any, pairs: Sequence[tuple[list[int], list[int]]],
     if done:
         with torch.inference_mode():
             flat = torch.cat([lp for lp, _ in done]).double().cpu().numpy()
-        owner = np.concatenate([o for _, o in done])
+        owner_all = np.concatenate([o for _, o in done])
         sums = np.zeros(len(pairs), dtype=np.float64)
-        np.add.at(sums, owner, flat)
+        np.add.at(sums, owner_all, flat)
         for i in todo:
             result[i] = float(sums[i])
     if progress:

@@ -40,13 +40,15 @@ class HFModel:
     Hugging Face model directory. Weights load on first use. Scoring follows
     lm-evaluation-harness's `HFLM.loglikelihood` token for token, so benchmark numbers match it.
     `compile=True` (or ASSAY_COMPILE=1) runs scoring through a `torch.compile`d decoder body.
+    Rows of one `loglikelihood` call that begin with the same tokens (several answers after one
+    context, sentences from one template) compute their common prefix once (`share_prefixes`).
     `quantize="int8"` stores the decoder's linear weights as int8 with per-channel scales
     (for models that do not fit otherwise; scores move slightly, see `_quant`).
     """
 
     def __init__(self, spec: str = "default", device: str = "auto", dtype: str | None = None,
                  max_batch_tokens: int | None = None, quantize: str = "none",
-                 compile: bool | None = None) -> None:
+                 compile: bool | None = None, share_prefixes: bool = True) -> None:
         if quantize not in QUANTIZATIONS:
             raise ModelError(f"unknown quantization {quantize!r}",
                              f"use one of: {', '.join(QUANTIZATIONS)}")
@@ -59,6 +61,9 @@ class HFModel:
 
             compile = os.environ.get("ASSAY_COMPILE", "0").lower() in ("1", "true", "yes")
         self.compile = compile
+        # rows of one call that begin with the same tokens compute that prefix once (packed
+        # token tries, `_prefix_tree`); False: every row on its own, as lm-eval does
+        self.share_prefixes = share_prefixes
         self.device_request = device
         self.dtype_request = dtype
         self.max_batch_tokens = max_batch_tokens
@@ -218,14 +223,6 @@ class HFModel:
                       progress: Progress | None = None) -> list[float]:
         pairs = [self.encode_pair(c, x) for c, x in requests]
         return self.loglikelihood_tokens(pairs, progress)
-
-    def loglikelihood_shared_context(self, context: str, continuations: Sequence[str],
-                                     progress: Progress | None = None) -> list[float]:
-        """`loglikelihood` of many continuations of one context, via their token trie (same
-        numbers, far fewer forward passes; used to enumerate canary candidates)."""
-        from audit.model._shared_context import shared_context_loglikelihood
-
-        return shared_context_loglikelihood(self, context, continuations, progress)
 
     def loglikelihood_tokens(self, pairs: Sequence[tuple[list[int], list[int]]],
                              progress: Progress | None = None) -> list[float]:

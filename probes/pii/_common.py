@@ -145,8 +145,5 @@ def load_prompt_lines(text: str) -> list[str]:
 
 def score_continuations(model: Any, context: str, continuations: Sequence[str],
                         progress: Any = None) -> list[float]:
-    """Log-likelihoods of continuations of one context (token-trie fast path when available)."""
-    fast = getattr(model, "loglikelihood_shared_context", None)
-    if fast is not None:
-        return list(fast(context, continuations, progress=progress))
+    """Log-likelihoods of continuations of one context (the model shares the context itself)."""
     return list(model.loglikelihood([(context, c) for c in continuations], progress=progress))

@@ -1,0 +1,160 @@
+"""Token tries over one scoring call: planning, the ancestor mask, and exactness on a tiny model.
+
+The tiny random Llama runs in float64, so "identical to independent scoring" is checked at 1e-9:
+any slip in positions, masks or target bookkeeping moves a log-prob by far more than that.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from audit.model._prefix_tree import (  # noqa: E402
+    ancestor_mask, pack_tensors, plan_packs, trie_nodes)
+
+
+def test_trie_node_counts() -> None:
+    keys = [(1, 2, 3), (1, 2, 4), (1, 5), (6,), (1, 2)]  # (1, 2) is a prefix of two others
+    assert trie_nodes(keys) == 6
+    assert trie_nodes([(7, 7, 7)]) == 3
+    assert trie_nodes([(1,), (2,), (3,)]) == 3
+
+
+def test_plan_packs_paths_share_only_leading_tokens() -> None:
+    keys = [(1, 2, 3), (9, 2, 3), (1, 2, 4), (1, 2)]
+    (pack,) = plan_packs(keys, cap=64)
+    assert len(pack) == 7  # 1-2-3, 1-2-4 share two nodes; 9-2-3 shares nothing (not a suffix trie)
+    paths = {keys[j]: list(p) for j, p in zip(pack.rows, pack.paths)}
+    assert paths[(1, 2)] == paths[(1, 2, 3)][:2] == paths[(1, 2, 4)][:2]
+    assert paths[(1, 2, 3)][2] != paths[(1, 2, 4)][2]
+    assert not set(paths[(9, 2, 3)]) & set(paths[(1, 2, 3)])
+    for key, path in paths.items():  # every node on a path carries that key's token and depth
+        assert [pack.tokens[n] for n in path] == list(key)
+        assert [pack.depth[n] for n in path] == list(range(len(key)))
+
+
+def test_plan_packs_respects_the_cap() -> None:
+    rng = np.random.default_rng(0)
+    keys = list({tuple(rng.integers(0, 3, rng.integers(1, 9))) for _ in range(200)})
+    packs = plan_packs(keys, cap=16)
+    assert sorted(j for p in packs for j in p.rows) == list(range(len(keys)))
+    assert all(len(p) <= 16 for p in packs)
+    assert sum(len(p) for p in packs) >= trie_nodes(keys)
+    (alone,) = plan_packs([tuple(range(40))], cap=16)  # longer than the cap: a pack of its own
+    assert len(alone) == 40
+
+
+def test_ancestor_mask_is_exactly_the_ancestor_relation() -> None:
+    keys = [(1, 2, 3), (1, 2, 4, 5), (1, 6), (2,), (1, 2, 4, 7)]
+    packs = plan_packs(keys[:3], cap=64) + plan_packs(keys[3:], cap=64)
+    ids, pos, creator, paths = pack_tensors(packs, pad=0)
+    mask = ancestor_mask(pos, creator, paths, torch.float32)
+    assert mask.shape == (2, 1, ids.shape[1], ids.shape[1])
+    for b, p in enumerate(packs):
+        anc = {n: set() for n in range(ids.shape[1])}
+        for path in p.paths:
+            for d, n in enumerate(path):
+                anc[int(n)] |= {int(x) for x in path[:d + 1]}
+        for n in range(len(p), ids.shape[1]):
+            anc[n] = {n}  # padding sees itself only
+        want = np.array([[k in anc[q] for k in range(ids.shape[1])] for q in anc])
+        assert np.array_equal((mask[b, 0] == 0).numpy(), want)
+    assert int((mask == 0).sum()) == sum(d + 1 for p in packs for d in p.depth) + \
+        sum(ids.shape[1] - len(p) for p in packs)
+
+
+# -- exactness on a tiny model ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny():
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from audit.model import HFModel
+
+    torch.manual_seed(0)
+    cfg = LlamaConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                      num_attention_heads=4, num_key_value_heads=2, vocab_size=40,
+                      max_position_embeddings=24, attn_implementation="sdpa")
+    model = LlamaForCausalLM(cfg).double()
+    tok = SimpleNamespace(pad_token_id=0, eos_token_id=2, bos_token_id=1, pad_token="<p>",
+                          eos_token="<e>")
+
+    def make(share: bool = True, budget: int | None = None):
+        lm = HFModel.from_loaded(model, tok, sha256="0" * 64)
+        lm.share_prefixes, lm.max_batch_tokens = share, budget
+        return lm
+    return make
+
+
+def _pairs(seed: int = 0, contexts: int = 12) -> list[tuple[list[int], list[int]]]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(contexts):  # several answers after one context, as BBQ / StereoSet send them
+        ctx = [1] + list(rng.integers(3, 40, rng.integers(0, 12)))
+        for _ in range(3):
+            out.append((ctx, list(rng.integers(3, 40, rng.integers(1, 5)))))
+    out[:0] = [([1], [5, 6, 7]), ([1], [5, 6, 7]),   # identical requests
+            ([1], [5, 6]), ([1, 5], [6, 7, 8]),      # a row that is a prefix of another row
+            ([1], []),                               # nothing to score: 0.0
+            ([1, 3, 4], list(range(5, 35))),         # longer than max_length: truncated left
+            ([1, 3, 4], list(range(5, 34)) + [9])]
+    return out
+
+
+def _spy(monkeypatch) -> list[tuple[int, int]]:
+    """Record (batch rows, width) of every packed forward pass."""
+    import audit.model._scoring as scoring
+
+    seen: list[tuple[int, int]] = []
+    real = scoring._packed_batch
+
+    def spy(batch, *a, **k):
+        out = real(batch, *a, **k)
+        seen.append(tuple(out[0].shape))
+        return out
+    monkeypatch.setattr(scoring, "_packed_batch", spy)
+    return seen
+
+
+@pytest.mark.parametrize("budget", [None, 8, 1 << 17])
+def test_shared_equals_one_row_at_a_time(tiny, monkeypatch, budget) -> None:
+    """CPU budget (one pack per pass), a tiny budget (packs cut small) and a GPU-sized budget
+    (many packs per pass, padded to the widest): all equal scoring every request alone."""
+    pairs = _pairs(contexts=60 if budget else 12)  # > 512 trie nodes: several packs
+    alone = [tiny(share=False, budget=1).loglikelihood_tokens([p])[0] for p in pairs]
+    seen = _spy(monkeypatch)
+    shared = tiny(budget=budget).loglikelihood_tokens(pairs)
+    assert shared == pytest.approx(alone, abs=1e-9, rel=0)
+    assert shared[pairs.index(([1], []))] == 0.0
+    assert shared[0] == shared[1] != 0.0
+    assert seen, "the packed path must have run"
+    if budget == 1 << 17:
+        assert max(b for b, _ in seen) > 1  # several packs in one pass: the GPU batch shape
+
+
+def test_shared_prefixes_cost_fewer_tokens(tiny, monkeypatch) -> None:
+    pairs = _pairs(1)
+    seen = _spy(monkeypatch)
+    tiny().loglikelihood_tokens(pairs)
+    rows = {tuple((c + x)[-25:][:-1]) for c, x in pairs if x}
+    assert sum(b * w for b, w in seen) < sum(len(r) for r in rows)
+
+
+def test_no_sharing_no_packs(tiny, monkeypatch) -> None:
+    """Rows with nothing in common (or share_prefixes=False) stay on the padded, causal path."""
+    seen = _spy(monkeypatch)
+    distinct = [([3 + i], [5 + i, 7]) for i in range(20)]  # no two share a first token
+    ref = tiny(share=False).loglikelihood_tokens(distinct)
+    assert tiny().loglikelihood_tokens(distinct) == pytest.approx(ref, abs=1e-9, rel=0)
+    tiny(share=False).loglikelihood_tokens(_pairs())
+    assert seen == []
+
+
+def test_progress_counts_every_request(tiny) -> None:
+    pairs = _pairs()
+    ticks: list[int] = []
+    tiny(budget=8).loglikelihood_tokens(pairs, progress=ticks.append)
+    assert sum(ticks) == len(pairs)
