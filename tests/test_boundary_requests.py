@@ -105,6 +105,8 @@ UNINTERPRETABLE = {
                  "undecodable_encoding"),
     "truncated gzip": (gzip.compress(CHAT_BYTES)[:-12], [("content-encoding", "gzip")],
                        "undecodable_encoding"),
+    "gzip bomb": (gzip.compress(b"{" + b" " * (64 << 20) + b"}"), [("content-encoding", "gzip")],
+                  "decoded_too_large"),
     "unknown charset": (CHAT_BYTES, [("content-type", "application/json; charset=x-klingon")],
                         "unknown_charset"),
     "two charsets": (CHAT_BYTES, [("content-type", "text/plain; charset=utf-8"),

@@ -92,7 +92,8 @@ class ResponseFilter:
 
     async def _open_stream(self, ndjson: bool) -> None:
         self.mode = "stream"
-        decoder = StreamDecoder(self.encodings, 1 << 62) if self.encodings else None
+        decoder = StreamDecoder(self.encodings, self.ex.cfg.max_body_bytes, whole=False) \
+            if self.encodings else None
         drop = {b"content-length"} | ({b"content-encoding"} if decoder else set())
         self.stream = StreamedBody(self.ex, self.down, ndjson, decoder)
         await self.down({**self.start, "headers": [(k, v) for k, v in self.start["headers"]

@@ -69,8 +69,11 @@ def media_type(headers: Headers) -> tuple[str, str | None]:
 class StreamDecoder:
     """Incremental Content-Encoding decoder for a response body that streams."""
 
-    def __init__(self, encodings: list[str], max_bytes: int) -> None:
+    def __init__(self, encodings: list[str], max_bytes: int, whole: bool = True) -> None:
+        # `whole`: max_bytes bounds the whole decoded body; else (a stream) each decoded chunk,
+        # so a small compressed chunk cannot expand into gigabytes in one step.
         self.max_bytes = max_bytes
+        self.whole = whole
         self.steps = [_decompressor(c) for c in reversed(encodings)]
         self.size = 0
 
@@ -80,14 +83,21 @@ class StreamDecoder:
                 data = step.decompress(data, self.max_bytes + 1)
                 if final:
                     data += step.flush()
+            except _TooLarge:
+                raise Uninterpretable(f"the decoded body is larger than {self.max_bytes} bytes",
+                                      "decoded_too_large") from None
             except Exception as exc:
                 raise Uninterpretable(f"the body is not valid {step.name} data "
                                       f"({type(exc).__name__})", "undecodable_encoding") from None
-        self.size += len(data)
+        self.size = self.size + len(data) if self.whole else len(data)
         if self.size > self.max_bytes:
             raise Uninterpretable(f"the decoded body is larger than {self.max_bytes} bytes",
                                   "decoded_too_large")
         return data
+
+
+class _TooLarge(Exception):
+    """Decompression went past the limit (a compression bomb, or just too big)."""
 
 
 class _Inflate:
@@ -109,7 +119,7 @@ class _Inflate:
             data, self.head = self.head, b""
         out = self.obj.decompress(data, limit)
         if self.obj.unconsumed_tail:
-            raise ValueError("decompressed data over the limit")
+            raise _TooLarge
         return out
 
     def flush(self) -> bytes:
