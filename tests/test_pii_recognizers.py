@@ -48,6 +48,19 @@ POSITIVES = [
     ("zip 94105", ("94105", "POSTCODE")),
     ("server at 192.168.10.24 is down", ("192.168.10.24", "IP_ADDRESS")),
     ("My name is John Smith.", ("John Smith", "PERSON")),
+    # issue 13: groupings, international formats, other scripts, lower case
+    ("card 4111.1111.1111.1111", ("4111.1111.1111.1111", "CREDIT_CARD")),
+    ("Amex 3782 822463 10005", ("3782 822463 10005", "CREDIT_CARD")),
+    ("Ruf an: 0049 30 901820", ("0049 30 901820", "PHONE_NUMBER")),
+    ("Office (02) 9374 4000", ("(02) 9374 4000", "PHONE_NUMBER")),
+    ("my number is 9435550199", ("9435550199", "PHONE_NUMBER")),
+    ("SSN 123456780 on file", ("123456780", "US_SSN")),
+    ("my name is anita patel", ("anita patel", "PERSON")),
+    ("Wanjiru Kamau signed the form", ("Wanjiru Kamau", "PERSON")),
+    ("我叫王伟，请回电话", ("王伟", "PERSON")),
+    ("Kerkstraat 12, 1017 GJ Amsterdam", ("Kerkstraat 12, 1017 GJ Amsterdam", "STREET_ADDRESS")),
+    ("Toronto, ON M5V 2T6", ("M5V 2T6", "POSTCODE")),
+    ("i moved to mumbai last year", ("mumbai", "LOCATION")),
 ]
 
 
@@ -68,6 +81,13 @@ NEGATIVES = [
     "version 10.2.3 released in 2021 with 12345 downloads",
     "SKU 55012-8831 in stock",
     "revenue grew 12% to 4,512,330 in Q3",
+    "Part number 782-250-3689 is out of stock",  # valid NANP shape after an ID word
+    'HOST = "127.0.0.1"  # loopback is no one\'s address',
+    "pip install urllib3==2.0.7.1",  # a version, not an IP
+    "Können Sie mir bitte die Unterlagen schicken?",  # German nouns are not names
+    "Mark the task done. Will it ship in May?",  # names that are common words
+    "the weather in nice is lovely",  # lower-case place that is a common word
+    "i'm happy to help, thanks, great work",  # cues without a name
 ]
 
 
