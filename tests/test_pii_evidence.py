@@ -6,6 +6,8 @@ import random
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audit.errors import UsageError
 from audit.pii.evidence import SAFE_WORDS, check_mode, shape_evidence, shape_token
@@ -105,3 +107,24 @@ def test_redacted_is_recorded_and_keeps_what_was_missed(tmp_path, monkeypatch, s
         assert res.run.config["evidence"] == mode
         (f,) = store.findings(run_id=res.run.run_id)
         assert "<EMAIL_ADDRESS>" in f.evidence and ("tavrillzeb" in f.evidence) is kept
+
+
+_WORDY = st.text(alphabet=st.sampled_from(list("abcdefghijklmnopqrstuvwxyzAEIOUQZ0123456789"
+                                               "@.-_'/:äé北🙂")), min_size=1, max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_WORDY, st.sampled_from(sorted(SAFE_WORDS)[:50])), max_size=60),
+       st.data())
+def test_property_only_safe_words_and_shapes_survive(tokens: list[str], data) -> None:
+    """Whatever the text: every letter run in the output is a placeholder, a shape (x/X only)
+    or a common word, and no run of two or more digits survives as digits."""
+    text = " ".join(tokens)
+    n = len(text)
+    a = data.draw(st.integers(0, n))
+    spans = [Span(a, data.draw(st.integers(a, n)), "PERSON", 1.0)] if n else []
+    out = shape_evidence(text, spans, max_chars=10**6)
+    body = out.replace("<PERSON>", " ")
+    assert not re.search(r"\d", body)
+    for run in re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)*", body):
+        assert set(run) <= {"x", "X", "d", "'"} or run.lower() in SAFE_WORDS, (run, out)

@@ -129,7 +129,7 @@ def _render_token(token: str) -> str:
     if len(token) > _LONG_TOKEN or not token.isascii() or _RISKY.search(token):
         return shape_token(token)
     # words inside punctuation ("(please", "card,") are judged alone
-    return "".join(p if not p[0].isalpha() or _safe_word(p) else shape_token(p)
+    return "".join(p if _safe_word(p) or not re.search("[A-Za-z]", p) else shape_token(p)
                    for p in re.findall(r"[A-Za-z']+|[^A-Za-z']+", token))
 
 
