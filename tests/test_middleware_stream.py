@@ -164,3 +164,25 @@ def test_random_seeds_smoke() -> None:
         assert out == replace_spans(text, fake_analyze([text])[0])
         for e in ENTITIES:
             assert e not in out
+
+
+def test_responses_api_stream_done_events_carry_the_whole_redacted_text() -> None:
+    events = [{"type": "response.output_text.delta", "item_id": "msg_1", "output_index": 0,
+               "content_index": 0, "delta": TEXT[i:i + 5]} for i in range(0, len(TEXT), 5)]
+    events.append({"type": "response.output_text.done", "item_id": "msg_1", "output_index": 0,
+                   "content_index": 0, "text": TEXT})
+    events.append({"type": "response.completed", "response": {"id": "resp_1", "output": [
+        {"type": "message", "content": [{"type": "output_text", "text": TEXT}]}]}})
+    rw = SSERewriter(lambda: _stream(32), lambda t: (replace_spans(t, fake_analyze([t])[0]), {}))
+    sent: list[bytes] = []
+    for e in events:
+        sent += rw.event(f"event: {e['type']}\ndata: {json.dumps(e)}".encode())
+    sent += rw.finish()
+    objs = [json.loads(ev.decode().split("data: ", 1)[1]) for ev in sent]
+    expected = replace_spans(TEXT, fake_analyze([TEXT])[0])
+    assert "".join(o.get("delta", "") for o in objs
+                   if o["type"] == "response.output_text.delta") == expected
+    done = [o for o in objs if o["type"] == "response.output_text.done"]
+    assert [d["text"] for d in done] == [expected]
+    assert objs[-1]["type"] == "response.completed"  # nothing trails the end of the response
+    assert objs[-1]["response"]["output"][0]["content"][0]["text"] == expected

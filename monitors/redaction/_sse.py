@@ -217,6 +217,9 @@ class SSERewriter:
         ev = _Event(fields, obj=obj)
         finished: list[tuple] = []
         self._walk(obj, (), obj, finished)
+        if isinstance(obj, dict) and isinstance(obj.get("type"), str) and \
+                obj["type"].endswith((".done", ".completed", ".failed", ".incomplete")):
+            finished.append(())  # Responses API: the item (or response) is whole now
         for prefix in finished:
             self._flush_where(lambda k, p=prefix: k[:len(p)] == p)
         self._out.append(ev)
