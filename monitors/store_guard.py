@@ -171,6 +171,8 @@ class StoreGuard:
             if not self.recreate:
                 raise StoreOutage(f"store file {self.path} was deleted; waiting for it to be "
                                   "restored (or restart with --recreate-store)") from None
+            for suffix in ("-wal", "-shm"):  # SQLite would replay a stale WAL into the new file
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
             sqlite3.connect(self.path).close()
             self.announce(f"store file {self.path} was deleted; created a new, empty store "
                           "(--recreate-store); its history is gone, lines still in the logs "

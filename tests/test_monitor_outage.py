@@ -94,7 +94,8 @@ def test_deleted_store_waits_for_the_restore_and_loses_nothing(tmp_path: Path) -
 
 
 def test_recreate_store_rebuilds_from_the_logs(tmp_path: Path) -> None:
-    log, db, state = tmp_path / "app.jsonl", tmp_path / "a.db", tmp_path / "s"
+    (tmp_path / "store").mkdir()
+    log, db, state = tmp_path / "app.jsonl", tmp_path / "store" / "a.db", tmp_path / "s"
     url = f"sqlite:///{db}"
     log.touch()
     open_store(url).close()
@@ -104,7 +105,10 @@ def test_recreate_store_rebuilds_from_the_logs(tmp_path: Path) -> None:
     try:
         write(log, [good(i) for i in range(150)])
         wait_for(lambda: _count(db) == 150, 60, p, "150 findings")
-        _delete(db)
+        # All three files at once (an rm of one after the monitor recreated the store would
+        # delete the new store's WAL): the directory is swapped for an empty one.
+        os.rename(tmp_path / "store", tmp_path / "gone")
+        (tmp_path / "store").mkdir()
         write(log, [good(i) for i in range(150, 300)])
         wait_for(lambda: _count(db) == 300, 60, p, "300 findings in the new store")
         p.send_signal(signal.SIGTERM)
