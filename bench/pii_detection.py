@@ -16,7 +16,8 @@ Quality, for both detectors on every set (`sets` in the JSON):
 - `heldout_late`: hand-written texts added with the final measurement (`bench.pii_heldout.LATE`),
   when the file is there;
 - `pii_free`: false positives on `bench.pii_heldout_clean` (logs, stdlib source, prose): texts
-  flagged and detections per 1,000 characters, per source and per type.
+  flagged and detections per 1,000 characters, per source and per type; `pii_free_fresh`: the
+  same on a fresh draw (other log seed, other modules, later prose) when its prose file is there.
 Speed: texts/s for both on one core on the in-distribution texts, peak memory, and the ratio.
 Throughput: both detectors are timed
 on the same slices of 100 texts in alternation, best of `--rounds` per slice (robust to a shared,
@@ -233,7 +234,7 @@ def _quality(run_assay, run_base, args) -> dict:
     from bench.pii_evalset import generate
     from bench.pii_heldout import generate as heldout
     from bench.pii_heldout import invented_names, late
-    from bench.pii_heldout_clean import clean_corpus
+    from bench.pii_heldout_clean import clean_corpus, fresh_corpus
     from bench.pii_heldout_score import fp_rates, score_detail, targets
 
     examples = generate(args.n, args.seed)
@@ -257,6 +258,9 @@ def _quality(run_assay, run_base, args) -> dict:
     inv = invented_names(min(300, args.heldout_n or 300))
     out["heldout_invented_names"] = {"n_texts": len(inv), "n_without_pii": 0}
     extra = {"heldout_invented_names": inv}
+    fresh = fresh_corpus() if args.pii_free_n is None else []
+    if fresh:
+        out["pii_free_fresh"] = {"n_texts": len(fresh), "n_chars": sum(len(c.text) for c in fresh)}
     late_set = late()
     if late_set:
         out["heldout_late"] = {"n_texts": len(late_set),
@@ -283,6 +287,10 @@ def _quality(run_assay, run_base, args) -> dict:
         for name, examples in extra.items():
             out[name][side] = score_detail([e.spans for e in examples],
                                            run([e.text for e in examples]))
+        if fresh:
+            out["pii_free_fresh"][side] = fp_rates([c.text for c in fresh],
+                                                   [c.source for c in fresh],
+                                                   run([c.text for c in fresh]))
         out["pii_free"][side] = fp_rates(c_texts, [c.source for c in clean], run(c_texts))
     return out
 

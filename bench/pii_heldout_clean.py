@@ -23,9 +23,15 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CODE_FILES", "PROSE", "CleanText", "clean_corpus", "code_texts", "log_texts"]
+__all__ = ["CODE_FILES", "FRESH_CODE_FILES", "LATE_PROSE", "PROSE", "CleanText", "clean_corpus",
+           "code_texts", "fresh_corpus", "log_texts"]
 
 PROSE = Path(__file__).parent / "data" / "pii_free_prose.txt"
+# The fresh corpus (added with the final measurement, like the late held-out set): another log
+# seed, other standard-library modules, prose written later. Absent file: no fresh corpus.
+LATE_PROSE = Path(__file__).parent / "data" / "pii_free_prose_late.txt"
+FRESH_CODE_FILES = ("copy.py", "weakref.py", "selectors.py", "operator.py", "pathlib.py",
+                    "abc.py", "shutil.py", "tempfile.py", "enum.py")
 CODE_FILES = ("textwrap.py", "json/decoder.py", "json/encoder.py", "csv.py", "shlex.py",
               "string.py", "fnmatch.py", "glob.py", "bisect.py", "queue.py", "sched.py",
               "graphlib.py", "contextlib.py", "dataclasses.py")
@@ -103,12 +109,13 @@ def log_texts(n: int, seed: int = 41) -> list[str]:
     return out
 
 
-def code_texts(max_texts: int, lines_per_text: int = 6) -> list[str]:
+def code_texts(max_texts: int, lines_per_text: int = 6,
+               files: tuple[str, ...] = CODE_FILES) -> list[str]:
     """Blocks of standard-library source lines (see the module docstring for the filter)."""
     root = Path(sysconfig.get_paths()["stdlib"])
-    per_file = -(-max_texts // len(CODE_FILES))  # spread over every module, not the first few
+    per_file = -(-max_texts // len(files))  # spread over every module, not the first few
     out: list[str] = []
-    for name in CODE_FILES:
+    for name in files:
         path = root / name
         if not path.is_file():  # another Python may lack a module: fewer texts, not an error
             continue
@@ -126,9 +133,21 @@ def code_texts(max_texts: int, lines_per_text: int = 6) -> list[str]:
     return out[:max_texts]
 
 
+def _paragraphs(path: Path) -> list[str]:
+    return [p.strip() for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+
+
 def clean_corpus(n_logs: int = 300, n_code: int = 200) -> list[CleanText]:
     """Logs, code blocks and every prose paragraph, in that order."""
-    prose = [p.strip() for p in PROSE.read_text(encoding="utf-8").split("\n\n") if p.strip()]
     return ([CleanText(t, "log") for t in log_texts(n_logs)]
             + [CleanText(t, "code") for t in code_texts(n_code)]
-            + [CleanText(t, "prose") for t in prose])
+            + [CleanText(t, "prose") for t in _paragraphs(PROSE)])
+
+
+def fresh_corpus(n_logs: int = 150, n_code: int = 100) -> list[CleanText]:
+    """The fresh PII-free corpus, or [] where `LATE_PROSE` is absent."""
+    if not LATE_PROSE.is_file():
+        return []
+    return ([CleanText(t, "log") for t in log_texts(n_logs, seed=97)]
+            + [CleanText(t, "code") for t in code_texts(n_code, files=FRESH_CODE_FILES)]
+            + [CleanText(t, "prose") for t in _paragraphs(LATE_PROSE)])

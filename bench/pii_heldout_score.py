@@ -187,15 +187,19 @@ def render_table(result: dict) -> str:
     if "heldout_invented_names" in sets:
         rows += _set_table("invented names (composed texts, names no list holds)",
                            sets["heldout_invented_names"])
-    fp = sets["pii_free"]
-    rows += [f"\nPII-free corpus — {fp['n_texts']} texts, {fp['n_chars']} characters: texts "
-             "flagged / detections per 1,000 characters",
-             "| source (texts) | Assay | presidio default |", "|---|---|---|"]
-    a, b = fp["assay"], fp["presidio_default"]
-    for name, ra, rb in [("all", a, b)] + [(k, a["by_source"][k], b["by_source"][k])
-                                           for k in a["by_source"]]:
-        rows.append(f"| {name} ({ra['texts']}) | {_fp_cell(ra)} | {_fp_cell(rb)} |")
-    rows.append(f"| types detected | {_types(a)} | {_types(b)} |")
+    for key, title in (("pii_free", "PII-free corpus"),
+                       ("pii_free_fresh", "fresh PII-free corpus")):
+        if key not in sets:
+            continue
+        fp = sets[key]
+        rows += [f"\n{title} — {fp['n_texts']} texts, {fp['n_chars']} characters: texts "
+                 "flagged / detections per 1,000 characters",
+                 "| source (texts) | Assay | presidio default |", "|---|---|---|"]
+        a, b = fp["assay"], fp["presidio_default"]
+        for name, ra, rb in [("all", a, b)] + [(k, a["by_source"][k], b["by_source"][k])
+                                               for k in a["by_source"]]:
+            rows.append(f"| {name} ({ra['texts']}) | {_fp_cell(ra)} | {_fp_cell(rb)} |")
+        rows.append(f"| types detected | {_types(a)} | {_types(b)} |")
     return "\n".join(rows)
 
 

@@ -13,7 +13,7 @@ import pytest
 from bench import pii_evalset
 from bench.pii_heldout import (HANDWRITTEN, LABELS, generate, invented_names, late,
                                load_handwritten, parse_marked)
-from bench.pii_heldout_clean import PROSE, clean_corpus, code_texts, log_texts
+from bench.pii_heldout_clean import PROSE, clean_corpus, code_texts, fresh_corpus, log_texts
 from bench.pii_heldout_genres import Builder
 from bench.pii_heldout_values import NAMES, WORDS, iban_valid, luhn_valid
 
@@ -174,7 +174,10 @@ def test_pii_free_corpus() -> None:
     assert by["log"] == 300 and by["code"] == 200 and by["prose"] == 40
     assert log_texts(50) == log_texts(50) and code_texts(10) == code_texts(10)
     email = re.compile(r"[\w.+-]+@[\w-]+\.[a-z]{2,}")
-    for c in corpus:
+    fresh = fresh_corpus()  # present only with the final measurement
+    assert not fresh or Counter(c.source for c in fresh) == {"log": 150, "code": 100, "prose": 15}
+    assert not {c.text for c in fresh} & {c.text for c in corpus}
+    for c in corpus + fresh:
         assert not email.search(c.text) and "://" not in c.text and "Copyright" not in c.text
     assert len({c.text[:40] for c in corpus if c.source == "code"}) > 150  # spread over modules
     assert "[[" not in PROSE.read_text()
