@@ -167,7 +167,8 @@ REQUEST_FIELDS = {
     "embeddings input": {"model": "m", "input": [PII_TEXT, [EMAIL]]},
     "responses input": {"model": "m", "instructions": f"help {NAME}", "input": [
         {"role": "user", "content": [{"type": "input_text", "text": PII_TEXT}]}]},
-    "id field holding a value": {"model": "m", "id": SSN, "role": EMAIL, "messages": []},
+    "id field holding a value": {"model": "m", "id": SSN, "role": EMAIL, "messages": [],
+                                 "tool_call_id": "x" + CARD.replace(" ", "")},
 }
 
 

@@ -6,8 +6,8 @@ tool descriptions, metadata, response formats, reasoning fields, error bodies), 
 every object key that is not a plain identifier (a key can carry a value too, e.g. metadata
 keyed by e-mail address). A string is left alone only when its key is in `NOT_TEXT_KEYS` *and*
 it looks like an identifier (letters, digits, `_.:/-`, at least one letter, at most 128
-characters): `"model": "gpt-4o"` stays, `"id": "536-22-8726"` or `"role": "bob@example.com"`
-does not. `data:` URLs of images and audio are binary payloads, not text, and are left alone.
+characters, no run of 7 digits): `"model": "gpt-4o"` stays, `"id": "536-22-8726"`,
+`"id": "x4111111111111111"` or `"role": "bob@example.com"` do not. `data:` URLs of images and audio are binary payloads, not text, and are left alone.
 `logprobs` objects are redacted as the text their tokens spell (see `_tokens`).
 """
 
@@ -29,14 +29,16 @@ NOT_TEXT_KEYS = frozenset({
 })
 _IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/\-]{0,127}")
 _HAS_LETTER = re.compile(r"[A-Za-z]")
+_DIGIT_RUN = re.compile(r"\d{7}")
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}")
 _MEDIA_URL = re.compile(r"data:(?:image|audio)/[A-Za-z0-9.+\-]+;base64,[A-Za-z0-9+/=\s]*")
 
 
 def is_not_text(key: Any, value: str) -> bool:
     """True for allow-listed ids/enums and media `data:` URLs: not sent to the detector."""
-    if key in NOT_TEXT_KEYS:
-        return bool(_IDENT.fullmatch(value)) and bool(_HAS_LETTER.search(value))
+    if key in NOT_TEXT_KEYS:  # a run of 7+ digits (a card, a phone) is checked anyway
+        return bool(_IDENT.fullmatch(value)) and bool(_HAS_LETTER.search(value)) and \
+            not _DIGIT_RUN.search(value)
     return value.startswith("data:") and bool(_MEDIA_URL.fullmatch(value))
 
 
