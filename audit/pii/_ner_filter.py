@@ -94,11 +94,11 @@ def refine(span: Span, text: str, foreign: dict[str, bool]) -> Span | None:
 
     `foreign` caches the language verdict per text (key "v").
     """
-    from audit.pii.recognizers._gazetteer import family_names, given_names
+    from audit.pii.recognizers._gazetteer import all_names
 
     english, other = _stop_words()
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, span.start, span.end)]
-    names = given_names() | family_names()
+    names = all_names()
 
     def edge(w: str) -> bool:
         f = w.casefold()

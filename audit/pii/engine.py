@@ -119,9 +119,9 @@ def _plausible(span: Span, text: str) -> bool:
         if any(c.isdigit() for c in value):
             return False
         if span.entity_type == "PERSON" and not any(c.isupper() for c in value):
-            from audit.pii.recognizers._gazetteer import family_names, given_names
+            from audit.pii.recognizers._gazetteer import all_names
 
-            names = given_names() | family_names()
+            names = all_names()
             return any(w.casefold() in names for w in value.split())
     return True
 

@@ -26,7 +26,7 @@ from typing import Any
 import regex
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
 
-__all__ = ["AMBIGUOUS", "NameGazetteerRecognizer", "family_names", "given_names"]
+__all__ = ["AMBIGUOUS", "NameGazetteerRecognizer", "all_names", "family_names", "given_names"]
 
 AMBIGUOUS = frozenset("""
 will may grace hope mark bill rose joy faith jack art bob rob pat sue dawn destiny summer autumn
@@ -72,16 +72,16 @@ re fwd fw cc bcc subject attn attention urgent important update reminder
 # whatever they are; weak cues ("i'm happy") only when the first word is a known name.
 _STRONG_CUE = regex.compile(
     r"(?:\bmy\s+name\s+is|\bmy\s+name's|\bmy\s+name\s+was|\bname\s*:|\bdear|"
-    r"\b(?:mr|mrs|ms|miss|mx|dr|prof)\.?)\s+$", regex.IGNORECASE)
+    r"\b(?:mr|mrs|ms|miss|mx|dr|prof)\.?)\s+", regex.IGNORECASE)
 _WEAK_CUE = regex.compile(
     r"(?:\bi\s+am|\bi'?m|\bthis\s+is|\bit'?s|\bask\s+for|\bspeak\s+(?:to|with)|\btalk\s+to|"
     r"\bcontact|\bhi|\bhello|\bhey|\bwith|\bfrom|\bby|\bfor|\band|\bto|\bmeet|\bcalled|\bmet|"
     r"\bcall\s+me|\bnamed|\bname\s+is|\bis|\bwas|\bof|"
-    r"\b(?:regards|cheers|thanks|thank\s+you|best|sincerely|yours|love)\s*[,\-\n]?)\s+$",
+    r"\b(?:regards|cheers|thanks|thank\s+you|best|sincerely|yours|love)\s*[,\-\n]?)\s+",
     regex.IGNORECASE)
 # A sign-off name ends its line or the text ("thanks, rohan"; not "thanks, great work").
 _SIGN_OFF = regex.compile(r"\b(?:regards|cheers|thanks|thank\s+you|best|sincerely|yours|love)"
-                          r"\s*[,\-\n]\s*$", regex.IGNORECASE)
+                          r"\s*[,\-\n]\s*", regex.IGNORECASE)
 _LINE_END = regex.compile(r"[ \t]*[.!]?[ \t]*(?:\n|$)")
 _WORD = regex.compile(r"\p{L}[\p{L}\p{M}'’]*(?:-\p{L}[\p{L}\p{M}'’]*)*")
 _GAP = regex.compile(r"[ \t]+|[ \t]*\.[ \t]*")  # between words of one name ("J. Smith")
@@ -109,6 +109,12 @@ def given_names() -> frozenset[str]:
 def family_names() -> frozenset[str]:
     """Casefolded family names from `names_family.txt`."""
     return _load("names_family.txt")
+
+
+@lru_cache(maxsize=1)
+def all_names() -> frozenset[str]:
+    """Given and family names together."""
+    return given_names() | family_names()
 
 
 @lru_cache(maxsize=1)
@@ -164,13 +170,16 @@ class NameGazetteerRecognizer(EntityRecognizer):
             return f in given or f in family
 
         n = len(words)
+        # Where cues end (a word starting there follows the cue), found once per text.
+        strong_at = {m.end() for m in _STRONG_CUE.finditer(text)}
+        weak_at = {m.end() for m in _WEAK_CUE.finditer(text)}
+        sign_off_at = {m.end() for m in _SIGN_OFF.finditer(text)} if weak_at else set()
         i = 0
         while i < n:
             # -- a cue right before word i: take the name-like words after it --------------
-            before = text[max(0, words[i][0] - 40):words[i][0]]
-            strong = _STRONG_CUE.search(before) is not None
-            weak = not strong and _WEAK_CUE.search(before) is not None
-            if weak and not known(words[i][2]) and _SIGN_OFF.search(before) is not None:
+            strong = words[i][0] in strong_at
+            weak = not strong and words[i][0] in weak_at
+            if weak and not known(words[i][2]) and words[i][0] in sign_off_at:
                 strong = _signs_off(text, words, i, stop)
             if strong or (weak and known(words[i][2])):
                 j = i

@@ -43,6 +43,11 @@ def places() -> dict[tuple[str, ...], str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _first_words() -> frozenset[str]:
+    return frozenset(key[0] for key in places())
+
+
 class PlaceGazetteerRecognizer(EntityRecognizer):
     """LOCATION from a place list: capitalised anywhere, or in any case after a place cue."""
 
@@ -60,22 +65,26 @@ class PlaceGazetteerRecognizer(EntityRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
         if "LOCATION" not in entities:
             return []
-        from audit.pii.recognizers._gazetteer import family_names, given_names
+        from audit.pii.recognizers._gazetteer import all_names
 
-        table = places()
-        names = given_names() | family_names()
+        table, firsts = places(), _first_words()
+        names = all_names()
         words = [(m.start(), m.start() + len(m.group().rstrip(".")), m.group().rstrip("."))
                  for m in _WORD.finditer(text)]
+        folded = [w[2].casefold() for w in words]
         out = []
         i, n = 0, len(words)
         while i < n:
             hit = 0
+            if folded[i] not in firsts:
+                i += 1
+                continue
             for size in (3, 2, 1):
                 if i + size > n:
                     continue
                 if size > 1 and any(words[k + 1][0] - words[k][1] > 2 for k in range(i, i + size - 1)):
                     continue
-                key = tuple(w[2].casefold() for w in words[i:i + size])
+                key = tuple(folded[i:i + size])
                 if key in table:
                     hit = size
                     break
