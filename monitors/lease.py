@@ -79,6 +79,10 @@ class MonitorLease:
     def try_acquire(self) -> dict[str, Any] | None:
         """None when acquired; else the row of the live holder."""
         cur = self.store.acquire_lease(self.monitor, self.holder, self.ttl_s)
+        for _ in range(3):  # released between the store's two statements: just try again
+            if cur is None or cur["holder"]:
+                break
+            cur = self.store.acquire_lease(self.monitor, self.holder, self.ttl_s)
         if cur is not None and cur["holder"] and holder_is_dead(cur["holder"], self.holder):
             cur = self.store.acquire_lease(self.monitor, self.holder, self.ttl_s,
                                            take_from=cur["holder"])
