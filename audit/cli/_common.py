@@ -15,7 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from audit.paths import default_store_url
 from audit.types import canonical_json
 
-__all__ = ["StoreOption", "err", "out", "print_json", "progress_factory", "open_cli_store"]
+__all__ = ["StoreOption", "err", "out", "print_json", "print_table", "progress_factory",
+           "open_cli_store"]
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -28,6 +29,18 @@ def open_cli_store(url: str | None, create: bool = True) -> Any:
     from audit.store import open_store
 
     return open_store(url or default_store_url(), create=create)
+
+
+def print_table(table: Any) -> None:
+    """Print a rich table; in a pipe or CI log at its natural width, so ids are never cut.
+
+    A console that is not a terminal defaults to 80 columns and rich would shorten cells to
+    fit ("3f2a9c4b1d…"), which `assay runs | grep ID` then cannot find.
+    """
+    if out.is_terminal:
+        out.print(table)
+        return
+    Console(file=sys.stdout, width=100_000, soft_wrap=True, color_system=None).print(table)
 
 
 def print_json(obj: Any) -> None:

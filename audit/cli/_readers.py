@@ -149,6 +149,22 @@ def diff(run_a: str = typer.Argument(..., help="The earlier run (id or prefix)."
               f"CI {fmt_ci(*c.a_ci)} -> {fmt_ci(*c.b_ci)}  {verdict}")
 
 
+def latest_run_with_suites(st: object, suites: set[str]) -> object:
+    """The newest run that ran every suite the rules name.
+
+    `gate latest` after a scheduled audit must judge that audit, not whatever ran last (a PII-only
+    run after a bias audit would make every bias rule "unknown metric", exit 2).
+    """
+    runs = st.runs()  # type: ignore[attr-defined]
+    if not runs:
+        raise UsageError(f"no runs in {st.display_url}", "create one with `assay audit`")  # type: ignore[attr-defined]
+    for run in runs:
+        if suites <= set(run.suites):
+            return run
+    raise UsageError(f"no run in {st.display_url} has suite(s) {', '.join(sorted(suites))}",  # type: ignore[attr-defined]
+                     "run `assay audit --suite ...` first, or name a run id")
+
+
 @app.command()
 def gate(run_id: str = typer.Argument(..., help="Run id, unique prefix, or 'latest'."),
          rule: list[str] = typer.Option(..., "--rule", "-r",
@@ -158,7 +174,7 @@ def gate(run_id: str = typer.Argument(..., help="Run id, unique prefix, or 'late
          json_out: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """Exit 0 when every rule holds for the run, 1 otherwise (one line per failed rule).
 
-    A malformed rule or a metric the run does not have exits 2.
+    `latest` is the newest run that ran every suite the rules name. A malformed rule or a metric the run does not have exits 2.
 
     Example: assay gate latest --rule "crows_pairs.pct_stereotype<=0.60"
     """
@@ -167,9 +183,7 @@ def gate(run_id: str = typer.Argument(..., help="Run id, unique prefix, or 'late
     rules = [parse_rule(r) for r in rule]  # malformed rules fail before the store is touched
     st = open_cli_store(store, create=False)
     if run_id == "latest":
-        run = st.latest_run()
-        if run is None:
-            raise UsageError(f"no runs in {st.display_url}", "create one with `assay audit`")
+        run = latest_run_with_suites(st, {r.suite for r in rules})
     else:
         run = st.get_run(run_id)
     result = evaluate_rules(run.run_id, rules, st.metrics(run.run_id))

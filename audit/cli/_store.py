@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from audit.cli import app
 from audit.cli._audit import _fmt
-from audit.cli._common import StoreOption, open_cli_store, out, print_json
+from audit.cli._common import StoreOption, open_cli_store, out, print_json, print_table
 from audit.errors import UsageError
 
 
@@ -26,16 +27,16 @@ def runs(store: str = StoreOption,
             print_json(r.to_dict())
         return
     if not rows:
-        out.print(f"no runs in {st.location}; create one with `assay audit`")
+        out.print(f"no runs in {escape(st.location)}; create one with `assay audit`")
         return
     table = Table(show_edge=False, header_style="bold")
     for col in ("run_id", "started (UTC)", "model", "suites", "status", "seconds"):
-        table.add_column(col)
-    for r in rows:
+        table.add_column(col, no_wrap=col == "run_id", overflow="fold")
+    for r in rows:  # escape: names and suites are user data, "[...]" would be eaten as markup
         table.add_row(r.run_id, r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-                      f"{r.model.get('name')} ({r.model.get('sha256', '')[:8]})",
-                      ",".join(r.suites), r.status, f"{r.timings.get('total', 0):.1f}")
-    out.print(table)
+                      escape(f"{r.model.get('name')} ({r.model.get('sha256', '')[:8]})"),
+                      escape(",".join(r.suites)), r.status, f"{r.timings.get('total', 0):.1f}")
+    print_table(table)
 
 
 @app.command()
@@ -57,18 +58,19 @@ def show(run_id: str = typer.Argument(..., help="Run id (or a unique prefix)."),
     m = run.model
     out.print(f"[bold]run {run.run_id}[/bold] {run.status}, {run.started_at:%Y-%m-%d %H:%M:%S} UTC "
               f"on {run.host}")
-    out.print(f"model {m.get('name')} {m.get('path')} sha256 {m.get('sha256')} "
-              f"({m.get('dtype')}, {m.get('device')})")
-    out.print(f"suites {', '.join(run.suites)}; seed {run.seed}; config {run.config_hash[:16]}")
+    out.print(escape(f"model {m.get('name')} {m.get('path')} sha256 {m.get('sha256')} "
+                     f"({m.get('dtype')}, {m.get('device')})"))
+    out.print(escape(f"suites {', '.join(run.suites)}; seed {run.seed}; "
+                     f"config {run.config_hash[:16]}"))
     for name, d in run.data.items():
-        out.print(f"data {name}: {d['path']} sha256 {d['sha256'][:16]}")
+        out.print(escape(f"data {name}: {d['path']} sha256 {d['sha256'][:16]}"))
     table = Table(show_edge=False, header_style="bold")
     for col in ("suite", "metric", "value", "95% CI", "n"):
-        table.add_column(col)
-    for x in metrics:
-        table.add_row(x.suite, x.key, _fmt(x.value), f"[{_fmt(x.ci_low)}, {_fmt(x.ci_high)}]",
-                      str(x.n))
-    out.print(table)
+        table.add_column(col, no_wrap=col != "metric", overflow="fold")
+    for x in metrics:  # the metric key is the gate key: `length_gap[gender_name:female-male]`
+        table.add_row(escape(x.suite), escape(x.key), _fmt(x.value),
+                      escape(f"[{_fmt(x.ci_low)}, {_fmt(x.ci_high)}]"), str(x.n))
+    print_table(table)
     out.print(f"{n_findings} findings: `assay findings --run {run.run_id}`")
 
 
@@ -100,6 +102,6 @@ def findings(run: str = typer.Option(None, "--run", help="Only this run id (or p
     for col in ("finding_id", "run", "suite", "severity", "group", "evidence"):
         table.add_column(col, overflow="fold")
     for f in rows:
-        table.add_row(f.finding_id[:12], f.run_id[:10], f.suite, f.severity, f.group or "",
-                      f.evidence)
-    out.print(table)
+        table.add_row(f.finding_id[:12], f.run_id[:10], escape(f.suite), f.severity,
+                      escape(f.group or ""), escape(f.evidence))
+    print_table(table)
