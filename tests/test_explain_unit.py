@@ -119,3 +119,23 @@ def test_top_k_by_severity_and_bad_requests_become_warnings(monkeypatch) -> None
     assert explain_request(r2.findings[2]) is None and explain_request(r1.findings[2]) is None
     assert dataclasses.replace(r1.findings[1]).finding_id == _finding("b", "high", None).finding_id
     assert explain_findings(object(), [r1, r2], top_k=0) == 0
+
+
+def test_summary_lists_only_positive_tokens_towards_the_target() -> None:
+    from audit.explain.render import summary_lines
+
+    # `assay explain --prompt "The mechanic said that" --target " he" --foil " she"`: every
+    # token pushes away from " he"; the old summary listed the three least negative as
+    # "strongest towards the target" and never named " mechanic".
+    att = _att(prompt="The mechanic said that", target=" he", foil=" she",
+               tokens=("The", " mechanic", " said", " that"), scores=(-0.140, -0.195, -0.026, -0.049))
+    lines = summary_lines(att)
+    assert lines[1] == "strongest token: ' mechanic' -0.195 (towards the foil)"
+    assert lines[2] == "towards the target: none"
+    assert lines[3] == ("towards the foil: ' mechanic' -0.195, 'The' -0.140, "
+                        "' that' -0.049")
+    mixed = summary_lines(_att())
+    assert mixed[1] == "strongest token: ' nurse' +2.000 (towards the target)"
+    assert mixed[2] == "towards the target: ' nurse' +2.000, 'The' +0.100, ' that' +0.050"
+    assert mixed[3] == "towards the foil: ' said' -0.300"
+    assert summary_lines(_att(foil=None, foil_logprob=None))[3] == "against the target: ' said' -0.300"

@@ -27,8 +27,18 @@ def heat_line(att: Attribution) -> Text:
     return line
 
 
+def _listing(pairs: list[tuple[str, float]]) -> str:
+    return ", ".join(f"{t!r} {s:+.3f}" for t, s in pairs) or "none"
+
+
 def summary_lines(att: Attribution, k: int = 3) -> list[str]:
-    """Plain-text lines: what was explained, the score, the strongest features."""
+    """Plain-text lines: what was explained, the score, the strongest token, then the tokens
+    that push towards the target (positive scores only) and those that push away from it.
+
+    A token listed "towards the target" must have a positive score: the old top-k by score
+    named tokens with negative scores when none was positive, and hid the token that moved the
+    score most (` mechanic` -0.195 for " he" vs " she").
+    """
     what = f"log P({att.target!r})"
     if att.foil is not None:
         what += f" - log P({att.foil!r})"
@@ -36,6 +46,14 @@ def summary_lines(att: Attribution, k: int = 3) -> list[str]:
              + (f" (baseline {att.baseline_score:.3f})" if att.baseline_score is not None else "")
              + (f", convergence delta {att.convergence_delta:.3g}"
                 if att.convergence_delta is not None else "")]
-    tops = ", ".join(f"{t!r} {s:+.3f}" for t, s in att.top(k))
-    lines.append(f"strongest towards the target: {tops}")
+    pairs = list(zip(att.tokens, att.scores))
+    away = "towards the foil" if att.foil is not None else "against the target"
+    if pairs:
+        tok, s = max(pairs, key=lambda ts: abs(ts[1]))
+        side = "towards the target" if s > 0 else away if s < 0 else "neutral"
+        lines.append(f"strongest token: {tok!r} {s:+.3f} ({side})")
+    pos = sorted((ts for ts in pairs if ts[1] > 0), key=lambda ts: -ts[1])[:k]
+    neg = sorted((ts for ts in pairs if ts[1] < 0), key=lambda ts: ts[1])[:k]
+    lines.append(f"towards the target: {_listing(pos)}")
+    lines.append(f"{away}: {_listing(neg)}")
     return lines
