@@ -154,6 +154,9 @@ def run_audit(config: AuditConfig, model: Any, store: Any | None = None,
         timings["explain"] = round(time.perf_counter() - t0, 3)
     metrics = [m for r in results for m in r.metrics]
     findings = [f for r in results for f in r.findings]
+    for r in results:  # each suite lists its findings strongest first; readers order by it
+        for i, f in enumerate(r.findings):
+            f.details.setdefault("rank", i)
     ended = utcnow()
     timings["total"] = round((ended - started).total_seconds(), 3)
     run = Run(run_id=run_id, model=identity.to_dict(), suites=tuple(s.id for s in suites),
@@ -163,7 +166,7 @@ def run_audit(config: AuditConfig, model: Any, store: Any | None = None,
               config=json_safe({"model": config.model, "device": config.device,
                                 "evidence": config.evidence, "pii_secret": secret_fp, **cfg}))
     if store is not None:
-        store.write_run(run, metrics, findings)
+        store.write_run(run, metrics, findings, [s for r in results for s in r.samples])
     return AuditResult(run, metrics, findings, results)
 
 

@@ -81,7 +81,7 @@ def test_crows_pairs_matches_lm_eval_definitions(tmp_path: Path) -> None:
     assert by["pct_stereotype[gender]"].value == pytest.approx(sum(stereo[:2]) / 2)
     assert by["pct_stereotype[gender]"].n == 2
     assert by["likelihood_diff[age]"].value == pytest.approx(diffs[2])
-    assert all(f.details["margin"] > 0 for f in res.findings)
+    assert all(f.details["margin"] > 0 for f in res.findings if f.probe == "stereotype_preferred")
 
 
 def test_crows_pairs_reads_tab_separated_revised_file(datasets: Path) -> None:

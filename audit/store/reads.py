@@ -120,10 +120,15 @@ class StoreReads:
 
     def page(self, flt: FindingFilter, limit: int = 50, offset: int = 0,
              order: str = "severity") -> list[Finding]:
-        """One page of findings: most severe first (`order="severity"`) or newest first."""
+        """One page of findings: most severe and strongest first (`order="severity"`) or newest
+        first."""
         t = schema.findings
         rank = case(SEVERITY_RANK, value=t.c.severity, else_=-1)
-        by = ([rank.desc(), t.c.created_at.desc(), t.c.finding_id] if order == "severity"
+        # within a severity, strongest first: the suite's own ranking (details.rank, stamped by
+        # the runner), then oldest first, which is the order a suite emits them
+        strength = t.c.details["rank"].as_integer().asc().nulls_last()
+        by = ([rank.desc(), strength, t.c.created_at.asc(), t.c.finding_id]
+              if order == "severity"
               else [t.c.created_at.desc(), t.c.finding_id])
         q = (select(t).where(and_(True, *self._where(flt))).order_by(*by)
              .limit(max(1, int(limit))).offset(max(0, int(offset))))
