@@ -85,6 +85,13 @@ _UNITS = ["1", "a", "A", "Aa ", "1 ", "1-", "1.", "a.", "A.", "::", "1:", "a1:",
           "1/", "a@", "a.a@", "Dear ", "Mr ", "Aa Aa ", "aa aa ", "1 Aa ", "1 aa ", "www.",
           "a.com", "GB1", "AA11", "ff:", "1.1.", "Aa'", "'s ", "bc1", "1a", "A1 ", "Aa, ", "ext1"]
 _UNITS += ["".join(p) for p in itertools.product("1aA .-:", repeat=2)]
+# Pieces of the international address, postcode and name patterns (issue 13): unit-first
+# addresses with comma-separated parts, street-type prefixes and endings, postal tails, CJK
+# blocks, Hangul roads, spoken cue words.
+_UNITS += ["flat 1, a", "1, ", ", Aa", "rue a ", "calle Aa ", "1-1 ", "Aa-ku, ", "电1", "区",
+           "市1-", "Aastrasse 1 ", "Aa Nagar ", "로 1", "〒1-", "NSW 1 ", "A1A ", "1 AA ",
+           "my name is ", "thanks, ", "Aa-Aa ", "我叫", "さん", "plus ", "nine ", "a dot ",
+           " at a"]
 
 
 def test_untimed_patterns_are_fast_on_adversarial_input_at_the_bound() -> None:
