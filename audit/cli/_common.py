@@ -52,13 +52,61 @@ def pretty_json(obj: Any) -> str:
     return json.dumps(json.loads(canonical_json(obj)), indent=2, ensure_ascii=False)
 
 
-def progress_factory(enabled: bool = True):
-    """A ProgressFactory drawing rich bars on stderr (nothing when disabled or not a TTY-less CI)."""
+def _duration(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else (
+        f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s")
+
+
+class _PlainProgress:
+    """Progress for pipes and CI logs: one line per `interval` seconds with counts, rate and ETA.
+
+    A rich bar outside a terminal prints nothing until it ends (blank lines in a CI log), so a
+    760 s BBQ run looked hung; these lines say how far it is and how long is left.
+    """
+
+    def __init__(self, description: str, total: int, interval: float,
+                 clock: Any = None) -> None:
+        import time
+
+        self.description, self.total, self.interval = description, max(0, int(total)), interval
+        self.clock = clock or time.monotonic
+        self.start = self.last = self.clock()
+        self.done = 0
+        self._line(f"{self.done}/{self.total} started")
+
+    def _line(self, text: str) -> None:
+        print(f"{self.description}: {text}", file=sys.stderr, flush=True)
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        now = self.clock()
+        if now - self.last < self.interval and self.done < self.total:
+            return
+        self.last = now
+        elapsed = max(now - self.start, 1e-9)
+        rate = self.done / elapsed
+        pct = f" ({100 * self.done / self.total:.0f}%)" if self.total else ""
+        if self.done >= self.total:
+            self._line(f"{self.done}/{self.total}{pct} done in {_duration(elapsed)}, "
+                       f"{rate:.2f}/s")
+            return
+        eta = (self.total - self.done) / rate if rate > 0 else float("inf")
+        self._line(f"{self.done}/{self.total}{pct}, {rate:.2f}/s, "
+                   f"ETA {_duration(eta) if eta != float('inf') else '?'}")
+
+
+def progress_factory(enabled: bool = True, interval: float = 10.0, clock: Any = None):
+    """A ProgressFactory: rich bars on a terminal, count/rate/ETA lines in a pipe, or nothing."""
 
     @contextmanager
     def factory(description: str, total: int) -> Iterator[Any]:
         if not enabled:
             yield lambda n=1: None
+            return
+        if not err.is_terminal:
+            plain = _PlainProgress(description, total, interval, clock)
+            yield plain.advance
             return
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True) as bar:
