@@ -164,6 +164,12 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
      [("Carlos", "PERSON"), ("Lucía Fernández", "PERSON")]),
     ("Buongiorno Signora Rossi, la Sua Richiesta è stata ricevuta. Distinti Saluti, "
      "Marco Bianchi", [("Rossi", "PERSON"), ("Marco Bianchi", "PERSON")]),
+    ("Herr Dr. Klaus Weber wohnt in der Lindenstraße 12, 10969 Berlin, Tel. 030 12345678.",
+     [("Klaus Weber", "PERSON"), ("Lindenstraße 12, 10969 Berlin", "STREET_ADDRESS"),
+      ("030 12345678", "PHONE_NUMBER")]),
+    ("Mme Claire Dubois, 8 avenue Victor Hugo, 69006 Lyon, tél. 04 72 00 00 00",
+     [("Claire Dubois", "PERSON"), ("8 avenue Victor Hugo, 69006 Lyon", "STREET_ADDRESS"),
+      ("04 72 00 00 00", "PHONE_NUMBER")]),
 ]
 
 # PII-free texts: logs, source code, technical prose, chat without personal data.
@@ -218,6 +224,10 @@ CLEAN: list[str] = [
     "Il Servizio Clienti è disponibile dal Lunedì al Venerdì.",
     "服务器重启后恢复正常，请稍后再试。",
     "本日の会議は午後3時からです。",
+    "Rechnung Nr. 2024-0042 vom 12.03.2024: Gesamtbetrag 1.234,56 EUR, zahlbar bis 30.04.2024.",
+    "Ihre Bestellung 10045 wurde am Montag versandt. Sendungsnummer 00340434161094042557.",
+    "Votre facture n° 45871 d'un montant de 129,90 € est disponible dans votre Espace Client.",
+    "Su pedido 33481 ha sido enviado. Importe total: 59,95 €.",
 ]
 
 

@@ -28,7 +28,8 @@ mademoiselle bonjour bonsoir cher chère hola estimado estimada señor señora s
 buongiorno buonasera gentile gentili signora signor signore caro cara olá ola prezado prezada
 senhor senhora querido querida distinti saluti cordialement atenciosamente grüßen grüße gruß
 groet groeten saludos saludo salutations cordiali abbraccio dear hi hello hey mr mrs ms miss mx
-dr prof sir madam regards thanks cheers best kind warm sincerely yours
+dr prof sir madam regards thanks cheers best kind warm sincerely yours mme mlle me sra sr srta
+sig sig.ra dott dott.ssa ing avv sres dña dra
 """.split())
 _ORG_WORDS = frozenset("gmbh ag kg ohg ug ltd llc inc corp plc sa sas sarl srl spa bv nv ab as "
                        "oy sl sp.z kft".split())

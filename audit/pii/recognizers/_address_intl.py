@@ -21,7 +21,10 @@ _PC = (r"(?:\d{3}-\d{4}|\d{5}-\d{3}|\d{4}-\d{3}|\d{2}-\d{3}|\d{3}[ \t]\d{2}|\d{4
        r"|(?-i:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}))")
 _REGION = (r"(?-i:NSW|VIC|QLD|WA|SA|TAS|ACT|NT|ON|QC|BC|AB|MB|SK|NS|NB|NL|PE|YT|NU|"
            r"[A-Z]{2})\.?")
-_PLACE = r"(?-i:\p{Lu}[\p{L}'\-]+(?:[ \-]\p{Lu}[\p{L}'\-]+){0,2})"
+# Contact labels written after an address ("..., 10969 Berlin, Tel. 030 ...") are not towns.
+_NOT_TOWN = (r"(?!(?:tel|tél|tel\.|phone|fax|e-?mail|mail|mobile|mob|handy|telefon|tfno|tlf|cell|"
+             r"www|web|ph|attn|ref)\b)")
+_PLACE = _NOT_TOWN + r"(?-i:\p{Lu}[\p{L}'\-]+(?:[ \-]\p{Lu}[\p{L}'\-]+){0,2})"
 POSTAL_TAIL = (r"(?:,?[ \t]+(?:" + _PC + r"[ \t]+)?" + _PLACE
                + r"(?:,?[ \t]+(?:" + _REGION + r",?[ \t]+)?" + _PC + r"(?![\w\-]))?){0,2}"
                r"(?:,?[ \t]+" + _PC + r"(?![\w\-]))?")

@@ -230,6 +230,9 @@ class NameGazetteerRecognizer(EntityRecognizer):
             while m < j and words[m][2].casefold() not in stop and m - k < 4:
                 m += 1
             part = [words[x][2] for x in range(k, m) if words[x][2].lower() not in PARTICLES]
+            if _holds_place(part):  # "Prefeitura de São Paulo", "Victoria Station"
+                k = m
+                continue
             n_known = sum(map(known, part))
             n_amb = sum(1 for p in part if name_like(p) and not known(p))
             if n_known >= 2:
@@ -260,6 +263,16 @@ district province region ministry department committee council club league cup
 monday tuesday wednesday thursday friday saturday sunday january february march april
 june july august september october november december
 """.split())
+
+
+def _holds_place(part: list[str]) -> bool:
+    """Whether two or more consecutive words of `part` are a place from the place list."""
+    from audit.pii.recognizers._places import places
+
+    table = places()
+    folded = [w.casefold() for w in part]
+    return any(tuple(folded[a:b]) in table for a in range(len(folded))
+               for b in range(a + 2, min(len(folded), a + 3) + 1))
 
 
 @lru_cache(maxsize=1)
