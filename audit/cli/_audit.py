@@ -6,8 +6,8 @@ import math
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from audit.cli import app
 from audit.cli._common import StoreOption, err, open_cli_store, out, print_json, progress_factory
@@ -51,34 +51,24 @@ def _fmt(v: float | None) -> str:
     return f"{v:.3f}" if abs(v) < 1000 else f"{v:.0f}"
 
 
-def print_summary(result: AuditResult, location: str) -> None:
+def print_summary(result: AuditResult, location: str, rules: list | None = None,
+                  store: object | None = None) -> None:
+    """Verdict first (what fails, how sure, where the evidence is), one line a suite after it."""
+    from audit.cli._verdict import print_verdict
+    from audit.report.verdict import build_verdict, recent_alerts, suite_categories
+
     run = result.run
     m = run.model
-    out.print(f"[bold]Assay audit[/bold] of {m['name']} ({m['architecture']}, {m['dtype']} on "
-              f"{m['device']}, sha256 {m['sha256'][:12]}) — run [bold]{run.run_id}[/bold]")
-    table = Table(show_edge=False, header_style="bold")
-    for col in ("suite", "metric", "value", "95% CI", "n"):
-        table.add_column(col, justify="right" if col in ("value", "95% CI", "n") else "left",
-                         overflow="fold", no_wrap=col in ("value", "95% CI", "n"))
-    for res in result.results:
-        for metric in res.metrics:
-            ci = f"[{_fmt(metric.ci_low)}, {_fmt(metric.ci_high)}]"
-            table.add_row(res.suite, escape(metric.key), _fmt(metric.value), ci, str(metric.n))
-    out.print(table)
-    for res in result.results:
-        top = res.findings[:3]
-        if top:
-            out.print(f"[bold]{res.suite}[/bold]: {len(res.findings)} findings; strongest:")
-            for f in top:
-                out.print(escape(f"  [{f.severity}] {f.evidence}"))
-                if f.attribution:
-                    tops = sorted(zip(f.attribution["tokens"], f.attribution["scores"]),
-                                  key=lambda ts: -ts[1])[:3]
-                    out.print(escape(f"      why ({f.attribution['method']}): "
-                                     + ", ".join(f"{t!r} {s:+.2f}" for t, s in tops)))
+    out.print(Text.assemble(("Assay audit", "bold"), f" of {m['name']} ({m['architecture']}, "
+                            f"{m['dtype']} on {m['device']}, sha256 {m['sha256'][:12]}) — run ",
+                            (run.run_id, "bold")))
+    verdict = build_verdict(run.run_id, result.metrics, rules or [],
+                            suite_categories(run.suites),
+                            recent_alerts(store) if store is not None else None)
+    print_verdict(out, verdict, result.results, run.run_id)
     secs = run.timings.get("total", 0.0)
-    out.print(f"Stored run {run.run_id} in {location} ({secs:.1f}s). "
-              f"See it with `assay show {run.run_id}`.")
+    out.print(Text(f"Stored run {run.run_id} in {location} ({secs:.1f}s). "
+                   f"Report: assay report --run {run.run_id} --out report.html"))
 
 
 @app.command()
@@ -111,6 +101,9 @@ def audit(
                                       "placeholders, word shapes, common words) or redacted "
                                       "(the text with detected PII replaced; keeps what the "
                                       "detector missed)."),
+    rule: list[str] = typer.Option(None, "--rule", "-r",
+                                   help='Gate rule judged in the verdict, as `assay gate` takes it '
+                                        '(repeatable), e.g. "crows_pairs.pct_stereotype<=0.60".'),
     accept_new_secret: bool = typer.Option(False, "--accept-new-secret",
                                            help="Let a new or replaced PII secret file replace "
                                                 "the key the store's keyed hashes use."),
@@ -121,6 +114,9 @@ def audit(
     """
     from audit.pii.evidence import check_mode
     from audit.pii.secret import bind_secret
+    from audit.report import parse_rule
+
+    rules = [parse_rule(r) for r in rule or []]  # a malformed rule fails before anything runs
 
     config = AuditConfig(model=model, suites=tuple(suite or DEFAULT_SUITES),
                          data=parse_data_options(data or []), seed=seed, limit=limit, device=device,
@@ -153,7 +149,7 @@ def audit(
     if json_out:
         print_json(result.summary())
     else:
-        print_summary(result, st.location)
+        print_summary(result, st.location, rules, st)
 
 
 @app.command("suites")

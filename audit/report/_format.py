@@ -22,6 +22,8 @@ def fmt(v: Any) -> str:
     if isinstance(v, float):
         if not math.isfinite(v):
             return "—"
+        if abs(v) < 1e-9:  # float noise (2.776e-17 from 0.1 + 0.2 - 0.3): a bound of 0
+            return "0"
         return f"{v:.4g}" if abs(v) < 1e5 else f"{v:.3e}"
     return str(v)
 
