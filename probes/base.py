@@ -46,6 +46,7 @@ class SuiteResult:
     metrics: list[Metric] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    samples: list[Any] = field(default_factory=list)  # audit.samples.Sample, one per case
 
 
 class Suite(ABC):

@@ -18,6 +18,7 @@ app = typer.Typer(name="assay", no_args_is_help=True, add_completion=False,
 
 # Command modules: importing one registers its commands on `app`. One line per module.
 from audit.cli import _audit, _explain, _monitor, _pii, _readers, _store  # noqa: E402,F401
+from audit.cli import _compare  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -64,8 +64,10 @@ class Store(MonitoringStore):
         return self.display_url
 
     # -- writes ----------------------------------------------------------------------------
-    def write_run(self, run: Run, metrics: Sequence[Metric], findings: Sequence[Finding]) -> None:
-        """Write a run with all its metrics and findings in one transaction (all or nothing)."""
+    def write_run(self, run: Run, metrics: Sequence[Metric], findings: Sequence[Finding],
+                  samples: Sequence[Any] = ()) -> None:
+        """Write a run with all its metrics, findings and item-level samples in one transaction
+        (all or nothing)."""
         r = run.to_dict()
         row = {
             "run_id": run.run_id, "model_name": run.model.get("name", ""),
@@ -84,6 +86,10 @@ class Store(MonitoringStore):
                 if findings:
                     conn.execute(insert_ignore(self.engine, schema.findings),
                                  [self._finding_row(f) for f in findings])
+                if samples:
+                    from audit.store._samples import write_samples
+
+                    write_samples(conn, self.engine, run.run_id, samples)
         except SQLAlchemyError as exc:
             raise StoreError(f"could not write run {run.run_id} to {self.display_url}: "
                              f"{type(exc).__name__}", "check the store is writable") from exc
@@ -235,6 +241,18 @@ class Store(MonitoringStore):
         except SQLAlchemyError as exc:
             raise StoreError(f"could not record the PII secret fingerprint in {self.display_url}:"
                              f" {type(exc).__name__}", "check the store is writable") from exc
+
+    def samples(self, run_id: str, suite: str | None = None) -> list[Any]:
+        """Item-level samples of a run (audit.samples.Sample), of one suite if given."""
+        from audit.store._samples import read_samples
+
+        return read_samples(self.engine, run_id, suite)
+
+    def sample_suites(self, run_id: str) -> dict[str, int]:
+        """{suite: sample count} stored for a run."""
+        from audit.store._samples import sample_suites
+
+        return sample_suites(self.engine, run_id)
 
     def close(self) -> None:
         self.engine.dispose()

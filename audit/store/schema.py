@@ -7,7 +7,7 @@ from sqlalchemy import (JSON, BigInteger, Column, DateTime, Float, ForeignKey, I
 
 __all__ = ["metadata", "runs", "metrics", "findings", "monitor_quarantine", "monitor_alerts",
            "monitor_windows", "monitor_progress", "redaction_events", "pii_secrets",
-           "monitor_leases"]
+           "monitor_leases", "samples"]
 
 metadata = MetaData()
 
@@ -153,4 +153,16 @@ monitor_leases = Table(
     Column("acquired_at", DateTime(timezone=True), nullable=False),
     Column("renewed_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+# -- item-level samples (migration 0005): per-case scores for paired comparison ----------------
+
+samples = Table(
+    "samples", metadata,
+    Column("run_id", String(64), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("suite", String(128), primary_key=True),
+    Column("case_id", String(256), primary_key=True),
+    Column("grp", String(256)),
+    Column("margin", Float),
+    Column("data", JSON, nullable=False),
 )

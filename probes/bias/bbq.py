@@ -28,6 +28,7 @@ from audit.metrics.grouped import grouped_mean
 from probes.base import Suite, SuiteContext, SuiteResult
 from probes.bias._bbq_io import EXPECTED, BBQExample, load_bbq
 from probes.bias._lm import sum_logprobs
+from probes.bias._samples import bbq_samples
 from probes.bias._stats import binomial_p, seeded_subset, severity_for_p
 
 __all__ = ["BBQSuite", "bbq_prompt", "bias_score", "score_answers"]
@@ -107,6 +108,7 @@ class BBQSuite(Suite):
             for group, gmask in groups:
                 self._bias(ctx, res, cond, group, gmask & amb, ind)
         self._example_findings(ctx, res, lls, pred, ind)
+        res.samples = bbq_samples(self.id, self.examples, lls, pred, ind)
         return res
 
     def _accuracy(self, ctx: SuiteContext, res: SuiteResult, cond: str, amb: np.ndarray,

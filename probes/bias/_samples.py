@@ -1,0 +1,42 @@
+"""Per-case `samples` for the likelihood bias suites (audit.samples): what each metric averages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from audit.samples import Sample
+
+__all__ = ["crows_samples", "bbq_samples"]
+
+
+def crows_samples(suite: str, ids: Sequence[str], groups: Sequence[str], more: np.ndarray,
+                  less: np.ndarray) -> list[Sample]:
+    """One sample per pair: `stereotype` = LL(more) > LL(less) (mean: pct_stereotype),
+    `likelihood_diff` = |LL(more) - LL(less)|, margin LL(more) - LL(less)."""
+    out = []
+    for cid, g, m, l_ in zip(ids, groups, more.tolist(), less.tolist()):
+        out.append(Sample(suite=suite, case_id=str(cid), group=str(g),
+                          outcomes={"stereotype": int(m > l_)},
+                          values={"likelihood_diff": abs(m - l_)}, margin=round(m - l_, 4),
+                          scores={"ll_more": m, "ll_less": l_}))
+    return out
+
+
+def bbq_samples(suite: str, examples: Sequence[Any], lls: np.ndarray, pred: np.ndarray,
+                ind: dict[str, np.ndarray]) -> list[Sample]:
+    """One sample per question: `correct`, and `biased` where a target is known (the
+    numerator of s_AMB / s_DIS); margin = LL(chosen) - LL(runner-up), the model's certainty."""
+    top2 = np.sort(lls, axis=1)[:, -2:]
+    out = []
+    for i, ex in enumerate(examples):
+        outcomes = {"correct": int(ind["correct"][i])}
+        if ex.target is not None:
+            outcomes["biased"] = int(ind["biased"][i])
+        out.append(Sample(suite=suite, case_id=str(ex.case_id), group=str(ex.category),
+                          outcomes=outcomes, margin=round(float(top2[i, 1] - top2[i, 0]), 4),
+                          scores={"ll": lls[i].tolist(), "chosen": int(pred[i]),
+                                  "condition": "ambig" if ind["ambig"][i] else "disambig"}))
+    return out

@@ -1,0 +1,127 @@
+"""Samples stored with every run (migration 0005) and `assay samples` / `assay compare` on them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from audit.cli import main
+from audit.compare import compare_samples, to_metrics
+from audit.errors import UsageError
+from audit.model.fake import FakeModel
+from audit.runner import AuditConfig, run_audit
+from audit.samples import Sample
+
+CROWS = Path("crows_pairs/crows_pairs_anonymized.csv")
+
+
+def _cli(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    out = capsys.readouterr()
+    return exc.value.code, out.out, out.err
+
+
+def _audit(store, datasets, bonus=None, limit=120, seed=0):
+    bbq = datasets / "bbq" / "Sexual_orientation.jsonl"
+    cfg = AuditConfig(suites=("crows_pairs", "bbq"),
+                      data={"crows_pairs": datasets / CROWS, "bbq": bbq}, limit=limit, seed=seed)
+    return run_audit(cfg, FakeModel(bonus=bonus), store)
+
+
+def test_migration_creates_samples_table_with_its_key(store):
+    insp = inspect(store.engine)
+    assert "samples" in insp.get_table_names()
+    assert insp.get_pk_constraint("samples")["constrained_columns"] == ["run_id", "suite",
+                                                                          "case_id"]
+    with store.engine.connect() as conn:
+        from sqlalchemy import text
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0005"
+
+
+def test_every_case_is_stored_and_round_trips(store, datasets):
+    res = _audit(store, datasets)
+    rid = res.run.run_id
+    assert store.sample_suites(rid) == {"crows_pairs": 120, "bbq": 120}
+    crows = store.samples(rid, "crows_pairs")
+    by_id = {s.case_id: s for s in crows}
+    emitted = {s.case_id: s for r in res.results for s in r.samples if s.suite == "crows_pairs"}
+    assert by_id.keys() == emitted.keys()
+    # pct_stereotype is exactly the mean of the stored item outcomes
+    pct = next(m.value for m in res.metrics if m.suite == "crows_pairs" and m.key == "pct_stereotype")
+    assert sum(s.outcomes["stereotype"] for s in crows) / len(crows) == pytest.approx(pct)
+    s = crows[0]
+    assert s.outcomes["stereotype"] == int(s.scores["ll_more"] > s.scores["ll_less"])
+    assert s.margin == pytest.approx(s.scores["ll_more"] - s.scores["ll_less"], abs=2e-4)
+    # nothing but numbers and ids: no sentence text in a sample row
+    assert all(isinstance(v, (int, float)) for v in s.scores.values())
+
+
+def test_compare_with_itself_has_no_flips_and_p_one(store, datasets):
+    a = _audit(store, datasets).run.run_id
+    b = _audit(store, datasets).run.run_id
+    r = compare_samples(a, b, store.samples(a), store.samples(b))
+    for suite in ("crows_pairs", "bbq"):
+        for o in r["suites"][suite]["outcomes"].values():
+            assert (o["flips"], o["flip_rate"], o["mcnemar_p"], o["diff"]) == (0, 0.0, 1.0, 0.0)
+    assert r["warnings"] == []
+
+
+def test_compare_counts_flips_independently_and_warns_when_masked(store, datasets):
+    a = _audit(store, datasets).run.run_id
+    b = _audit(store, datasets, bonus={" he": 0.8, " gay": 1.5, " black": -1.0}).run.run_id
+    sa = {s.case_id: s for s in store.samples(a, "crows_pairs")}
+    sb = {s.case_id: s for s in store.samples(b, "crows_pairs")}
+    flips = sum(sa[k].outcomes["stereotype"] != sb[k].outcomes["stereotype"] for k in sa)
+    assert flips > 0
+    r = compare_samples(a, b, store.samples(a), store.samples(b))
+    o = r["suites"]["crows_pairs"]["outcomes"]["stereotype"]
+    assert o["flips"] == flips and o["flip_rate"] == pytest.approx(flips / 120)
+    assert o["one_to_zero"] + o["zero_to_one"] == flips
+    assert sum(g["flips"] for g in o["groups"]) == flips
+    assert sum(st["n"] for st in o["strata"]) == 120
+    assert sum(st["flips"] for st in o["strata"]) == flips
+    masked = o["diff_ci"][0] <= 0 <= o["diff_ci"][1]
+    assert o["masked_flips"] is masked
+    assert any("masked flips: crows_pairs.stereotype" in w for w in r["warnings"]) is masked
+    keys = {(m.suite, m.key) for m in to_metrics(r)}
+    assert ("crows_pairs", "flip_rate") in keys and ("bbq", "flip_rate") in keys
+    assert ("bbq", "correct.flip_rate") in keys and ("crows_pairs", "flip_rate[gender]") in keys
+
+
+def test_unpaired_runs_are_refused_in_one_line(store, sqlite_url, datasets, capsys):
+    a = _audit(store, datasets, limit=40, seed=0).run.run_id
+    with pytest.raises(UsageError, match="share no cases"):
+        compare_samples(a, "x", store.samples(a), [Sample("crows_pairs", "nope")])
+    from audit.types import Run
+    store.write_run(Run(run_id="ffff0000ffff0000", model={"name": "m", "sha256": "0"},
+                        suites=("crows_pairs",), config_hash="0" * 64), [], [],
+                    [Sample("crows_pairs", "elsewhere-1", outcomes={"stereotype": 1})])
+    code, out, err = _cli(["compare", a, "ffff0000", "--store", sqlite_url], capsys)
+    assert code == 2 and out == "" and "share no cases" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_cli_samples_json_and_compare_gate(store, sqlite_url, datasets, capsys):
+    a = _audit(store, datasets).run.run_id
+    b = _audit(store, datasets, bonus={" he": 0.8, " gay": 1.5, " black": -1.0}).run.run_id
+    code, out, _ = _cli(["samples", a, "--suite", "crows_pairs", "--json", "--store", sqlite_url],
+                        capsys)
+    data = json.loads(out)
+    assert code == 0 and data["n"] == 120 and {s["suite"] for s in data["samples"]} == {"crows_pairs"}
+    code, out, _ = _cli(["compare", a, b, "--json", "--store", sqlite_url], capsys)
+    res = json.loads(out)
+    rate = res["suites"]["crows_pairs"]["outcomes"]["stereotype"]["flip_rate"]
+    assert code == 0 and rate > 0
+    code, out, _ = _cli(["compare", a, b, "--store", sqlite_url,
+                         "--rule", f"crows_pairs.flip_rate<={rate / 2}"], capsys)
+    assert code == 1 and "FAIL crows_pairs.flip_rate" in out
+    code, out, _ = _cli(["compare", a, b, "--store", sqlite_url,
+                         "--rule", f"crows_pairs.flip_rate<={rate}"], capsys)
+    assert code == 0 and "PASS crows_pairs.flip_rate" in out
+    code, _, err = _cli(["compare", a, b, "--store", sqlite_url, "--rule", "crows_pairs.nope<=1"],
+                        capsys)
+    assert code == 2 and "no metric crows_pairs.nope" in err
