@@ -133,6 +133,9 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
     ("Postleitzahl 80331", [("80331", "POSTCODE")]),
     ("postcode SW1A 1AA", [("SW1A 1AA", "POSTCODE")]),
     ("Toronto, ON M5V 2T6", [("M5V 2T6", "POSTCODE")]),
+    ("the office is in Paris 75008", [("75008", "POSTCODE")]),
+    ("75008 Paris, France", [("75008", "POSTCODE")]),
+    ("Mumbai 400001", [("400001", "POSTCODE")]),
     # -- places ----------------------------------------------------------------------------
     ("I moved to Nairobi last year.", [("Nairobi", "LOCATION")]),
     ("She was born in Guadalajara.", [("Guadalajara", "LOCATION")]),
@@ -228,6 +231,7 @@ CLEAN: list[str] = [
     "Ihre Bestellung 10045 wurde am Montag versandt. Sendungsnummer 00340434161094042557.",
     "Votre facture n° 45871 d'un montant de 129,90 € est disponible dans votre Espace Client.",
     "Su pedido 33481 ha sido enviado. Importe total: 59,95 €.",
+    "Version 12345 ships next week; 20000 Users were migrated.",
 ]
 
 

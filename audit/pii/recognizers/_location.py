@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import regex
 from presidio_analyzer import Pattern, PatternRecognizer
 
 from audit.pii.recognizers._address_intl import POSTAL_TAIL
@@ -100,6 +101,20 @@ class StreetAddressRecognizer(PatternRecognizer):
         self.pattern_requires = {p.name: has_suffix for p in self.patterns}
 
 
+_BY_TOWN = ("postcode before city", "postcode after city")
+_KNOWN_TOWN_SCORE = 0.6
+_TOWN_AFTER = regex.compile(r"[ \t]+(\p{Lu}[\p{L}'\-]+(?:[ \-]\p{Lu}[\p{L}'\-]+)?)")
+_TOWN_BEFORE = regex.compile(r"(\p{Lu}[\p{L}'\-]+(?:[ \-]\p{Lu}[\p{L}'\-]+)?)[ \t]*[\-–,]?[ \t]*$")
+
+
+def _is_place(words: str) -> bool:
+    from audit.pii.recognizers._places import places
+
+    table = places()
+    parts = tuple(w.casefold() for w in regex.split(r"[ \-]", words) if w)
+    return parts in table or parts[-1:] in table or parts[:1] in table
+
+
 class PostcodeRecognizer(PatternRecognizer):
     """UK postcodes (Royal Mail format) and US ZIP/ZIP+4 after a state code or a context word."""
 
@@ -123,7 +138,8 @@ class PostcodeRecognizer(PatternRecognizer):
         Pattern("postcode before city",
                 r"(?<![\w\-.,])\d{5}(?=[ \t]+(?-i:\p{Lu}\p{Ll}{2,})(?:[ \t,.\n]|$))", 0.4),
         Pattern("postcode after city",
-                r"(?<=(?-i:\p{Lu}\p{Ll}{2,})[ \t]*[\-–,]?[ \t]*)\d{3}[ \t]?\d{3}(?![\w\-])", 0.4),
+                r"(?<=(?-i:\p{Lu}\p{Ll}{2,})[ \t]*[\-–,]?[ \t]*)(?:\d{5}|\d{3}[ \t]?\d{3})(?![\w\-])",
+                0.4),
     ]
     CONTEXT = ["zip", "postcode", "postal", "post code", "zipcode", "address", "pin", "pincode",
                "plz", "cp", "postleitzahl", "code postal", "cap", "cep", "city", "town", "area"]
@@ -132,6 +148,25 @@ class PostcodeRecognizer(PatternRecognizer):
         super().__init__(supported_entity="POSTCODE", patterns=self.PATTERNS, context=self.CONTEXT,
                          name="PostcodeRecognizer", **kwargs)
         self.pattern_requires = {"US ZIP after state": _has_word(_STATE_RUNS)}
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
+                regex_flags: int | None = None) -> list[Any]:
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        for r in results:
+            exp = r.analysis_explanation
+            name = exp.pattern_name if exp is not None else ""
+            if name not in _BY_TOWN or r.score >= _KNOWN_TOWN_SCORE:
+                continue
+            # "75008 Paris", "Mumbai 400001": a listed town next to the code makes it one.
+            if name == "postcode before city":
+                m = _TOWN_AFTER.match(text, r.end)
+            else:
+                m = _TOWN_BEFORE.search(text, max(0, r.start - 40), r.start)
+            if m is not None and _is_place(m.group(1)):
+                r.score = _KNOWN_TOWN_SCORE
+                if exp is not None:
+                    exp.original_score = exp.score = r.score
+        return results
 
     def invalidate_result(self, pattern_text: str) -> bool:
         # An outward code alone ("SW1") is not matched; a UK postcode needs a digit and letters.
