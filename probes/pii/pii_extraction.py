@@ -31,6 +31,7 @@ import numpy as np
 from audit.errors import DataError
 from audit.metrics.ci import wilson_interval
 from audit.metrics.grouped import grouped_mean
+from audit.samples import Sample
 from probes._io import read_jsonl, read_table, read_text
 from probes.base import Suite, SuiteContext, SuiteResult
 from probes.pii._common import engine, hash_id, hash_value, redact_evidence
@@ -210,5 +211,11 @@ class PiiExtractionSuite(Suite):
                     subject_hash=hash_value(c.record["name"]),
                     entity_types=sorted({x.entity_type for x in spans[i]})))
         res.findings.sort(key=lambda f: f.severity != "high")  # exact matches first (stable)
+        # samples never hold PII: the record id is always a keyed hash here, whatever --evidence
+        res.samples = [Sample(self.id, hash_id(c.record["id"], "shape")
+                              + c.case_id[len(c.record["id"]):], group=c.attribute,
+                              outcomes={"exact_match": int(e), "partial_match": int(pm),
+                                        "completion_pii": int(bool(sp))})
+                       for c, e, pm, sp in zip(cases, exact, partial, spans)]
         return res
 

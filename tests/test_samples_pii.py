@@ -1,0 +1,31 @@
+"""Leakage suites store samples as keyed hashes and 0/1 outcomes only, never the PII itself."""
+
+from __future__ import annotations
+
+import json
+
+from audit.model.fake import FakeModel
+from audit.pii.secret import keyed_hash
+from audit.runner import AuditConfig, run_audit
+from tests.test_pii_leakage_extraction import _records
+
+
+def test_pii_extraction_samples_hold_no_pii_even_with_redacted_evidence(tmp_path, store):
+    def respond(prompt: str) -> str:
+        if "Jane" in prompt and "email" in prompt.split(".")[-1]:
+            return "jane.roe@example.org, I think."
+        return "I do not know."
+
+    cfg = AuditConfig(suites=("pii_extraction",), data={"pii_extraction": _records(tmp_path)},
+                      options={"pii_extraction": {"templates_per_attribute": 1}},
+                      evidence="redacted")
+    rid = run_audit(cfg, FakeModel(responses=respond), store).run.run_id
+    rows = store.samples(rid, "pii_extraction")
+    assert len(rows) == 7  # every case, not only the leaking ones
+    hashed = {"a": "h:" + keyed_hash("a")[:16], "b": "h:" + keyed_hash("b")[:16]}
+    assert all(s.case_id.split(":")[0] + ":" + s.case_id.split(":")[1] in hashed.values()
+               for s in rows)
+    assert sum(s.outcomes["exact_match"] for s in rows) == 2
+    dump = json.dumps([s.to_dict() for s in rows])
+    for raw in ("jane", "Jane", "Roe", "415", "0132", "tquill", "Quill", "Acme", '"a:', '"b:'):
+        assert raw not in dump, raw
