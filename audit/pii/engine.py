@@ -1,7 +1,9 @@
 """The PII engine: presidio `AnalyzerEngine` built offline with Assay's recognizers, batched.
 
 One engine per configuration is cached by `get_engine`; the analyzer and spaCy model load on the
-first call (a few seconds), never at import. Detection runs spaCy's NER in `nlp.pipe` batches,
+first call (a few seconds), never at import. Each text is first normalised (`audit.pii._normalize`:
+NFKC, invisible characters dropped, spoken digits and e-mails rewritten) and every span is mapped
+back to the original text's offsets. Detection runs spaCy's NER in `nlp.pipe` batches,
 then presidio's recognizers, context enhancer and threshold on each text (the steps of
 `AnalyzerEngine.analyze`, called directly: `audit.pii._direct`); identical texts in one call are
 analysed once; long texts are cut into overlapping windows (see `audit.pii._chunks`).
