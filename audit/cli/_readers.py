@@ -100,18 +100,24 @@ def report(run: str = typer.Option(None, "--run", help="Run id (or unique prefix
            out_path: Path = typer.Option(..., "--out", "-o", help="File to write."),
            max_findings: int = typer.Option(200, min=0, help="Show at most N findings (most "
                                                              "severe first)."),
+           rule: list[str] = typer.Option(None, "--rule", "-r",
+                                          help="Gate rule judged in the report's verdict "
+                                               "(repeatable), as `assay gate` takes it."),
            store: str = StoreOption) -> None:
     """Write a self-contained audit report (HTML opens offline; Markdown; JSON).
 
+    It opens with the verdict (gates, significant gaps, reference lines, leakage, alerts).
+
     Example: assay report --latest --format html --out report.html
     """
-    from audit.report import FORMATS, build_report, resolve_run, write_report
+    from audit.report import FORMATS, build_report, parse_rule, resolve_run, write_report
 
+    rules = [parse_rule(r) for r in rule or []]
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt!r} is not supported", f"use one of {', '.join(FORMATS)}")
     st = open_cli_store(store, create=False)
     target = resolve_run(st, run, latest)
-    data = build_report(st, target, compare_id=compare, max_findings=max_findings)
+    data = build_report(st, target, compare_id=compare, max_findings=max_findings, rules=rules)
     path = write_report(data, fmt, out_path)
     vs = f"; compared with {data.compare.run_id} ({data.compare_reason})" if data.compare else ""
     out.print(f"wrote {fmt} report of run {target.run_id} to {escape(str(path))}{vs}")

@@ -8,6 +8,8 @@ from typing import Any
 
 from audit.errors import StoreError, UsageError
 from audit.report.diff import RunDiff, diff_metrics
+from audit.report.gate import Rule
+from audit.report.verdict import Verdict, load_verdict
 from audit.store.reads import FindingFilter, StoreReads
 from audit.types import SEVERITIES, Finding, Metric, Run, utcnow
 
@@ -30,11 +32,13 @@ class ReportData:
     diff: RunDiff | None = None
     generated_at: datetime = field(default_factory=utcnow)
     max_findings: int = 200
+    verdict: Verdict | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "report": {"generated_at": self.generated_at.isoformat(), "format_version": 1,
                        "findings_shown": len(self.findings), "findings_total": self.n_findings},
+            "verdict": self.verdict.to_dict() if self.verdict else None,
             "run": self.run.to_dict(),
             "metrics": [m.to_dict() for m in self.metrics],
             "severity_counts": self.severity_counts,
@@ -60,15 +64,23 @@ def resolve_run(store: Any, run_id: str | None, latest: bool) -> Run:
 
 
 def previous_run(store: Any, run: Run) -> Run | None:
-    """The latest earlier run of the same model (same weights hash), if any."""
+    """The latest earlier run of the same model (same weights hash) that shares a suite with it.
+
+    A PII-only run between two bias audits is no baseline for either: diffing runs with no
+    suite in common lists every metric as added or removed.
+    """
     sha = run.model.get("sha256") or None
     if not sha:
         return None
-    return store.latest_run(model_sha256=sha, before=run.started_at)
+    suites = set(run.suites)
+    for other in store.runs(model_sha256=sha):  # newest first
+        if other.started_at < run.started_at and suites & set(other.suites):
+            return other
+    return None
 
 
 def build_report(store: Any, run: Run, compare_id: str | None = None,
-                 max_findings: int = 200) -> ReportData:
+                 max_findings: int = 200, rules: list[Rule] | None = None) -> ReportData:
     """Read the run, its metrics, its most severe findings and the diff to compare/previous."""
     reads = StoreReads(store)
     metrics = store.metrics(run.run_id)
@@ -79,11 +91,12 @@ def build_report(store: Any, run: Run, compare_id: str | None = None,
     findings = reads.page(flt, limit=max_findings, order="severity") if max_findings else []
     data = ReportData(run=run, metrics=metrics, findings=findings,
                       n_findings=sum(sev.values()), severity_counts=severity_counts,
-                      suite_counts=suite_counts, max_findings=max_findings)
+                      suite_counts=suite_counts, max_findings=max_findings,
+                      verdict=load_verdict(store, run, rules or []))
     if compare_id:
         other, reason = store.get_run(compare_id), "chosen with --compare"
     else:
-        other, reason = previous_run(store, run), "previous run of the same model"
+        other, reason = previous_run(store, run), "previous run of the same model and suites"
     if other is not None and other.run_id != run.run_id:
         data.compare, data.compare_reason = other, reason
         data.compare_metrics = store.metrics(other.run_id)

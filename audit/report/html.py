@@ -9,6 +9,7 @@ from audit.report._format import fmt, fmt_ci, fmt_delta, metric_groups, metrics_
 from audit.report.attribution import attributions_of, colour_for
 from audit.report.build import ReportData
 from audit.report.svg import IntervalRow, bar_chart, interval_chart
+from audit.report.verdict import Verdict, reference_for
 from audit.types import Finding
 
 __all__ = ["render_html", "attribution_html"]
@@ -27,6 +28,11 @@ th{background:#f5f5f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .tokens span{padding:1px 2px;margin:0 1px;border-radius:2px;white-space:pre-wrap}
 .muted{color:#666;font-size:.85rem}.sig{font-weight:bold;color:#b00}
 code{background:#f3f3f3;padding:0 .2rem}
+.tiles{display:flex;gap:.5rem;flex-wrap:wrap;margin:.5rem 0}
+.tile{border-radius:6px;padding:.5rem .9rem;color:#fff;min-width:7rem}
+.tile b{font-size:1.4rem;display:block}
+.st-pass{background:#2ca02c}.st-warn{background:#e6a700}.st-fail{background:#d62728}
+.badge{padding:0 .4rem;border-radius:3px;color:#fff;font-size:.8rem;font-weight:bold}
 """
 
 
@@ -84,6 +90,34 @@ def _provenance(data: ReportData) -> str:
     return "<h2>Provenance</h2>" + _table(["", ""], rows)
 
 
+def _anchor(suite: str) -> str:
+    return "suite-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in suite)
+
+
+def _verdict(v: Verdict | None) -> str:
+    """The opening section: coloured pass/warn/fail tiles, then one row per judged item."""
+    if v is None:
+        return ""
+    tiles = "".join(f'<div class="tile st-{s}"><b>{v.count(s)}</b>{s}</div>'
+                    for s in ("fail", "warn", "pass"))
+    rows = []
+    for i in v.items:
+        where = (f'<a href="#{_anchor(i.suite)}">evidence</a>' if i.suite and i.kind != "alert"
+                 else "")
+        rows.append([f'<span class="badge st-{i.status}">{i.status.upper()}</span>',
+                     f"<code>{escape(i.title)}</code>", fmt(i.value),
+                     fmt_ci(*i.ci) if i.ci else "—", "—" if i.n is None else str(i.n),
+                     escape(i.rule), where])
+    body = (_table(["", "what", "value", "95% CI", "n", "rule", ""], rows, {2, 3, 4}) if rows
+            else "<p>Nothing to judge: this run has no metric with a reference line, gap test "
+                 "or gate rule.</p>")
+    return (f'<h2 id="verdict">Verdict: <span class="badge st-{v.status}">{v.status.upper()}'
+            f"</span></h2><div class='tiles'>{tiles}</div>" + body
+            + "<p class='muted'>fail: a gate rule is violated, a group gap is significant after "
+              "Holm correction, a four-fifths ratio is below 0.8, or a production alert is high; "
+              "warn: an interval excludes its no-preference line, or PII appeared in outputs.</p>")
+
+
 def _metrics(data: ReportData) -> str:
     prev = {(m.suite, m.key): m.value for m in data.compare_metrics}
     out = ["<h2>Metrics</h2><p class='muted'>Every value with its sample size n and 95% "
@@ -91,7 +125,7 @@ def _metrics(data: ReportData) -> str:
     if not data.metrics:
         out.append("<p>This run has no metrics.</p>")
     for suite, ms in metrics_by_suite(data.metrics).items():
-        out.append(f"<h3>{escape(suite)}</h3>")
+        out.append(f'<h3 id="{_anchor(suite)}">{escape(suite)}</h3>')
         rows = []
         for m in ms:
             warn = m.details.get("warning") or ""
@@ -100,12 +134,25 @@ def _metrics(data: ReportData) -> str:
                          (f" <span class='muted'>⚠ {escape(str(warn))}</span>" if warn else "")])
         out.append(_table(["metric", "value", "95% CI", "n", "definition"], rows, {1, 2, 3}))
         for name, group in metric_groups(ms).items():
+            ref = reference_for(name, group[0].details)
+            # overall first, then groups by effect size: distance from the reference line
+            group = sorted(group, key=lambda m: (m.group is not None, -_effect(m, ref)))
             rows_ = [IntervalRow(label=m.group or "overall", value=m.value, low=m.ci_low,
                                  high=m.ci_high, previous=prev.get((suite, m.key)))
                      for m in group]
-            if len(rows_) > 1 or data.compare_metrics:
-                out.append(interval_chart(f"{suite}.{name} (95% CI; hollow = compared run)", rows_))
+            if len(rows_) > 1 or data.compare_metrics or ref is not None:
+                note = f"; dashed = {ref:g}, red = interval excludes it" if ref is not None else ""
+                out.append(interval_chart(f"{suite}.{name} (95% CI; hollow = compared run{note})",
+                                          rows_, reference=ref))
     return "".join(out)
+
+
+def _effect(m: Any, ref: float | None) -> float:
+    import math
+
+    if m.value is None or not math.isfinite(m.value):
+        return -1.0
+    return abs(m.value - (ref if ref is not None else 0.0))
 
 
 def _diff(data: ReportData) -> str:
@@ -162,5 +209,6 @@ def render_html(data: ReportData) -> str:
             f"<h1>{escape(title)}</h1><p class='muted'>Generated "
             f"{data.generated_at:%Y-%m-%d %H:%M:%S} UTC by Assay from the store; "
             "self-contained (no external resources).</p>"
-            + _provenance(data) + _metrics(data) + _diff(data) + _findings(data)
+            + _verdict(data.verdict) + _metrics(data) + _diff(data) + _findings(data)
+            + _provenance(data)
             + "</body></html>")

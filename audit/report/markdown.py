@@ -19,11 +19,27 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
     return out + [""]
 
 
+def _verdict(data: ReportData) -> list[str]:
+    v = data.verdict
+    if v is None:
+        return []
+    out = [f"## Verdict: **{v.status.upper()}** ({v.count('fail')} fail, {v.count('warn')} warn, "
+           f"{v.count('pass')} pass)", ""]
+    if v.items:
+        out += _table(["", "what", "value", "95% CI", "n", "rule"],
+                      [[f"**{i.status.upper()}**", f"`{i.title}`", fmt(i.value),
+                        fmt_ci(*i.ci) if i.ci else "—", "—" if i.n is None else str(i.n), i.rule]
+                       for i in v.items])
+    return out
+
+
 def render_markdown(data: ReportData) -> str:
     """The whole report as GitHub-flavoured Markdown."""
     run, m = data.run, data.run.model
     lines = [f"# Assay report: {m.get('name', '')} — run `{run.run_id}`", "",
-             f"Generated {data.generated_at:%Y-%m-%d %H:%M:%S} UTC.", "", "## Provenance", ""]
+             f"Generated {data.generated_at:%Y-%m-%d %H:%M:%S} UTC.", ""]
+    lines += _verdict(data)
+    lines += ["## Provenance", ""]
     prov = [["run", f"`{run.run_id}` ({run.status}), {run.started_at:%Y-%m-%d %H:%M:%S} UTC on "
              f"{run.host}"],
             ["model", f"{m.get('name', '')} `{m.get('path', '')}`"],

@@ -38,9 +38,16 @@ def _ticks(lo: float, hi: float, k: int = 5) -> list[float]:
     return [round(start + i * step, 10) for i in range(int((hi - start) / step) + 1)]
 
 
-def interval_chart(title: str, rows: Sequence[IntervalRow], width: int = 640) -> str:
-    """A forest plot: each row's value as a dot with its CI as a bar (hollow dot = previous)."""
+def interval_chart(title: str, rows: Sequence[IntervalRow], width: int = 640,
+                   reference: float | None = None) -> str:
+    """A forest plot: each row's value as a dot with its CI as a bar (hollow dot = previous).
+
+    With a `reference` (0.5 for preference rates, 0.8 for the four-fifths rule, 0 for gaps) a
+    dashed line marks it, and rows whose interval excludes it are drawn red.
+    """
     vals = [v for r in rows for v in (r.value, r.low, r.high, r.previous) if _ok(v)]
+    if vals and reference is not None:
+        vals.append(reference)
     if not vals:
         return ""
     lo, hi = min(vals), max(vals)
@@ -64,23 +71,30 @@ def interval_chart(title: str, rows: Sequence[IntervalRow], width: int = 640) ->
                      f'stroke="#e5e5e5"/>')
         parts.append(f'<text x="{tx:.1f}" y="{axis_y + 14}" font-size="10" '
                      f'text-anchor="middle">{t:g}</text>')
+    if reference is not None:
+        rx = x(reference)
+        parts.append(f'<line x1="{rx:.1f}" y1="{top - 6}" x2="{rx:.1f}" y2="{axis_y}" '
+                     f'stroke="#444" stroke-dasharray="4 3" class="reference">'
+                     f'<title>reference {reference:g}</title></line>')
     for i, r in enumerate(rows):
         cy = top + row_h * i + row_h / 2
+        colour = ("#d62728" if reference is not None and _ok(r.low) and _ok(r.high)
+                  and (r.low > reference or r.high < reference) else "#1f77b4")
         parts.append(f'<text x="{left - 8}" y="{cy + 4:.1f}" font-size="11" '
                      f'text-anchor="end">{escape(r.label[:32])}</text>')
         if _ok(r.low) and _ok(r.high):
             parts.append(f'<line x1="{x(r.low):.1f}" y1="{cy:.1f}" x2="{x(r.high):.1f}" '
-                         f'y2="{cy:.1f}" stroke="#1f77b4" stroke-width="2"/>')
+                         f'y2="{cy:.1f}" stroke="{colour}" stroke-width="2"/>')
             for end in (r.low, r.high):
                 parts.append(f'<line x1="{x(end):.1f}" y1="{cy - 5:.1f}" x2="{x(end):.1f}" '
-                             f'y2="{cy + 5:.1f}" stroke="#1f77b4" stroke-width="2"/>')
+                             f'y2="{cy + 5:.1f}" stroke="{colour}" stroke-width="2"/>')
         if _ok(r.previous):
             parts.append(f'<circle cx="{x(r.previous):.1f}" cy="{cy:.1f}" r="4.5" fill="none" '
                          f'stroke="#555" stroke-width="1.5"><title>previous {r.previous:.4g}'
                          f'</title></circle>')
         if _ok(r.value):
             ci = f" [{r.low:.4g}, {r.high:.4g}]" if _ok(r.low) and _ok(r.high) else ""
-            parts.append(f'<circle cx="{x(r.value):.1f}" cy="{cy:.1f}" r="4" fill="#1f77b4">'
+            parts.append(f'<circle cx="{x(r.value):.1f}" cy="{cy:.1f}" r="4" fill="{colour}">'
                          f'<title>{escape(r.label)} = {r.value:.4g}{ci}</title></circle>')
     parts.append("</svg>")
     return "".join(parts)

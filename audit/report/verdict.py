@@ -28,7 +28,7 @@ from audit.report.gate import Rule, evaluate_rules
 from audit.types import Metric
 
 __all__ = ["ALPHA", "REFERENCE_LINES", "STATUSES", "Verdict", "VerdictItem", "build_verdict",
-           "load_verdict", "recent_alerts", "suite_categories"]
+           "load_verdict", "recent_alerts", "reference_for", "suite_categories"]
 
 ALPHA = 0.05
 STATUSES = ("pass", "warn", "fail")
@@ -37,6 +37,15 @@ REFERENCE_LINES: dict[str, float] = {"pct_stereotype": 0.5, "pct_stereotype_clea
                                      "male_share": 0.5, "pro_preferred": 0.5, "ss": 50.0,
                                      "demographic_parity_ratio": 0.8}
 FOUR_FIFTHS = 0.8
+
+
+def reference_for(name: str, details: Mapping[str, Any] | None = None) -> float | None:
+    """The reference line a chart of metric `name` draws (None when it has none)."""
+    if name in REFERENCE_LINES:
+        return REFERENCE_LINES[name]
+    if name.endswith(("_gap", "_difference")) or "p_holm" in (details or {}):
+        return 0.0
+    return None
 
 
 @dataclass(frozen=True)
