@@ -49,6 +49,7 @@ class AuditConfig:
     device: str = "auto"
     options: dict[str, Any] = field(default_factory=dict)
     quantize: str = "none"
+    prune: str = "none"  # "magnitude:S" (audit.model._compress)
     # How much of a finding's text the store keeps (audit.pii.evidence; not in config_hash: it
     # changes no number) and whether a changed PII secret may replace the store's key.
     evidence: str = "shape"
@@ -134,6 +135,8 @@ def run_audit(config: AuditConfig, model: Any, store: Any | None = None,
            "model_sha256": identity.sha256}
     if config.quantize != "none":  # only then, so unquantized runs keep their config hashes
         cfg["quantize"] = config.quantize
+    if config.prune != "none":  # likewise: unpruned runs keep their config hashes
+        cfg["prune"] = config.prune
     config_hash = stable_id(cfg, length=64)
     host = socket.gethostname()
     run_id = Run.make_id(identity.sha256, config_hash, config.seed, started, host)

@@ -85,8 +85,11 @@ def audit(
     store: str = StoreOption,
     device: str = typer.Option("auto", help="auto (CUDA bf16 if present, else CPU fp32), cpu, cuda."),
     quantize: str = typer.Option("none", "--quantize",
-                                 help="none, or int8: decoder weights as int8 with per-channel "
-                                      "scales (for models that do not fit; scores move slightly)."),
+                                 help="none, int8 (per-channel scales) or int4 (group-wise, "
+                                      "32 per scale): decoder weights only; scores move."),
+    prune: str = typer.Option("none", "--prune",
+                              help="none, or magnitude:S: zero the S share of smallest weights in "
+                                   "each decoder linear layer (e.g. magnitude:0.5)."),
     seed: int = typer.Option(0, help="Seed for sampling, --limit subsets and bootstrap intervals."),
     limit: int = typer.Option(None, min=1, help="Score at most N cases per suite (seeded sample)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
@@ -120,7 +123,7 @@ def audit(
 
     config = AuditConfig(model=model, suites=tuple(suite or DEFAULT_SUITES),
                          data=parse_data_options(data or []), seed=seed, limit=limit, device=device,
-                         options=parse_suite_options(option or []), quantize=quantize,
+                         options=parse_suite_options(option or []), quantize=quantize, prune=prune,
                          evidence=check_mode(evidence), accept_new_secret=accept_new_secret)
     from audit.model import HFModel
 
@@ -132,7 +135,8 @@ def audit(
 
         hook = make_finding_hook(explain_top, explain_method,
                                  progress=progress_factory(not no_progress))
-    lm = HFModel(model, device=device, quantize=quantize)  # unknown --quantize: fails here
+    lm = HFModel(model, device=device, quantize=quantize,  # unknown --quantize/--prune: fails here
+                 prune=prune)
     _ = lm.source  # resolves the path and checks the file type
     st = open_cli_store(store)
     if any(s.category == "pii" for s in suites):  # a lost or replaced key stops us here

@@ -12,7 +12,7 @@ __all__ = ["QUANTIZATIONS", "GenerationConfig", "LanguageModel"]
 
 # Weight quantizations `HFModel` accepts (`audit.model._quant`); here so the CLI can check a
 # --quantize value without importing torch.
-QUANTIZATIONS = ("none", "int8")
+QUANTIZATIONS = ("none", "int8", "int4")  # int4: audit.model._compress
 
 
 @dataclass(frozen=True)

@@ -48,12 +48,19 @@ class HFModel:
 
     def __init__(self, spec: str = "default", device: str = "auto", dtype: str | None = None,
                  max_batch_tokens: int | None = None, quantize: str = "none",
-                 compile: bool | None = None, share_prefixes: bool = True) -> None:
+                 compile: bool | None = None, share_prefixes: bool = True,
+                 prune: str = "none") -> None:
         if quantize not in QUANTIZATIONS:
             raise ModelError(f"unknown quantization {quantize!r}",
                              f"use one of: {', '.join(QUANTIZATIONS)}")
         self.spec = spec
         self.quantize = quantize
+        from audit.model._prune_spec import parse_prune  # int4 and pruning: `_compress`
+
+        try:
+            self.prune_sparsity = parse_prune(prune)
+        except ValueError as exc:
+            raise ModelError(str(exc), "e.g. --prune magnitude:0.5") from None
         # torch.compile the decoder body for scoring (fuses norms, RoPE and activations; pays a
         # one-off compile of tens of seconds). None: the ASSAY_COMPILE environment variable.
         if compile is None:
@@ -130,6 +137,14 @@ class HFModel:
         except Exception as exc:
             raise ModelError(f"cannot load model from {directory}: {type(exc).__name__}: {exc}",
                              "check the directory holds a complete causal LM") from None
+        if self.prune_sparsity is not None:  # before quantizing: int4/int8 of pruned weights
+            from audit.model._compress import prune_magnitude_
+
+            prune_magnitude_(model, self.prune_sparsity)
+        if self.quantize == "int4":
+            from audit.model._compress import quantize_int4_
+
+            quantize_int4_(model)
         if self.quantize == "int8":
             from audit.model._quant import quantize_int8_
 
@@ -165,6 +180,10 @@ class HFModel:
         if int8:
             n_params += int8
             dtype = f"{dtype}+int8-weights"
+        from audit.model._compress import describe
+
+        dtype, int4 = describe(m, dtype)
+        n_params += int4
         return ModelIdentity(
             name=self.source.name, path=str(self.source.path), sha256=self.source.sha256,
             dtype=dtype, device=self.device, backend="hf",
