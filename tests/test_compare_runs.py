@@ -125,3 +125,15 @@ def test_cli_samples_json_and_compare_gate(store, sqlite_url, datasets, capsys):
     code, _, err = _cli(["compare", a, b, "--store", sqlite_url, "--rule", "crows_pairs.nope<=1"],
                         capsys)
     assert code == 2 and "no metric crows_pairs.nope" in err
+
+
+def test_gate_with_a_baseline_judges_compare_rules(store, sqlite_url, datasets, capsys):
+    a = _audit(store, datasets).run.run_id
+    b = _audit(store, datasets, bonus={" he": 0.8, " gay": 1.5, " black": -1.0}).run.run_id
+    code, out, _ = _cli(["gate", b, "--baseline", a, "--store", sqlite_url,
+                         "--rule", "crows_pairs.flip_rate<=0.0"], capsys)
+    assert code == 1 and "FAIL crows_pairs.flip_rate" in out
+    code, out, _ = _cli(["gate", b, "--baseline", a, "--store", sqlite_url,
+                         "--rule", "crows_pairs.flip_rate<=1", "--rule",
+                         "bbq.correct.mcnemar_p>=0"], capsys)
+    assert code == 0 and out.count("PASS") == 2

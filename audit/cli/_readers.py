@@ -177,7 +177,11 @@ def gate(run_id: str = typer.Argument(..., help="Run id, unique prefix, or 'late
                                         help='SUITE.METRIC[GROUP][@FIELD] OP NUMBER, e.g. '
                                              '"crows_pairs.pct_stereotype<=0.60" (repeatable).'),
          store: str = StoreOption,
-         json_out: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+         json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+         baseline: str = typer.Option(None, "--baseline",
+                                      help="Original run: rules then name `assay compare` keys "
+                                           "of BASELINE vs the run, e.g. crows_pairs.flip_rate"
+                                           "<=0.05.")) -> None:
     """Exit 0 when every rule holds for the run, 1 otherwise (one line per failed rule).
 
     `latest` is the newest run that ran every suite the rules name. A malformed rule or a metric the run does not have exits 2.
@@ -192,7 +196,15 @@ def gate(run_id: str = typer.Argument(..., help="Run id, unique prefix, or 'late
         run = latest_run_with_suites(st, {r.suite for r in rules})
     else:
         run = st.get_run(run_id)
-    result = evaluate_rules(run.run_id, rules, st.metrics(run.run_id))
+    if baseline:  # compare rules (audit.compare): paired by case against the original run
+        from audit.compare import compare_samples, to_metrics
+
+        base = st.get_run(baseline)
+        metrics = to_metrics(compare_samples(base.run_id, run.run_id, st.samples(base.run_id),
+                                             st.samples(run.run_id)))
+    else:
+        metrics = st.metrics(run.run_id)
+    result = evaluate_rules(run.run_id, rules, metrics)
     if json_out:
         print_json(result.to_dict())
     else:
