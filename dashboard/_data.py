@@ -14,7 +14,7 @@ from audit.store.reads import FindingFilter, StoreReads
 from audit.types import Finding, Metric, Run
 
 __all__ = ["DashboardConfig", "config", "counts_by", "findings_page", "load_store", "metrics",
-           "monitor_table", "runs_page", "severity_by_run", "suite_category"]
+           "monitor_table", "recent_alerts", "runs_page", "severity_by_run", "suite_category"]
 
 RUNS_TTL, METRICS_TTL, LIVE_TTL = 30, 600, 5
 
@@ -117,6 +117,14 @@ def monitor_table(url: str, name: str, limit: int = 200) -> tuple[bool, int, lis
     if not reads.has_table(name):
         return False, 0, []
     return True, reads.table_count(name), reads.table_rows(name, limit=limit)
+
+
+@st.cache_data(ttl=LIVE_TTL, show_spinner=False)
+def recent_alerts(url: str) -> list[dict[str, Any]] | None:
+    """Monitor alerts of the last 24 h (None when the store never ran a monitor)."""
+    from audit.report.verdict import recent_alerts as _recent
+
+    return _recent(_store(url))
 
 
 def suite_category(name: str) -> str:

@@ -29,6 +29,11 @@ def _open(at: AppTest, page: str) -> AppTest:
     return at
 
 
+def _frame(at: AppTest, column: str):
+    """The first dataframe on the page that has `column`."""
+    return next(f.value for f in at.dataframe if column in getattr(f.value, "columns", []))
+
+
 def _text(at: AppTest) -> str:
     parts = [e.value for kind in ("title", "subheader", "markdown", "caption", "info", "warning",
                                   "error") for e in getattr(at, kind)]
@@ -50,11 +55,39 @@ def test_overview_lists_runs_severities_and_gate(monkeypatch, seeded):
     assert metrics["Runs"] == "2" and metrics["Models"] == "1"
     # 2 runs x 2 critical PII findings (EMAIL_ADDRESS) in the seed
     assert metrics["critical findings"] == "4"
-    runs = at.dataframe[0].value
+    runs = _frame(at, "gate")
     assert list(runs["run"]) == [b, a]  # newest first
     gate = dict(zip(runs["run"], runs["gate"]))
-    assert gate[a] == "pass" and gate[b].startswith("FAIL")  # b: 0.779 > 0.70
+    assert gate[a] == "pass"
+    assert gate[b] == "FAIL crows_pairs.pct_stereotype = 0.7794 not <= 0.7"  # the value, the rule
     assert runs.set_index("run").loc[b, "critical"] == 2
+
+
+def test_overview_opens_with_the_verdict_and_group_bars(monkeypatch, seeded):
+    url, a, b = seeded
+    at = _app(monkeypatch, url, ASSAY_DASHBOARD_RULES="crows_pairs.pct_stereotype<=0.70")
+    assert not at.exception, [e.value for e in at.exception]
+    first = at.markdown[0].value
+    assert first == "### Verdict: :red-background[FAIL]"
+    tiles = {m.label: m.value for m in at.metric if m.label.startswith(":")}
+    assert tiles == {":red[fail]": "1", ":orange[warn]": "3", ":green[pass]": "1"}
+    verdict = _frame(at, "rule")
+    assert list(verdict["status"]) == ["FAIL", "WARN", "WARN", "WARN", "PASS"]
+    row = verdict.iloc[0]  # the failed gate: value, interval, n and the rule
+    assert (row["what"], row["value"], row["95% CI"], row["n"], row["rule"]) == (
+        "crows_pairs.pct_stereotype", "0.7794", "[0.7522, 0.8043]", "970",
+        "gate crows_pairs.pct_stereotype<=0.70 violated")
+    assert list(verdict["what"][1:4]) == ["crows_pairs.pct_stereotype", "occupations.male_share",
+                                          "pii_leakage.leak_rate"]
+    assert verdict.iloc[4]["rule"] == "no monitor alerts in the last 24 h"
+    assert "By group" in [h.value for h in at.subheader]
+    assert len(at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart")) >= 1
+    # audit and production counted apart: 20 monitor findings never reach the audit tiles
+    assert {m.label: m.value for m in at.metric}["high findings"] == "10"  # not 15
+    assert "20 in 24 h" in "\n".join(c.value for c in at.caption)
+    # the older run's verdict, picked
+    at.selectbox(key="pick_run").select(a).run()
+    assert at.markdown[0].value == "### Verdict: :orange-background[WARN]"
 
 
 def test_overview_rejects_a_malformed_gate_rule(monkeypatch, seeded):
@@ -62,7 +95,7 @@ def test_overview_rejects_a_malformed_gate_rule(monkeypatch, seeded):
     at = _app(monkeypatch, url)
     at.text_area(key="gate_rules").input("crows_pairs.pct_stereotype =< 0.6").run()
     assert "malformed" in at.error[0].value
-    assert set(at.dataframe[0].value["gate"]) == {"—"}
+    assert set(_frame(at, "gate")["gate"]) == {"—"}
 
 
 def test_bias_page_charts_groups_with_gap_and_worst_cases(monkeypatch, seeded):
@@ -167,7 +200,7 @@ def test_password_gate(monkeypatch, seeded):
     at.text_input(key="assay_password").input("wrong").run()
     assert at.error[0].value == "Wrong password." and not at.dataframe
     at.text_input(key="assay_password").input("s3cret").run()
-    assert at.title[0].value == "Overview" and len(at.dataframe[0].value) == 2
+    assert at.title[0].value == "Overview" and len(_frame(at, "gate")) == 2
 
 
 def test_cli_refuses_a_public_bind_without_password(monkeypatch, sqlite_url, capsys):
