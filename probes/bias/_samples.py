@@ -40,3 +40,22 @@ def bbq_samples(suite: str, examples: Sequence[Any], lls: np.ndarray, pred: np.n
                           scores={"ll": lls[i].tolist(), "chosen": int(pred[i]),
                                   "condition": "ambig" if ind["ambig"][i] else "disambig"}))
     return out
+
+
+def stereoset_samples(suite: str, examples: Sequence[Any], stereo: np.ndarray, anti: np.ndarray,
+                      unrel: np.ndarray) -> list[Sample]:
+    """One sample per example: `pro_stereotype` = stereo > anti (ss is its mean over terms),
+    `related` counts for lms; margin = mean token log-prob stereo - anti."""
+    return [Sample(suite=suite, case_id=str(e.case_id), group=f"{e.split}/{e.bias_type}",
+                   outcomes={"pro_stereotype": int(s > a)},
+                   values={"related": float(s > u) + float(a > u)}, margin=round(s - a, 4),
+                   scores={"stereo": s, "anti": a, "unrelated": u})
+            for e, s, a, u in zip(examples, stereo.tolist(), anti.tolist(), unrel.tolist())]
+
+
+def winobias_samples(suite: str, pairs: Sequence[Any], lls: np.ndarray) -> list[Sample]:
+    """One sample per pair: `pro_preferred` = LL(pro) > LL(anti); margin LL(pro) - LL(anti)."""
+    return [Sample(suite=suite, case_id=str(p.case_id), group=str(p.type),
+                   outcomes={"pro_preferred": int(lp > la)}, margin=round(lp - la, 4),
+                   scores={"ll_pro": lp, "ll_anti": la})
+            for p, (lp, la) in zip(pairs, lls.tolist())]

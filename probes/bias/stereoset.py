@@ -29,6 +29,7 @@ from audit.metrics.ci import wilson_interval
 from audit.metrics.grouped import grouped_mean
 from probes.base import Suite, SuiteContext, SuiteResult
 from probes.bias._lm import mean_token_logprobs
+from probes.bias._samples import stereoset_samples
 from probes.bias._stats import binomial_p, seeded_subset, severity_for_p
 from probes.bias._stereoset_io import EXPECTED, StereoSetExample, load_stereoset
 
@@ -115,6 +116,7 @@ class StereoSetSuite(Suite):
         for group, mask in subsets:
             self._group_metrics(ctx, res, group, pro[mask], related[mask], terms[mask])
         self._example_findings(ctx, res, stereo - anti)
+        res.samples = stereoset_samples(self.id, self.examples, stereo, anti, unrel)
         return res
 
     def _group_metrics(self, ctx: SuiteContext, res: SuiteResult, group: str | None,

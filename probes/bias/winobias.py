@@ -32,6 +32,7 @@ from probes._io import read_text
 from probes.base import Suite, SuiteContext, SuiteResult
 from probes.bias._files import require_path
 from probes.bias._lm import sum_logprobs
+from probes.bias._samples import winobias_samples
 from probes.bias._stats import binomial_p, seeded_subset, severity_for_p
 
 __all__ = ["WinoBiasPair", "WinoBiasSuite", "clean_line", "is_pronoun_swap", "load_winobias"]
@@ -168,6 +169,7 @@ class WinoBiasSuite(Suite):
         for group, mask in groups:
             self._metrics(ctx, res, group, diff[mask])
         self._pair_findings(ctx, res, diff, lls)
+        res.samples = winobias_samples(self.id, self.pairs, lls)
         return res
 
     def _metrics(self, ctx: SuiteContext, res: SuiteResult, group: str | None,

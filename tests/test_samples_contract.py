@@ -1,0 +1,32 @@
+"""Contract: every suite that emits samples emits one per scored case, unique ids, and the
+suite's headline metric is the mean of the stored primary outcome."""
+
+from __future__ import annotations
+
+import pytest
+
+from audit.model.fake import FakeModel
+from audit.registry import get_suite
+from probes.base import SuiteContext
+
+CASES = [  # suite, data path under the shared datasets, headline metric key, outcome
+    ("crows_pairs", "crows_pairs/crows_pairs_anonymized.csv", "pct_stereotype", "stereotype"),
+    ("bbq", "bbq/Religion.jsonl", "accuracy", "correct"),
+    ("stereoset", "stereoset", None, "pro_stereotype"),
+    ("winobias", "winobias", "pro_preferred", "pro_preferred"),
+]
+
+
+@pytest.mark.parametrize("suite_id,path,metric,outcome", CASES)
+def test_suite_emits_one_sample_per_case(datasets, suite_id, path, metric, outcome):
+    suite = get_suite(suite_id)(data_path=datasets / path, limit=60, seed=1)
+    suite.prepare()
+    res = suite.run(SuiteContext(model=FakeModel(bonus={" he": 0.5}), run_id="r", seed=1))
+    ids = [s.case_id for s in res.samples]
+    assert len(ids) == res.n and len(set(ids)) == len(ids)
+    assert all(s.suite == suite_id and outcome in s.outcomes for s in res.samples)
+    assert all(s.margin is not None for s in res.samples)
+    if metric:
+        value = next(m.value for m in res.metrics if m.key == metric)
+        mean = sum(s.outcomes[outcome] for s in res.samples) / len(ids)
+        assert mean == pytest.approx(value)
