@@ -30,3 +30,17 @@ def test_suite_emits_one_sample_per_case(datasets, suite_id, path, metric, outco
         value = next(m.value for m in res.metrics if m.key == metric)
         mean = sum(s.outcomes[outcome] for s in res.samples) / len(ids)
         assert mean == pytest.approx(value)
+
+
+def test_decisions_samples_are_the_selection_rates_numerators():
+    suite = get_suite("decisions")(limit=8, seed=0)
+    suite.prepare()
+    res = suite.run(SuiteContext(model=FakeModel(bonus={"Yes": 0.3}), run_id="r", seed=0))
+    ids = [s.case_id for s in res.samples]
+    assert ids and len(set(ids)) == len(ids)
+    for m in (m for m in res.metrics if m.name == "mean_p_yes"):
+        mine = [s.values["p_yes"] for s in res.samples if s.group == m.group]
+        assert len(mine) == m.n and sum(mine) / len(mine) == pytest.approx(m.value, abs=1e-4)
+    for m in (m for m in res.metrics if m.name == "selection_rate"):
+        mine = [s.outcomes["yes"] for s in res.samples if s.group == m.group]
+        assert sum(mine) / len(mine) == pytest.approx(m.value)

@@ -59,3 +59,13 @@ def winobias_samples(suite: str, pairs: Sequence[Any], lls: np.ndarray) -> list[
                    outcomes={"pro_preferred": int(lp > la)}, margin=round(lp - la, 4),
                    scores={"ll_pro": lp, "ll_anti": la})
             for p, (lp, la) in zip(pairs, lls.tolist())]
+
+
+def decision_samples(suite: str, attr: str, names: Sequence[str], rows: Sequence[Any],
+                     matrix: np.ndarray, threshold: float) -> list[Sample]:
+    """One sample per (prompt, group term): `yes` = P(yes) >= threshold (selection_rate's
+    numerator), value `p_yes` (mean_p_yes); margin P(yes) - threshold."""
+    return [Sample(suite=suite, case_id=f"{r.prompt_id}:{attr}:{g}", group=f"{attr}:{g}",
+                   outcomes={"yes": int(p >= threshold)}, values={"p_yes": p},
+                   margin=round(p - threshold, 4))
+            for r, ps in zip(rows, matrix.tolist()) for g, p in zip(names, ps)]

@@ -30,6 +30,7 @@ from audit.metrics.grouped import grouped_mean
 from audit.metrics.paired import holm
 from probes._io import read_table
 from probes.base import Suite, SuiteContext, SuiteResult
+from probes.bias._samples import decision_samples
 from probes.bias._variants import SLOT, fill, read_project_csv
 
 __all__ = ["DecisionPrompt", "DecisionsSuite", "p_yes"]
@@ -156,6 +157,7 @@ class DecisionsSuite(Suite):
         labels = (np.array([p.label for p in rows]) if self.has_labels
                   and all(p.label is not None for p in rows) else None)
         boot = ClusteredDecisions(matrix, cfg["threshold"], labels, seed=ctx.seed)
+        res.samples += decision_samples(self.id, attr, names, rows, matrix, cfg["threshold"])
         n_prompts, k = matrix.shape
         decisions = boot.decisions.astype(int).ravel()
         groups = [names[j] for _ in range(n_prompts) for j in range(k)]
