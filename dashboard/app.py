@@ -38,6 +38,7 @@ pages = [
     st.Page(str(HERE / "pages" / "explanations.py"), title="Explanations"),
     st.Page(str(HERE / "pages" / "monitors.py"), title="Monitors"),
     st.Page(str(HERE / "pages" / "compare.py"), title="Compare"),
+    st.Page(str(HERE / "pages" / "flips.py"), title="Item flips"),
 ]
 st.navigation(pages).run()
 st.sidebar.caption(f"Store: {cfg.store_url.split('@')[-1]} · read-only")
