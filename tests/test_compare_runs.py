@@ -137,3 +137,19 @@ def test_gate_with_a_baseline_judges_compare_rules(store, sqlite_url, datasets, 
                          "--rule", "crows_pairs.flip_rate<=1", "--rule",
                          "bbq.correct.mcnemar_p>=0"], capsys)
     assert code == 0 and out.count("PASS") == 2
+
+
+def test_report_has_an_item_flips_section(store, sqlite_url, datasets, tmp_path, capsys):
+    a = _audit(store, datasets).run.run_id
+    b = _audit(store, datasets, bonus={" he": 0.8, " gay": 1.5, " black": -1.0}).run.run_id
+    out_html, out_json = tmp_path / "r.html", tmp_path / "r.json"
+    for path, fmt in ((out_html, "html"), (out_json, "json")):
+        code, _, err = _cli(["report", "--run", b, "--compare", a, "--format", fmt, "--out",
+                             str(path), "--store", sqlite_url], capsys)
+        assert code == 0, err
+    r = compare_samples(a, b, store.samples(a), store.samples(b))
+    flips = r["suites"]["crows_pairs"]["outcomes"]["stereotype"]["flips"]
+    html = out_html.read_text()
+    assert f"Item flips against run {a}" in html and "crows_pairs.stereotype" in html
+    items = json.loads(out_json.read_text())["item_compare"]
+    assert items["suites"]["crows_pairs"]["outcomes"]["stereotype"]["flips"] == flips

@@ -33,6 +33,7 @@ class ReportData:
     generated_at: datetime = field(default_factory=utcnow)
     max_findings: int = 200
     verdict: Verdict | None = None
+    items: dict[str, Any] | None = None  # item-level compare with `compare` (audit.report.items)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +48,7 @@ class ReportData:
             "compare": ({"run": self.compare.to_dict(), "reason": self.compare_reason}
                         if self.compare else None),
             "diff": self.diff.to_dict() if self.diff else None,
+            "item_compare": self.items,
         }
 
 
@@ -101,4 +103,7 @@ def build_report(store: Any, run: Run, compare_id: str | None = None,
         data.compare, data.compare_reason = other, reason
         data.compare_metrics = store.metrics(other.run_id)
         data.diff = diff_metrics(other.run_id, data.compare_metrics, run.run_id, metrics)
+        from audit.report.items import item_compare
+
+        data.items = item_compare(store, other.run_id, run.run_id)
     return data

@@ -8,6 +8,7 @@ from typing import Any
 from audit.report._format import fmt, fmt_ci, fmt_delta, metric_groups, metrics_by_suite, short_details
 from audit.report.attribution import attributions_of, colour_for
 from audit.report.build import ReportData
+from audit.report.items import items_html
 from audit.report.svg import IntervalRow, bar_chart, interval_chart
 from audit.report.verdict import Verdict, reference_for
 from audit.types import Finding
@@ -209,6 +210,7 @@ def render_html(data: ReportData) -> str:
             f"<h1>{escape(title)}</h1><p class='muted'>Generated "
             f"{data.generated_at:%Y-%m-%d %H:%M:%S} UTC by Assay from the store; "
             "self-contained (no external resources).</p>"
-            + _verdict(data.verdict) + _metrics(data) + _diff(data) + _findings(data)
+            + _verdict(data.verdict) + _metrics(data) + _diff(data) + items_html(data.items)
+            + _findings(data)
             + _provenance(data)
             + "</body></html>")
