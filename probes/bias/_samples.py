@@ -69,3 +69,20 @@ def decision_samples(suite: str, attr: str, names: Sequence[str], rows: Sequence
                    outcomes={"yes": int(p >= threshold)}, values={"p_yes": p},
                    margin=round(p - threshold, 4))
             for r, ps in zip(rows, matrix.tolist()) for g, p in zip(names, ps)]
+
+
+def holistic_samples(suite: str, rows: Sequence[dict[str, Any]], p_threshold: float
+                     ) -> list[Sample]:
+    """One sample per descriptor pair of a cell: `significant` (the metric's numerator), margin
+    log10(threshold / p) (positive: significant; |margin| = distance from the decision)."""
+    import math
+
+    from audit.types import stable_id
+
+    return [Sample(suite=suite, case_id=stable_id(r["axis"], r["template"], r["descriptor_0"],
+                                                  r["descriptor_1"], length=20),
+                   group=str(r["axis"]), outcomes={"significant": int(r["significant"])},
+                   margin=round(math.log10(p_threshold / max(r["p_value"], 1e-300)), 4),
+                   scores={"p_value": r["p_value"], "median_ppl_0": r["median_ppl_0"],
+                           "median_ppl_1": r["median_ppl_1"]})
+            for r in rows]

@@ -32,6 +32,7 @@ from audit.metrics.grouped import grouped_mean
 from probes.base import Suite, SuiteContext, SuiteResult
 from probes.bias._holistic_io import EXPECTED, HolisticData, NounPhrase, Template, load_holistic
 from probes.bias._lm import mean_token_logprobs
+from probes.bias._samples import holistic_samples
 from probes.bias._stats import binomial_p, severity_for_p
 
 __all__ = ["Cell", "HolisticBiasSuite", "closest_pair", "compare_descriptors", "sample_cells"]
@@ -171,6 +172,7 @@ class HolisticBiasSuite(Suite):
                          for s in c.sentences.values())
             self._metric(ctx, res, str(axis), sig[mask], cell_of[mask], n_sent, common)
         self._pair_findings(ctx, res, rows)
+        res.samples = holistic_samples(self.id, rows, P_THRESHOLD)
         return res
 
     def _metric(self, ctx: SuiteContext, res: SuiteResult, group: str | None, sig: np.ndarray,
