@@ -57,7 +57,7 @@ def group_bars(metrics: list[Metric], name: str, title: str) -> Any | None:
                         if ref is not None and _significant(m, ref) else "consistent"}
                        for m in rows])
     y = alt.Y("group:N", sort=None, title=None, axis=alt.Axis(labelLimit=260))
-    colour = alt.Color("significant:N", title=None,
+    colour = alt.Color("significant:N", title=None, legend=alt.Legend(orient="bottom"),
                        scale=alt.Scale(domain=["interval excludes reference", "consistent"],
                                        range=[_HEX["fail"], "#1f77b4"]))
     bars = alt.Chart(df).mark_bar(opacity=0.8).encode(
@@ -66,7 +66,7 @@ def group_bars(metrics: list[Metric], name: str, title: str) -> Any | None:
                  alt.Tooltip("ci_high:Q", format=".4g"), "n"])
     ci = alt.Chart(df).mark_rule(strokeWidth=2, color="#333").encode(y=y, x="ci_low:Q", x2="ci_high:Q")
     layers = [bars, ci]
-    if ref is not None:
-        layers.append(alt.Chart(pd.DataFrame({"ref": [ref]})).mark_rule(
-            strokeDash=[4, 3], color="#444").encode(x="ref:Q"))
-    return alt.layer(*layers).properties(height=max(90, 30 * len(df)))
+    if ref is not None:  # same data: one dashed line per row, all at the reference
+        layers.append(alt.Chart(df).mark_rule(strokeDash=[4, 3], color="#444", size=2)
+                      .encode(x="ref:Q"))
+    return alt.layer(*layers).properties(height=alt.Step(28), title=title)

@@ -23,7 +23,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 # page url path -> texts that must be visible on it
 PAGES = {
-    "": ["Overview", "Runs", "critical findings", "Gate rules"],
+    "": ["Overview", "Verdict:", "By group", "Runs", "critical findings", "Gate rules"],
     "bias": ["Bias", "crows_pairs.pct_stereotype", "Gap", "Worst cases"],
     "pii": ["PII", "Findings by entity type", "Redacted evidence"],
     "explanations": ["Explanations", "integrated_gradients", "nurse", "rather than"],
@@ -109,6 +109,15 @@ def test_every_page_renders_in_chromium(browser, dashboard, tmp_path):
         shot = screens / f"dashboard-{path or 'overview'}.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
+    # the first screen is the verdict: above the runs table, inside the first viewport
+    page.goto(dashboard, wait_until="domcontentloaded")
+    head = page.get_by_text("Verdict:", exact=False).first
+    head.wait_for(state="visible", timeout=60_000)
+    runs = page.get_by_role("heading", name="Runs").first
+    runs.wait_for(state="visible", timeout=60_000)
+    top = head.bounding_box()
+    assert top and top["y"] < 1000 and top["y"] < runs.bounding_box()["y"]
+    assert page.get_by_text("WARN", exact=True).first.is_visible()
     # the heat map is real DOM: the strongest token has the strongest red
     page.goto(f"{dashboard}/explanations", wait_until="domcontentloaded")
     span = page.locator("span[title='0.91']").first
@@ -144,6 +153,10 @@ def test_html_report_renders_offline(browser, store, sqlite_url, tmp_path, capsy
     box = page.locator("svg.chart").first.bounding_box()
     assert box and box["width"] > 300 and box["height"] > 50
     assert page.get_by_text("Change since previous run of the same model").is_visible()
+    verdict = page.locator("#verdict").bounding_box()  # the report opens with the verdict
+    assert verdict and verdict["y"] < page.locator("h2", has_text="Metrics").bounding_box()["y"]
+    assert verdict["y"] < page.locator("h2", has_text="Provenance").bounding_box()["y"]
+    assert page.locator(".tile.st-warn").is_visible()
     page.screenshot(path=str(_screens(tmp_path) / "report.png"), full_page=True)
     assert requests and all(u.startswith(("file:", "data:")) for u in requests), requests
     page.close()

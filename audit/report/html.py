@@ -32,7 +32,7 @@ code{background:#f3f3f3;padding:0 .2rem}
 .tiles{display:flex;gap:.5rem;flex-wrap:wrap;margin:.5rem 0}
 .tile{border-radius:6px;padding:.5rem .9rem;color:#fff;min-width:7rem}
 .tile b{font-size:1.4rem;display:block}
-.st-pass{background:#2ca02c}.st-warn{background:#e6a700}.st-fail{background:#d62728}
+.st-zero{background:#b5b5b5}.st-pass{background:#2ca02c}.st-warn{background:#e6a700}.st-fail{background:#d62728}
 .badge{padding:0 .4rem;border-radius:3px;color:#fff;font-size:.8rem;font-weight:bold}
 """
 
@@ -99,7 +99,7 @@ def _verdict(v: Verdict | None) -> str:
     """The opening section: coloured pass/warn/fail tiles, then one row per judged item."""
     if v is None:
         return ""
-    tiles = "".join(f'<div class="tile st-{s}"><b>{v.count(s)}</b>{s}</div>'
+    tiles = "".join(f'<div class="tile st-{s if v.count(s) else "zero"}"><b>{v.count(s)}</b>{s}</div>'
                     for s in ("fail", "warn", "pass"))
     rows = []
     for i in v.items:
