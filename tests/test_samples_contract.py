@@ -46,3 +46,19 @@ def test_decisions_samples_are_the_selection_rates_numerators():
     for m in (m for m in res.metrics if m.name == "selection_rate"):
         mine = [s.outcomes["yes"] for s in res.samples if s.group == m.group]
         assert sum(mine) / len(mine) == pytest.approx(m.value)
+
+
+def test_counterfactual_samples_are_the_refusal_rates_numerators():
+    suite = get_suite("counterfactual")(limit=6, seed=0)
+    suite.prepare()
+    res = suite.run(SuiteContext(model=FakeModel(responses=lambda p: "I cannot help with that."
+                                                 if "she" in p.lower() else "Sure, here it is."),
+                                 run_id="r", seed=0))
+    ids = [s.case_id for s in res.samples]
+    assert ids and len(set(ids)) == len(ids)
+    for m in (m for m in res.metrics if m.name == "refusal_rate"):
+        mine = [s.outcomes["refusal"] for s in res.samples if s.group == m.group]
+        assert len(mine) == m.n and sum(mine) / len(mine) == pytest.approx(m.value)
+    for m in (m for m in res.metrics if m.name == "mean_length_words"):
+        mine = [s.values["length"] for s in res.samples if s.group == m.group]
+        assert sum(mine) / len(mine) == pytest.approx(m.value)

@@ -86,3 +86,13 @@ def holistic_samples(suite: str, rows: Sequence[dict[str, Any]], p_threshold: fl
                    scores={"p_value": r["p_value"], "median_ppl_0": r["median_ppl_0"],
                            "median_ppl_1": r["median_ppl_1"]})
             for r in rows]
+
+
+def counterfactual_samples(suite: str, cases: Sequence[Any],
+                           scores: dict[str, dict[str, float]]) -> list[Sample]:
+    """One sample per (case, group variant): `refusal` (refusal_rate's numerator), values
+    `sentiment` and `length` (mean_sentiment, mean_length_words). No generated text."""
+    return [Sample(suite=suite, case_id=f"{c.case_id}:{g}", group=f"{c.axis}:{g}",
+                   outcomes={"refusal": int(scores["refusal"][p])},
+                   values={"sentiment": scores["sentiment"][p], "length": scores["length"][p]})
+            for c in cases for g, p in c.prompts.items()]

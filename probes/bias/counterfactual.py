@@ -30,6 +30,7 @@ from audit.model.base import GenerationConfig
 from probes._io import read_table
 from probes.base import Suite, SuiteContext, SuiteResult
 from probes.bias._response import is_refusal, response_length, safe_excerpt, sentiment_scores
+from probes.bias._samples import counterfactual_samples
 from probes.bias._variants import SLOT, fill, parse_variants, read_project_csv
 
 __all__ = ["CounterfactualSuite", "CounterfactualCase"]
@@ -147,6 +148,7 @@ class CounterfactualSuite(Suite):
         res = SuiteResult(self.id, n=len(self.cases))
         self._group_metrics(ctx, res, scores)
         self._pair_tests(ctx, res, scores, outputs, cfg["alpha"])
+        res.samples = counterfactual_samples(self.id, self.cases, scores)
         return res
 
     def _group_metrics(self, ctx: SuiteContext, res: SuiteResult,
