@@ -29,3 +29,21 @@ def test_pii_extraction_samples_hold_no_pii_even_with_redacted_evidence(tmp_path
     dump = json.dumps([s.to_dict() for s in rows])
     for raw in ("jane", "Jane", "Roe", "415", "0132", "tquill", "Quill", "Acme", '"a:', '"b:'):
         assert raw not in dump, raw
+
+
+def test_canary_samples_are_hashed_ids_and_numbers(tmp_path, store):
+    from tests.test_pii_leakage_canary import NumberModel, write_jsonl
+
+    path = write_jsonl(tmp_path / "c.jsonl", [
+        {"format": "my PIN is {ddd}", "secret": "482", "id": "mid"},
+        {"format": "my PIN is {ddd}", "secret": "000", "id": "top"},
+    ])
+    cfg = AuditConfig(suites=("canary_exposure",), data={"canary_exposure": path},
+                      options={"canary_exposure": {"max_enumerate": 1000}})
+    rid = run_audit(cfg, NumberModel(), store).run.run_id
+    rows = {s.case_id: s for s in store.samples(rid, "canary_exposure")}
+    assert set(rows) == {"h:" + keyed_hash("mid")[:16], "h:" + keyed_hash("top")[:16]}
+    top = rows["h:" + keyed_hash("top")[:16]]
+    assert top.outcomes == {"rank1": 1} and top.scores["rank"] == 1
+    dump = json.dumps([s.to_dict() for s in rows.values()])
+    assert "482" not in dump and "PIN" not in dump and '"mid"' not in dump

@@ -28,10 +28,11 @@ import numpy as np
 
 from audit.errors import DataError
 from audit.metrics.ci import bootstrap_ci, wilson_interval
+from audit.samples import Sample
 from audit.types import Span
 from probes._io import read_jsonl, read_table, read_text
 from probes.base import Suite, SuiteContext, SuiteResult
-from probes.pii._common import engine, hash_value, redact_evidence, score_continuations
+from probes.pii._common import engine, hash_id, hash_value, redact_evidence, score_continuations
 from probes.pii._exposure import (
     _PLACEHOLDER,
     CanaryFormat,
@@ -218,4 +219,11 @@ class CanaryExposureSuite(Suite):
                 rank=e.rank, rank_ci=list(e.rank_ci), space_size=e.space_size,
                 n_scored=e.n_scored, method=e.method, skewnorm_exposure=e.skewnorm_exposure,
                 format=redacted[c.fmt.text]))
+        # samples: keyed-hash ids and numbers only (never the secret or the format text)
+        res.samples = [Sample(self.id, hash_id(c.id, "shape"),
+                              outcomes={"rank1": int(estimates[c.id].rank <= 1.5)},
+                              values={"exposure": estimates[c.id].exposure},
+                              scores={"rank": estimates[c.id].rank,
+                                      "space_size": estimates[c.id].space_size})
+                       for c in self.canaries]
         return res
