@@ -153,3 +153,26 @@ def test_report_has_an_item_flips_section(store, sqlite_url, datasets, tmp_path,
     assert f"Item flips against run {a}" in html and "crows_pairs.stereotype" in html
     items = json.loads(out_json.read_text())["item_compare"]
     assert items["suites"]["crows_pairs"]["outcomes"]["stereotype"]["flips"] == flips
+
+
+def test_samples_round_trip_on_sqlite_and_postgresql(any_store_url):
+    from audit.store import open_store
+    from audit.types import Run
+
+    st = open_store(any_store_url)
+    try:
+        rows = [Sample("bbq", f"c{i}", "Age" if i % 2 else None, {"biased": i % 2, "correct": 1},
+                       {"p": i / 7}, None if i == 3 else (-1) ** i * i / 3,
+                       {"ll": [-1.5, -2.25, -3.0], "chosen": i % 3}) for i in range(7)]
+        st.write_run(Run(run_id="r0", model={"name": "m", "sha256": "0"}, suites=("bbq",),
+                         config_hash="0" * 64), [], [], rows)
+        back = st.samples("r0")
+        assert [s.case_id for s in back] == [f"c{i}" for i in range(7)]
+        for a, b in zip(rows, back):
+            assert b.group == a.group and b.outcomes == a.outcomes
+            assert b.margin == (None if a.margin is None else pytest.approx(a.margin))
+            assert b.values["p"] == pytest.approx(round(a.values["p"], 4))
+            assert b.scores == {"ll": [-1.5, -2.25, -3.0], "chosen": a.scores["chosen"]}
+        assert st.sample_suites("r0") == {"bbq": 7} and st.samples("r0", "crows_pairs") == []
+    finally:
+        st.close()
