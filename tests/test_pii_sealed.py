@@ -59,7 +59,8 @@ def test_bad_file_is_refused_with_the_line(tmp_path):
     bad.write_text(good + "\n" + json.dumps(rec) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"^bad\.jsonl:2: span .* surrounding whitespace"):
         load(bad)
-    card = dict(json.loads(good), id="y", text="card 4532017788123457", spans=[[5, 21, "CREDIT_CARD"]])
+    card = {"id": "y", "genre": "chat", "text": "card 4532017788123457",
+            "spans": [[5, 21, "CREDIT_CARD"]]}
     bad.write_text(json.dumps(card) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"^bad\.jsonl:1: card .* fails Luhn"):
         load(bad)
