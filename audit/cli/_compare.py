@@ -53,7 +53,15 @@ def _pct(x: float | None) -> str:
 
 
 def _print(result: dict) -> None:
-    """Verdict first: one line per suite, then its outcomes, groups and strata."""
+    """Verdict first: one summary line (each suite's bias outcome), the warnings, then per
+    suite its outcomes, groups and strata."""
+    heads = []
+    for suite, s in result["suites"].items():
+        name, o = next(iter(s["outcomes"].items()), (None, None))
+        if o is not None:
+            heads.append(f"{suite}.{name} {o['flips']}/{o['n']} flipped ({_pct(o['flip_rate'])}, "
+                         f"McNemar p={o['mcnemar_p']:.3g})")
+    print(f"{result['run_a']} -> {result['run_b']}: " + ("; ".join(heads) or "no binary outcomes"))
     for w in result["warnings"]:
         print(f"WARNING {w}")
     for suite, s in result["suites"].items():
