@@ -206,6 +206,13 @@ def test_sets_are_frozen(held) -> None:
     clean = json.dumps(log_texts(300)).encode() + PROSE.read_bytes()
     assert hashlib.sha256(clean).hexdigest() == (
         "95c956f6b471ab4ab87bbcb6f31609b9507e17396b3197cc7f19b650d85682fe")
+    from bench.pii_heldout import LATE
+    from bench.pii_heldout_clean import LATE_PROSE
+
+    assert hashlib.sha256(LATE.read_bytes()).hexdigest() == (
+        "34a538bb5c5b8ba776cb5a6fe2f6130e15d478b702a1fd499fcbafe2bc27a1f5")
+    assert hashlib.sha256(LATE_PROSE.read_bytes()).hexdigest() == (
+        "d9d706eee16c92b87898e11ad35f2d6f1c58d32599ae61bcd0bae19ebb47b364")
 
 
 def test_independent_of_the_detectors_dev_set(held) -> None:
