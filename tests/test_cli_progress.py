@@ -49,3 +49,15 @@ def test_attribution_step_reports_progress(capsys):
     err = capsys.readouterr().err.splitlines()  # FakeModel cannot be explained: still counted
     assert err[0] == "explaining (ablation): 0/1 started"
     assert err[-1].startswith("explaining (ablation): 1/1 (100%) done in")
+
+
+def test_overrun_estimate_prints_one_honest_final_line(capsys):
+    clock = _Clock()
+    with progress_factory(True, interval=10.0, clock=clock)("decisions: scoring", 64) as advance:
+        for _ in range(78):  # the suite estimated 64 steps and took 78
+            clock.t += 1.0
+            advance(1)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[-1] == "decisions: scoring: 78 done (estimated 64) in 1m18s, 1.00/s"
+    assert not any("%)" in ln and int(ln.split("(")[1].split("%")[0]) > 100 for ln in lines)
+    assert sum("done" in ln for ln in lines) == 1

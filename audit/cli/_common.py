@@ -81,19 +81,22 @@ class _PlainProgress:
     def advance(self, n: int = 1) -> None:
         self.done += n
         now = self.clock()
-        if now - self.last < self.interval and self.done < self.total:
-            return
+        if now - self.last < self.interval or self.done >= self.total:
+            return  # the last line is written once, by `finish`
         self.last = now
-        elapsed = max(now - self.start, 1e-9)
-        rate = self.done / elapsed
-        pct = f" ({100 * self.done / self.total:.0f}%)" if self.total else ""
-        if self.done >= self.total:
-            self._line(f"{self.done}/{self.total}{pct} done in {_duration(elapsed)}, "
-                       f"{rate:.2f}/s")
-            return
-        eta = (self.total - self.done) / rate if rate > 0 else float("inf")
-        self._line(f"{self.done}/{self.total}{pct}, {rate:.2f}/s, "
-                   f"ETA {_duration(eta) if eta != float('inf') else '?'}")
+        rate = self.done / max(now - self.start, 1e-9)
+        eta = (self.total - self.done) / rate if rate > 0 else None
+        self._line(f"{self.done}/{self.total} ({100 * self.done / self.total:.0f}%), "
+                   f"{rate:.2f}/s, ETA {_duration(eta) if eta is not None else '?'}")
+
+    def finish(self) -> None:
+        elapsed = max(self.clock() - self.start, 1e-9)
+        rate = f", {self.done / elapsed:.2f}/s" if self.done else ""
+        if self.done == self.total:
+            pct = " (100%)" if self.total else ""
+            self._line(f"{self.done}/{self.total}{pct} done in {_duration(elapsed)}{rate}")
+        else:  # a suite's estimate of its steps was off: say what was done, not 122%
+            self._line(f"{self.done} done (estimated {self.total}) in {_duration(elapsed)}{rate}")
 
 
 def progress_factory(enabled: bool = True, interval: float = 10.0, clock: Any = None):
@@ -106,7 +109,10 @@ def progress_factory(enabled: bool = True, interval: float = 10.0, clock: Any = 
             return
         if not err.is_terminal:
             plain = _PlainProgress(description, total, interval, clock)
-            yield plain.advance
+            try:
+                yield plain.advance
+            finally:
+                plain.finish()
             return
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True) as bar:
