@@ -3,12 +3,25 @@
 A `PseudonymVault` replaces each detected value with a token such as `<PERSON_1>` (same value,
 same token, for the life of the entry) and can put the originals back into text that contains
 the tokens, e.g. a model's reply. Models re-case and re-space what they copy, so `restore` also
-accepts `<person_1>`, `< PERSON _1 >` or `<PER SON_1>`. Entries expire `ttl_seconds` after their
-last use; the vault holds raw values only in memory and is safe to share between threads.
+accepts `<person_1>`, `< PERSON _1 >` or `<PER SON_1>`. Small models mangle the token further:
+SmolLM2-135M served by llama.cpp answered `Contact <PERSON> 1 at Address 1` for `<PERSON_1>` and
+`<EMAIL_ADDRESS_1>`. `restore` therefore also accepts, for the entity types this vault has
+issued and numbers it holds only:
+
+* the type tag closed before the number: `<PERSON> 1`, `<PERSON>1`, `<PERSON> #1`;
+* other brackets or none: `[PERSON_1]`, `{PERSON 1}`, `PERSON_1`, `Person 1`, `person-1`,
+  `Email Address 1`;
+* the last word of a multi-word type alone (`Address 1` for `EMAIL_ADDRESS_1`) when no other
+  type this vault issued ends in, or is, that word.
+
+A form matched for a number the vault does not hold is left as it is. Matching is per vault,
+so one session can never restore another session's values. Entries expire `ttl_seconds` after
+their last use; the vault holds raw values only in memory and is safe to share between threads.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -34,6 +47,58 @@ class _Entry:
 
 def _key(token_body: str) -> str:
     return "".join(token_body.split()).upper()
+
+
+_SEP = r"[\s_\-]*"
+_NUM = r"(?P<num>[0-9]{1,9})(?![0-9])"
+
+
+def _mutation_re(types: frozenset[str]) -> re.Pattern[str] | None:
+    """The tolerant token forms for these entity types (see the module docstring)."""
+    if not types:
+        return None
+    words = {t: [w for w in t.split("_") if w] for t in types}
+    full = "|".join(_SEP.join(re.escape(w) for w in ws)
+                    for ws in sorted(words.values(), key=lambda ws: -sum(map(len, ws))))
+    # a last word names its type only when no other issued type shares it
+    last: dict[str, list[str]] = {}
+    for t, ws in words.items():
+        for w in set(ws):
+            last.setdefault(w, []).append(t)
+    tails = [ws[-1] for t, ws in words.items()
+             if len(ws) > 1 and len(last.get(ws[-1], [])) == 1 and ws[-1] not in types]
+    alts = [rf"<\s*(?P<t1>{full})\s*>\s*[#_\-]?\s*{_NUM.replace('num', 'n1')}",
+            rf"[\[{{(]\s*(?P<t2>{full}){_SEP}#?\s*{_NUM.replace('num', 'n2')}\s*[\]}})]",
+            rf"(?<![\w<])(?P<t3>{full}){_SEP}#?\s*{_NUM.replace('num', 'n3')}\b"]
+    if tails:
+        alts.append(rf"(?<![\w<_])(?P<t4>{'|'.join(map(re.escape, tails))})[\s_\-]*#?\s*"
+                    rf"{_NUM.replace('num', 'n4')}\b")
+    return re.compile("|".join(f"(?:{a})" for a in alts), re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=256)
+def _combined(types: frozenset[str]) -> re.Pattern[str]:
+    """The exact grammar first, then the tolerant forms, as one pattern (group 1: exact)."""
+    loose = _mutation_re(types)
+    if loose is None:
+        return _TOKEN_RE
+    return re.compile(f"(?:{_TOKEN_RE.pattern})|{loose.pattern}", re.IGNORECASE)
+
+
+def _mutation_key(m: re.Match[str], types: frozenset[str]) -> str | None:
+    """`TYPE_N` for a tolerant match (the type named by its words, or by its last word)."""
+    groups = m.groupdict()
+    for i in (1, 2, 3, 4):
+        words = groups.get(f"t{i}")
+        if words is None:
+            continue
+        flat = re.sub(r"[\s_\-]+", "", words).upper()
+        if i == 4:
+            found = [t for t in types if t.split("_")[-1] == flat]
+        else:
+            found = [t for t in types if t.replace("_", "") == flat]
+        return f"{found[0]}_{int(m.group(f'n{i}'))}" if len(found) == 1 else None
+    return None
 
 
 class PseudonymVault:
@@ -100,14 +165,26 @@ class PseudonymVault:
             now = self._clock()
             self._expire(now)
 
+            types = frozenset(e.entity_type for e in self._by_token.values())
+
             def sub(m: re.Match[str]) -> str:
-                entry = self._by_token.get(_key(m.group(1)))
+                # one pass: a restored value is never scanned again ("Person 7" restored for
+                # <PERSON_3> must not then be read as a mutated <PERSON_7>)
+                key = _key(m.group(1)) if m.group(1) is not None else _mutation_key(m, types)
+                entry = self._by_token.get(key) if key else None
                 if entry is None:
                     return m.group(0)
                 entry.last_used = now
                 return entry.value
 
-            return _TOKEN_RE.sub(sub, text)
+            return _combined(types).sub(sub, text)
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where `text` holds this vault's tokens, exact or mutated (the ranges `restore` would
+        replace), so a detector does not re-redact a pseudonym on its way back."""
+        with self._lock:
+            types = frozenset(e.entity_type for e in self._by_token.values())
+            return [(m.start(), m.end()) for m in _combined(types).finditer(text)]
 
     def clear(self) -> None:
         """Forget every value now."""
