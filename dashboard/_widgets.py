@@ -36,9 +36,16 @@ def require_runs() -> tuple[str, list[Run]]:
     return cfg.store_url, runs
 
 
-def pick_run(runs: list[Run], key: str, label: str = "Run", index: int = 0) -> Run:
-    """A run picker (newest first); the choice survives page switches via the query string."""
+def pick_run(runs: list[Run], key: str, label: str = "Run", index: int = 0,
+             prefer: Any = None) -> Run:
+    """A run picker (newest first); the choice survives page switches via the query string.
+
+    `prefer(run) -> bool` moves the default to the newest run it accepts, so a page opens on a
+    run it has something to show for (the Bias page on the newest bias run, not a PII run).
+    """
     ids = [r.run_id for r in runs]
+    if prefer is not None:
+        index = next((i for i, r in enumerate(runs) if prefer(r)), index)
     chosen = st.query_params.get(key)
     if chosen in ids:
         index = ids.index(chosen)

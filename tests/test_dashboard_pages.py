@@ -221,3 +221,42 @@ def test_cli_refuses_a_public_bind_without_password(monkeypatch, sqlite_url, cap
     with pytest.raises(SystemExit) as exc:
         main(["dashboard", "--store", sqlite_url, "--rule", "crows_pairs.pct<=x"])
     assert exc.value.code == 2 and "malformed" in capsys.readouterr().err
+
+
+def _extra_run(store, run_id: str, suites: tuple[str, ...], minutes: int, metrics) -> None:
+    from audit.types import Run
+    from tests.readers_data import MODEL
+
+    started = datetime.now(UTC) + timedelta(minutes=minutes)
+    store.write_run(Run(run_id=run_id, model=MODEL, suites=suites, data={}, seed=0,
+                        config_hash="e" * 64, versions={}, host="h", started_at=started,
+                        ended_at=started, timings={"total": 1.0}), metrics, [])
+
+
+def test_pages_open_on_the_newest_run_they_can_show(monkeypatch, store, sqlite_url):
+    from audit.types import Metric
+
+    a, b = seed_runs(store)
+    pii = "7e7e7e7e7e7e7e7e"  # the newest run: PII only, no bias suite, no attributions
+    _extra_run(store, pii, ("pii_emission",), 5, [Metric(pii, "pii_emission", "pii_rate", 0.0,
+                                                         50, 0.0, 0.07)])
+    at = _open(_app(monkeypatch, sqlite_url), "bias")
+    assert "no bias suites" not in _text(at) and at.selectbox(key="pick_run").value == b
+    at = _open(_app(monkeypatch, sqlite_url), "explanations")
+    assert at.selectbox(key="pick_run").value == b and "No finding in this run" not in _text(at)
+    at = _open(_app(monkeypatch, sqlite_url), "pii")
+    assert at.selectbox(key="pick_run").value == pii
+
+
+def test_compare_defaults_to_a_run_sharing_a_suite(monkeypatch, store, sqlite_url):
+    from audit.types import Metric
+
+    a, b = seed_runs(store)
+    _extra_run(store, "7e7e7e7e7e7e7e7e", ("pii_emission",), 5,
+               [Metric("7e7e7e7e7e7e7e7e", "pii_emission", "pii_rate", 0.0, 50, 0.0, 0.07)])
+    newest = "8f8f8f8f8f8f8f8f"
+    _extra_run(store, newest, ("crows_pairs",), 10,
+               [Metric(newest, "crows_pairs", "pct_stereotype", 0.6, 900, 0.57, 0.63)])
+    at = _open(_app(monkeypatch, sqlite_url), "compare")
+    assert at.selectbox(key="pick_b").value == newest
+    assert at.selectbox(key="pick_a").value == b  # not the PII-only run in between

@@ -56,7 +56,7 @@ def verdict_lines(verdict: Verdict, results: list[Any], run_id: str) -> list[Tex
         lines.append(line)
     if len(shown) > MAX_ITEMS:
         lines.append(Text(f"  … {len(shown) - MAX_ITEMS} more: assay report --run {run_id}"))
-    passes = [i.title for i in verdict.items if i.status == "pass"]
+    passes = list(dict.fromkeys(i.title for i in verdict.items if i.status == "pass"))
     if passes:
         line = Text("  ")
         line.append("PASS", style=STYLE["pass"])

@@ -10,7 +10,8 @@ from dashboard._widgets import findings_frame, interval_chart, metrics_frame, pa
 
 st.title("Bias")
 url, runs = require_runs()
-run = pick_run(runs, "run")
+run = pick_run(runs, "run", prefer=lambda r: any(_data.suite_category(s) == "bias"
+                                                 for s in r.suites))
 metrics = _data.metrics(url, run.run_id)
 suites = sorted({m.suite for m in metrics if _data.suite_category(m.suite) == "bias"}
                 | {s for s in run.suites if _data.suite_category(s) == "bias"})

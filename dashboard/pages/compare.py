@@ -18,9 +18,12 @@ if len(runs) < 2:
 left, right = st.columns(2)
 with right:
     b = pick_run(runs, "b", "After (run B)", 0)
-same_model_before = [r for r in runs if r.started_at < b.started_at
-                     and r.model.get("sha256") == b.model.get("sha256")]
-default_a = runs.index(same_model_before[0]) if same_model_before else min(1, len(runs) - 1)
+# the default baseline shares a suite with B (else every metric reads "added"/"removed"):
+# the newest earlier run of the same model, then of any model, then just the next run
+earlier = [r for r in runs if r.started_at < b.started_at and set(r.suites) & set(b.suites)]
+same_model = [r for r in earlier if r.model.get("sha256") == b.model.get("sha256")]
+default_a = (runs.index(same_model[0]) if same_model else runs.index(earlier[0]) if earlier
+             else min(1, len(runs) - 1))
 with left:
     a = pick_run(runs, "a", "Before (run A)", default_a)
 if a.run_id == b.run_id:

@@ -13,7 +13,8 @@ from dashboard._widgets import pager, pick_run, require_runs
 
 st.title("Explanations")
 url, runs = require_runs()
-run = pick_run(runs, "run")
+run = pick_run(runs, "run", prefer=lambda r: _data.findings_page(
+    url, FindingFilter(run_id=r.run_id, with_attribution=True), 1, 0)[1] > 0)
 flt = FindingFilter(run_id=run.run_id, with_attribution=True)
 total = _data.findings_page(url, flt, 1, 0)[1]
 if not total:
