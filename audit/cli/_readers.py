@@ -6,6 +6,7 @@ import hashlib
 import ipaddress
 import logging
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -82,11 +83,26 @@ def dashboard(store: str = StoreOption,
     err.print(f"Assay dashboard on http://{host}:{port} (store {escape(url)}; read-only). "
               "Ctrl-C stops it.")
     proc = subprocess.Popen(dashboard_command(url, host, port), env=env)
+
+    def stop(signum: int, _frame: object) -> None:
+        # SIGTERM (systemd, kubectl, `kill`) must take the Streamlit child down too: without
+        # this the child was orphaned (ppid 1) and kept serving the port
+        proc.terminate()
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         code = proc.wait()
     except KeyboardInterrupt:
         proc.terminate()
         code = proc.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
     raise typer.Exit(code if code > 0 else 0)
 
 
@@ -271,8 +287,14 @@ def schedule(command: list[str] = typer.Argument(..., help="`audit` and its opti
     if report_format not in FORMATS:
         raise UsageError(f"--report-format {report_format!r} is not supported",
                          f"use one of {', '.join(FORMATS)}")
-    if report_dir is not None and not report_dir.is_dir():
-        raise UsageError(f"--report-dir {report_dir} does not exist", "create it first")
+    if report_dir is not None:  # a fresh folder is created now, not at the first run
+        if report_dir.exists() and not report_dir.is_dir():
+            raise UsageError(f"--report-dir {report_dir} is a file", "name a folder")
+        try:
+            report_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"--report-dir {report_dir} cannot be created: {exc.strerror}",
+                             "name a folder you can write") from None
     url = audit_store or store or default_store_url()
     open_cli_store(url).close()  # fail now on a bad store URL
     sched_cfg = ScheduleConfig(cron=cron, every_seconds=every, timezone=timezone,
@@ -285,6 +307,9 @@ def schedule(command: list[str] = typer.Argument(..., help="`audit` and its opti
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(message)s")
+    # Assay's own run lines stay; APScheduler's INFO chatter ("Adding job tentatively", "Added
+    # job", "Scheduler started") does not reach the console
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     report_spec = ReportSpec(report_dir, report_format) if report_dir else None
     scheduler = Scheduler(sched_cfg, make_audit_job(config, url, load_model, report_spec))
     try:
