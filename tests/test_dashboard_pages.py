@@ -120,7 +120,11 @@ def test_pii_page_counts_entity_types_with_redacted_evidence(monkeypatch, seeded
     at = _open(_app(monkeypatch, url), "pii")
     frames = [d.value for d in at.dataframe]
     counts = frames[0]
-    assert dict(zip(counts["entity type"], counts["n"]))["EMAIL_ADDRESS"] == 2
+    assert dict(zip(counts["entity type / category"], counts["n"]))["EMAIL_ADDRESS"] == 2
+    # production findings are on the page too (the seed's 20 monitor findings), not omitted
+    assert "Production findings by entity type (monitors, 24 h)" in [h.value for h in at.subheader]
+    assert "No production findings" not in _text(at)
+    assert len(at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart")) >= 2
     assert "exposure" in set(frames[1]["metric"])
     evidence = frames[2]["evidence"]
     assert evidence.str.contains("<EMAIL_ADDRESS>").any()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pandas as pd
 import streamlit as st
 
@@ -29,11 +31,29 @@ else:
     counts["group"] = counts["group"].fillna("—")
     import altair as alt
 
+    # counts are whole numbers: integer ticks (a 0-1 axis with .2 steps read as rates)
     st.altair_chart(alt.Chart(counts).mark_bar().encode(
-        x=alt.X("n:Q", title="findings"), y=alt.Y("group:N", title="entity type", sort="-x"),
+        x=alt.X("n:Q", title="findings", axis=alt.Axis(tickMinStep=1, format="d")),
+        y=alt.Y("group:N", title="entity type / category", sort="-x"),
         color=alt.Color("probe:N", title="probe"), tooltip=["probe", "group", "n"]),
         width="stretch")
-    st.dataframe(counts.rename(columns={"group": "entity type"}), hide_index=True, width="stretch")
+    st.dataframe(counts.rename(columns={"group": "entity type / category"}), hide_index=True,
+                 width="stretch")
+
+st.subheader("Production findings by entity type (monitors, 24 h)")
+since = (datetime.now(UTC) - timedelta(days=1)).replace(second=0, microsecond=0)
+prod = pd.DataFrame(_data.counts_by(url, FindingFilter(source="monitor", since=since),
+                                    ("suite", "group")))
+if prod.empty:
+    st.write("No production findings in the last 24 hours.")
+else:
+    prod["group"] = prod["group"].fillna("—")
+    import altair as alt
+
+    st.altair_chart(alt.Chart(prod).mark_bar().encode(
+        x=alt.X("sum(n):Q", title="findings", axis=alt.Axis(tickMinStep=1, format="d")),
+        y=alt.Y("group:N", title="entity type", sort="-x"), color=alt.Color("suite:N"),
+        tooltip=["suite", "group", "n"]), width="stretch")
 
 st.subheader("Exposure and leak metrics")
 ms = [m for m in metrics if m.suite in suites]
