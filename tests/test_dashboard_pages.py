@@ -177,6 +177,9 @@ def test_monitors_page_shows_alerts_quarantine_and_redactions(monkeypatch, store
     assert any("pii_rate>0.05" in set(f.get("rule", [])) for f in frames)
     assert any("invalid JSON at column 12" in set(f.get("reason", [])) for f in frames)
     assert len(at.get("arrow_bar_chart") or at.get("vega_lite_chart")) >= 2
+    specs = [c.proto.spec for c in at.get("arrow_vega_lite_chart") + at.get("vega_lite_chart")]
+    # the alert timeline labels whole minutes, never milliseconds (".314")
+    assert any('"format": "%m-%d %H:%M"' in sp and "time (UTC)" in sp for sp in specs)
 
 
 @pytest.mark.parametrize("page", PAGES)

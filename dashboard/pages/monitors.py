@@ -90,8 +90,11 @@ else:
         import altair as alt
 
         colour = next((c for c in ("rule", "name", "severity") if c in df.columns), None)
-        chart = alt.Chart(df).mark_circle(size=90).encode(x=alt.X(f"{tc}:T", title="time (UTC)"),
-                                                          tooltip=list(df.columns[:6]))
+        # whole minutes on the axis: alerts fired within one second read ".314" (milliseconds)
+        chart = alt.Chart(df).mark_circle(size=90).encode(
+            x=alt.X(f"{tc}:T", title="time (UTC)",
+                    axis=alt.Axis(format="%m-%d %H:%M", tickMinStep=60_000, labelAngle=0)),
+            tooltip=list(df.columns[:6]))
         if colour:
             chart = chart.encode(y=alt.Y(f"{colour}:N", title=None), color=f"{colour}:N")
         st.altair_chart(chart.properties(height=180), width="stretch")
