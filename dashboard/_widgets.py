@@ -65,9 +65,15 @@ def pager(total: int, page_size: int, key: str) -> int:
     return (int(page) - 1) * page_size
 
 
+def _clean(v: float | None) -> float | None:
+    """Float noise (2.776e-17 from a bootstrap bound of 0) shown as the 0 it is."""
+    return 0.0 if v is not None and math.isfinite(v) and abs(v) < 1e-9 else v
+
+
 def metrics_frame(metrics: list[Metric]) -> pd.DataFrame:
     return pd.DataFrame([{"suite": m.suite, "metric": m.name, "group": m.group or "overall",
-                          "value": m.value, "ci_low": m.ci_low, "ci_high": m.ci_high, "n": m.n,
+                          "value": _clean(m.value), "ci_low": _clean(m.ci_low),
+                          "ci_high": _clean(m.ci_high), "n": m.n,
                           "note": m.details.get("warning", "")} for m in metrics])
 
 

@@ -123,3 +123,10 @@ def test_cli_summary_is_verdict_first_and_fits_a_screen(tmp_path: Path):
     assert "39 group gaps" in text and "strongest: [high] length female vs male" in text
     assert "gender_name:female-male7" not in text  # details stay in `assay show`
     assert len(lines) <= 24, text
+
+
+def test_dashboard_metrics_frame_shows_noise_as_zero():
+    from dashboard._widgets import metrics_frame
+
+    df = metrics_frame([_m("s", "gap", 2.776e-17, -1.7e-17, 0.25)])
+    assert (df.loc[0, "value"], df.loc[0, "ci_low"], df.loc[0, "ci_high"]) == (0.0, 0.0, 0.25)
