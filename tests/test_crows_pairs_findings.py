@@ -67,11 +67,11 @@ def test_findings_rank_per_token_and_artefacts_are_not_findings(tmp_path):
     assert "only the first sentence has 'not'" in quality[0].evidence
 
 
-def test_store_pages_findings_strongest_first_within_a_severity(tmp_path):
+def test_store_pages_findings_strongest_first_within_a_severity(tmp_path, any_store_url):
     from audit.store import open_store
 
     suite = _suite(tmp_path)
-    st = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    st = open_store(any_store_url)  # the JSON rank ordering on both SQLite and PostgreSQL
     try:
         result = run_audit(AuditConfig(suites=("crows_pairs",)), MODEL, st, suites=[suite])
         page = StoreReads(st).page(FindingFilter(run_id=result.run.run_id), limit=10)
