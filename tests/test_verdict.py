@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -93,9 +94,11 @@ def test_cli_summary_is_verdict_first_and_fits_a_screen(tmp_path: Path):
                 res.metrics.append(self.metric(ctx, "length_gap", 0.3 if i == 0 else 0.01, 40,
                                                (0.1, 0.5), group=f"gender_name:female-male{i}",
                                                p_holm=0.004 if i == 0 else 0.9))
-            res.findings.append(self.finding(ctx, "length_gap", "c0", "high",
-                                             "length female vs male: mean gap +0.300 [x]",
-                                             group="gender_name:female-male0"))
+            f = self.finding(ctx, "length_gap", "c0", "high",
+                             "length female vs male: mean gap +0.300 [x]",
+                             group="gender_name:female-male0")
+            res.findings.append(dataclasses.replace(f, attribution={
+                "method": "ablation", "tokens": ["The", " mechanic"], "scores": [-0.14, -0.195]}))
             return res
 
     occ = OccupationsSuite()
@@ -122,6 +125,7 @@ def test_cli_summary_is_verdict_first_and_fits_a_screen(tmp_path: Path):
     assert f"→ assay findings --run {result.run.run_id} --suite counterfactual" in lines[3]
     assert "39 group gaps" in text and "strongest: [high] length female vs male" in text
     assert "gender_name:female-male7" not in text  # details stay in `assay show`
+    assert "why (ablation): strongest token ' mechanic' -0.195" in text
     assert len(lines) <= 24, text
 
 

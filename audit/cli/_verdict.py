@@ -75,6 +75,12 @@ def verdict_lines(verdict: Verdict, results: list[Any], run_id: str) -> list[Tex
         strongest = next((f for f in res.findings if f.severity != "info"), None)
         if strongest is not None:
             lines.append(Text(f"      strongest: [{strongest.severity}] {_cut(strongest.evidence)}"))
+            att = strongest.attribution or {}
+            pairs = list(zip(att.get("tokens") or [], att.get("scores") or []))
+            if pairs:  # the token that moved the score most, either way (as `assay explain`)
+                tok, sc = max(pairs, key=lambda ts: abs(ts[1]))
+                lines.append(Text(f"      why ({att.get('method', '?')}): strongest token "
+                                  f"{tok!r} {sc:+.3f}"))
     return lines
 
 
