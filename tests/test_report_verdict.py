@@ -4,7 +4,7 @@ compares with a run that shares a suite."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
