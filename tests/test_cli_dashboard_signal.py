@@ -83,6 +83,10 @@ def test_schedule_report_dir_is_created_and_a_file_is_refused(tmp_path, sqlite_u
         main(["schedule", "--every", "60", "--report-dir", str(fresh), "--store", sqlite_url,
               "--", "audit", "--suite", "occupations"])
     assert exc.value.code == 0 and fresh.is_dir() and ran == [1]
+    import logging
+
+    # APScheduler's "Added job" / "Scheduler started" INFO lines stay off the console
+    assert logging.getLogger("apscheduler").getEffectiveLevel() == logging.WARNING
     afile = tmp_path / "file.txt"
     afile.write_text("x")
     with pytest.raises(SystemExit) as exc:
