@@ -47,7 +47,8 @@ if not moved.empty:
     import altair as alt
 
     st.altair_chart(alt.Chart(moved.head(40)).mark_bar().encode(
-        x=alt.X("delta:Q", title="after − before"), y=alt.Y("metric:N", sort="-x", title=None),
+        x=alt.X("delta:Q", title="after − before"),
+        y=alt.Y("metric:N", sort="-x", title=None, axis=alt.Axis(labelLimit=360)),  # whole keys
         color=alt.Color("significant:N", scale=alt.Scale(domain=["yes", "no"],
                                                          range=["#d62728", "#aaaaaa"])),
         tooltip=["metric", "before", "after", "delta", "significant"]), width="stretch")
