@@ -82,3 +82,58 @@ def test_mutated_tokens_restore_only_in_the_owning_session():
               if "Anna" in thief.vault.restore(t)]
     assert leaked == []  # 0 leaked
     assert thief.vault.protect("Hi <PERSON> 1") == []  # nothing issued in this session
+
+
+def test_square_token_style_round_trips_and_bad_style_is_refused():
+    from audit.errors import UsageError
+    from monitors.redaction._config import RedactionConfig
+
+    v = PseudonymVault(token_style="square")
+    out = v.pseudonymise("Mail Anna Weber", [Span(5, 15, "PERSON", 0.9, "t")])
+    assert out == "Mail [PERSON_1]"
+    assert v.restore("Dear [PERSON_1], <PERSON_1>, Person 1") == "Dear Anna Weber, Anna Weber, Anna Weber"
+    assert v.token_spans("x [PERSON_1] y") == [(2, 12)]
+    reg = SessionRegistry(token_style="square")
+    s = reg.open([(b"authorization", b"Bearer a")])
+    assert s.vault.pseudonymise("Anna Weber", [Span(0, 10, "PERSON", 0.9, "t")]) == "[PERSON_1]"
+    with pytest.raises(UsageError):
+        PseudonymVault(token_style="curly")
+    with pytest.raises(UsageError):
+        RedactionConfig(token_style="curly")
+
+
+def test_middleware_square_tokens_and_mangled_echo_restore_for_the_owner(store):
+    """The real middleware (uvicorn on loopback, real presidio): square placeholders go upstream,
+    and the mangled forms a small model writes back are restored (session isolation of the
+    mangled forms: test_mutated_tokens_restore_only_in_the_owning_session)."""
+    import json
+
+    from tests.boundary_kit import EMAIL, Reply, close_stack, make_stack, presidio_detector
+
+    seen: list[str] = []
+
+    def reply(req) -> Reply:
+        body = json.loads(req["body"] or b"{}")
+        seen.append(body["messages"][-1]["content"])
+        text = "Contact <EMAIL_ADDRESS> 1 or Email Address 1 soon."
+        return Reply(200, [(b"content-type", b"application/json")], [json.dumps(
+            {"id": "x", "object": "chat.completion", "model": "m", "choices": [{
+                "index": 0, "finish_reason": "stop",
+                "message": {"role": "assistant", "content": text}}]}).encode()])
+
+    s = make_stack("middleware", presidio_detector(), store=store, reversible=True,
+                   token_style="square")
+    s.up.reply = reply
+    try:
+        def chat(key: str):
+            headers = {"authorization": f"Bearer {key}", "content-type": "application/json"}
+            return s.post({"model": "m", "messages": [{"role": "user",
+                                                        "content": f"Mail me at {EMAIL}."}]},
+                          headers)
+
+        r = chat("owner")
+        assert seen[-1] == "Mail me at [EMAIL_ADDRESS_1]."  # square placeholder upstream
+        content = r.json()["choices"][0]["message"]["content"]
+        assert content == f"Contact {EMAIL} or {EMAIL} soon."
+    finally:
+        close_stack(s)

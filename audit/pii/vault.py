@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from audit.errors import UsageError
 from audit.types import Span
 
-__all__ = ["PseudonymVault", "SessionVaults"]
+__all__ = ["TOKEN_STYLES", "PseudonymVault", "SessionVaults"]
 
 # `<`, then letters/digits/underscores possibly broken by whitespace, then `>`.
 _TOKEN_RE = re.compile(r"<\s*([A-Za-z][A-Za-z0-9_\s]{0,60}?_\s*[0-9][0-9\s]{0,8}?)\s*>")
@@ -101,13 +101,24 @@ def _mutation_key(m: re.Match[str], types: frozenset[str]) -> str | None:
     return None
 
 
+TOKEN_STYLES = {"angle": ("<", ">"), "square": ("[", "]")}
+
+
 class PseudonymVault:
-    """Per-session map value <-> token with TTL; `pseudonymise` then `restore` round-trips."""
+    """Per-session map value <-> token with TTL; `pseudonymise` then `restore` round-trips.
+
+    `token_style` "angle" writes `<PERSON_1>` (the default), "square" writes `[PERSON_1]`, which
+    SmolLM2-135M copied more often in a small trial (see the README); `restore` reads both.
+    """
 
     def __init__(self, ttl_seconds: float = 3600.0, clock: Callable[[], float] = time.monotonic,
-                 max_entries: int = 100_000) -> None:
+                 max_entries: int = 100_000, token_style: str = "angle") -> None:
         if ttl_seconds <= 0:
             raise UsageError(f"ttl_seconds must be positive, not {ttl_seconds}", "e.g. 3600")
+        if token_style not in TOKEN_STYLES:
+            raise UsageError(f"token_style {token_style!r} is not known",
+                             f"use one of {', '.join(TOKEN_STYLES)}")
+        self._open, self._close = TOKEN_STYLES[token_style]
         self.ttl_seconds = float(ttl_seconds)
         self.max_entries = max_entries
         self._clock = clock
@@ -140,7 +151,7 @@ class PseudonymVault:
                                      "use a new session or a shorter ttl_seconds")
                 n = self._counters.get(etype, 0) + 1
                 self._counters[etype] = n
-                entry = _Entry(value, etype, f"<{etype}_{n}>", now)
+                entry = _Entry(value, etype, f"{self._open}{etype}_{n}{self._close}", now)
                 self._by_value[(etype, value)] = entry
                 self._by_token[_key(entry.token[1:-1])] = entry
             entry.last_used = now

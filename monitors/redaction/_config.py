@@ -33,6 +33,7 @@ class RedactionConfig:
     reversible: bool = False
     session_ttl_s: float = 3600.0
     max_sessions: int = 10_000
+    token_style: str = "angle"  # reversible placeholders: `<PERSON_1>` or `[PERSON_1]`
     source: str = "middleware"
 
     def __post_init__(self) -> None:
@@ -45,3 +46,5 @@ class RedactionConfig:
         if self.session_ttl_s <= 0 or self.max_sessions < 1:
             raise UsageError("session_ttl_s and max_sessions must be positive",
                              "e.g. session_ttl_s=3600, max_sessions=10000")
+        if self.token_style not in ("angle", "square"):
+            raise UsageError(f"token_style {self.token_style!r} is not known", "use angle or square")

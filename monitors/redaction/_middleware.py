@@ -48,7 +48,8 @@ class RedactionMiddleware:
         self.recorder = recorder or (EventRecorder(store) if store is not None else None)
         self.sessions = sessions
         if self.config.reversible and sessions is None:
-            self.sessions = SessionRegistry(self.config.session_ttl_s, self.config.max_sessions)
+            self.sessions = SessionRegistry(self.config.session_ttl_s, self.config.max_sessions,
+                                            token_style=self.config.token_style)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan" and self.recorder is not None:

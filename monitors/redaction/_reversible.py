@@ -72,8 +72,9 @@ class SessionRegistry:
     """Server-issued session handles bound to their caller, with TTL and a size bound."""
 
     def __init__(self, ttl_seconds: float = 3600.0, max_sessions: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, token_style: str = "angle") -> None:
         self.ttl_seconds = ttl_seconds
+        self.token_style = token_style  # `<PERSON_1>` or `[PERSON_1]` (audit.pii.vault)
         self.max_sessions = max_sessions
         self._clock = clock
         self._key = secrets.token_bytes(32)
@@ -115,7 +116,8 @@ class SessionRegistry:
                 log.warning("security event: a request named a session that belongs to another "
                             "caller (%d so far); it got a fresh session and restores nothing",
                             self.borrow_attempts)
-            vault = PseudonymVault(self.ttl_seconds, clock=self._clock)
+            vault = PseudonymVault(self.ttl_seconds, clock=self._clock,
+                                   token_style=self.token_style)
             handle = secrets.token_urlsafe(24)
             self._sessions[handle] = (owner, vault, now)
             while len(self._sessions) > self.max_sessions:
