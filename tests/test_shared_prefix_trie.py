@@ -175,3 +175,25 @@ def test_compiled_packed_scoring_equals_eager(tiny) -> None:
         comp.model.__dict__.pop("_assay_compiled", None)  # the fixture's model is shared
     # the head's log-softmax runs in float32 (fused differently when compiled): float32 rounding
     assert got == pytest.approx(ref, rel=1e-6)
+
+
+def test_a_position_many_requests_read_goes_through_the_head_once(tiny) -> None:
+    """30 one-token answers after one context read one hidden row: the LM head sees 1 row, not
+    30; two-token answers sharing their first token add one row per distinct first token."""
+    lm = tiny()
+    rows: list[int] = []
+    hook = lm.model.get_output_embeddings().register_forward_hook(
+        lambda mod, args, out: rows.append(args[0].shape[0]))
+    try:
+        ctx = [1, 7, 8, 9]
+        one = lm.loglikelihood_tokens([(ctx, [t]) for t in range(3, 33)])
+        assert rows == [1]
+        rows.clear()
+        two = lm.loglikelihood_tokens([(ctx, [a, b]) for a in (3, 4) for b in range(5, 15)])
+        assert sum(rows) == 3  # after the context, after 3, after 4
+    finally:
+        hook.remove()
+    alone = tiny(share=False, budget=1)
+    assert one == pytest.approx([alone.loglikelihood_tokens([(ctx, [t])])[0]
+                                 for t in range(3, 33)], abs=1e-9, rel=0)
+    assert two[11] == pytest.approx(alone.loglikelihood_tokens([(ctx, [4, 6])])[0], abs=1e-9)

@@ -49,26 +49,43 @@ def _uses_plain_head(model: Any) -> bool:
                 or getattr(cfg, "logits_scaling", None))
 
 
-def _head_logprob(head: Any, hidden: Any, targets: Any) -> Any:
-    """log softmax(head(hidden))[targets] in float32 for one chunk of rows."""
+def _head_logprob(head: Any, hidden: Any, targets: Any, at: Any = None) -> Any:
+    """log softmax(head(hidden))[targets] in float32 for one chunk of rows; with `at`, target j
+    is read from row at[j] (several targets from one row)."""
     import torch
 
     logits = head(hidden).float()
-    return logits.gather(1, targets[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
+    if at is None:
+        return logits.gather(1, targets[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
+    return logits[at, targets] - torch.logsumexp(logits, dim=-1)[at]
 
 
-def head_logprobs(model: Any, hidden: Any, targets: Any, head_logprob: Any = None) -> Any:
+def head_logprobs(model: Any, hidden: Any, targets: Any, head_logprob: Any = None,
+                  at: Any = None, at_host: np.ndarray | None = None) -> Any:
     """Float32 log-prob of `targets` from final hidden rows: the LM head runs in chunks of rows,
-    so no full-vocabulary float32 block for every row exists at once."""
+    so no full-vocabulary float32 block for every row exists at once.
+
+    With `at` (device) / `at_host` (the same, sorted, on the host), target j is read from hidden
+    row at[j]: a row many requests read (a shared context's last token, a trie node) goes
+    through the head once. Chunk boundaries come from `at_host`, so nothing waits on the device.
+    """
     import torch
 
     head_logprob = head_logprob or _head_logprob
     head = model.get_output_embeddings()
-    out = torch.empty(hidden.shape[0], dtype=torch.float32, device=hidden.device)
     step = _rows_per_chunk(hidden, head.weight.shape[0])
-    for s in range(0, hidden.shape[0], step):
-        chunk = head_logprob(head, hidden[s:s + step], targets[s:s + step])
-        out[s:s + chunk.shape[0]] = chunk
+    if at is None:
+        out = torch.empty(hidden.shape[0], dtype=torch.float32, device=hidden.device)
+        for s in range(0, hidden.shape[0], step):
+            chunk = head_logprob(head, hidden[s:s + step], targets[s:s + step])
+            out[s:s + chunk.shape[0]] = chunk
+        return out
+    out = torch.empty(targets.shape[0], dtype=torch.float32, device=hidden.device)
+    bounds = np.searchsorted(at_host, np.arange(0, hidden.shape[0] + step, step))
+    for k, s in enumerate(range(0, hidden.shape[0], step)):
+        a, b = int(bounds[k]), int(bounds[k + 1])
+        if a < b:
+            out[a:b] = head_logprob(head, hidden[s:s + step], targets[a:b], at[a:b] - s)
     return out
 
 
@@ -90,8 +107,10 @@ def _compiled(model: Any) -> tuple[Any, Any]:
 
 
 def _forward_selected(model: Any, input_ids: Any, attention_mask: Any, rows: Any, cols: Any,
-                      targets: Any, compile: bool = False, position_ids: Any = None) -> Any:
-    """Log-prob of `targets` at positions (rows, cols); float32, shape (len(rows),)."""
+                      targets: Any, compile: bool = False, position_ids: Any = None,
+                      at: Any = None, at_host: np.ndarray | None = None) -> Any:
+    """Log-prob of `targets` at positions (rows, cols); float32, shape (len(rows),). With `at`
+    (see `head_logprobs`), (rows, cols) are distinct positions and target j is read at at[j]."""
     import torch
 
     extra = {} if position_ids is None else {"position_ids": position_ids}
@@ -102,10 +121,22 @@ def _forward_selected(model: Any, input_ids: Any, attention_mask: Any, rows: Any
             body, head_logprob = getattr(model, model.base_model_prefix), _head_logprob
         hidden = body(input_ids=input_ids, attention_mask=attention_mask,
                       **extra).last_hidden_state
-        return head_logprobs(model, hidden[rows, cols], targets, head_logprob)
+        return head_logprobs(model, hidden[rows, cols], targets, head_logprob, at, at_host)
     logits = model(input_ids=input_ids, attention_mask=attention_mask,
                    **extra).logits[rows, cols].float()
+    if at is not None:
+        return logits[at, targets] - torch.logsumexp(logits, dim=-1)[at]
     return logits.gather(1, targets[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
+
+
+def _distinct_positions(index: np.ndarray, owner: np.ndarray, width: int
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct positions (2, U) as row/col, at (P,) sorted, targets (P,), owner (P,)): the
+    (row, col, target) triples reordered by position, each pointing at its distinct position."""
+    key = index[0] * width + index[1]
+    order = np.argsort(key, kind="stable")
+    uniq, at = np.unique(key[order], return_inverse=True)
+    return np.stack([uniq // width, uniq % width]), at, index[2][order], owner[order]
 
 
 # Pack only when the trie saves at least this fraction of the rows' tokens: a packed forward
@@ -141,8 +172,8 @@ def _work(lm: Any, keys: list[tuple[int, ...]], budget: int) -> list[tuple[str, 
 
 def _padded_batch(batch: list[int], keys: list[tuple[int, ...]], owners: dict, n_targets: list[int],
                   last_token: list[int], pad: int) -> tuple[Any, ...]:
-    """Right-padded rows: (ids, None, index (3, n) of row/col/target, request per target,
-    requests)."""
+    """Right-padded rows: (ids, None, index (3, n) of row/col/target on the host, request per
+    target, requests)."""
     import torch
 
     # Index bookkeeping is vectorised: at GPU batch sizes (10^5 tokens) Python loops over
@@ -167,8 +198,7 @@ def _padded_batch(batch: list[int], keys: list[tuple[int, ...]], owners: dict, n
     nxt = np.minimum(cols + 1, width - 1)
     tgts = np.where(cols + 1 < row_len, full[rows, nxt], np.repeat(last, ks))
     owner = np.asarray(req, dtype=np.int64)[np.repeat(np.arange(len(req)), ks)]
-    return (torch.from_numpy(full), None, torch.from_numpy(np.stack([rows, cols, tgts])),
-            owner, len(req))
+    return torch.from_numpy(full), None, np.stack([rows, cols, tgts]), owner, len(req)
 
 
 def _packed_batch(packs: list[Any], keys: list[tuple[int, ...]], owners: dict,
@@ -196,7 +226,7 @@ def _packed_batch(packs: list[Any], keys: list[tuple[int, ...]], owners: dict,
                 owner.append(np.full(n, i, dtype=np.int64))
                 n_req += 1
     index = np.stack([np.concatenate(rows), np.concatenate(cols), np.concatenate(tgts)])
-    return ids, (pos, creator, paths), torch.from_numpy(index), np.concatenate(owner), n_req
+    return ids, (pos, creator, paths), index, np.concatenate(owner), n_req
 
 
 def score_batches(lm: Any, pairs: Sequence[tuple[list[int], list[int]]],
@@ -240,22 +270,30 @@ def score_batches(lm: Any, pairs: Sequence[tuple[list[int], list[int]]],
         else:
             ids, tree, index, owner, n_req = _padded_batch(
                 batch, keys, owners, n_targets, last_token, pad)
+        # a position several requests read (the last context token before three answers, a trie
+        # node) goes through the LM head once
+        positions, at_host, tgts, owner = _distinct_positions(index, owner, ids.shape[1])
+        where = torch.from_numpy(positions)
+        pairs_t = torch.from_numpy(np.stack([at_host, tgts]))
         if is_cuda:  # pinned host memory: the copies run asynchronously
-            ids, index = ids.pin_memory(), index.pin_memory()
+            ids, where, pairs_t = ids.pin_memory(), where.pin_memory(), pairs_t.pin_memory()
+            if tree is not None:
+                tree = tuple(x.pin_memory() for x in tree)
         # Padded rows get no attention mask: padding is on the right, so under the causal mask a
         # real query only ever sees real keys, and padded positions are never read. Leaving the
         # mask out keeps SDPA on its causal (flash) kernels instead of the masked fallback.
         try:
             with torch.inference_mode():
-                index = index.to(device, non_blocking=is_cuda)
+                where = where.to(device, non_blocking=is_cuda)
+                pairs_t = pairs_t.to(device, non_blocking=is_cuda)
                 mask = pos = None
                 if tree is not None:  # packs: the ancestor mask is built on the device
                     pos, creator, paths = (x.to(device, non_blocking=is_cuda) for x in tree)
                     mask = ancestor_mask(pos, creator, paths, dtype)
                 lp = _forward_selected(
-                    model, ids.to(device, non_blocking=is_cuda), mask,
-                    index[0], index[1], index[2], compile=getattr(lm, "compile", False),
-                    position_ids=pos)
+                    model, ids.to(device, non_blocking=is_cuda), mask, where[0], where[1],
+                    pairs_t[1], compile=getattr(lm, "compile", False), position_ids=pos,
+                    at=pairs_t[0], at_host=at_host)
         except torch.cuda.OutOfMemoryError:
             if len(batch) == 1:
                 raise
