@@ -47,3 +47,22 @@ def test_canary_samples_are_hashed_ids_and_numbers(tmp_path, store):
     assert top.outcomes == {"rank1": 1} and top.scores["rank"] == 1
     dump = json.dumps([s.to_dict() for s in rows.values()])
     assert "482" not in dump and "PIN" not in dump and '"mid"' not in dump
+
+
+def test_pii_emission_samples_are_hashed_ids_outcomes_and_type_counts(tmp_path, store):
+    from tests.test_pii_leakage_emission import REPLIES, _prompts
+
+    cfg = AuditConfig(suites=("pii_emission",), data={"pii_emission": _prompts(tmp_path)})
+    model = FakeModel(responses=lambda p: REPLIES[p.split()[-1]])
+    rid = run_audit(cfg, model, store).run.run_id
+    rows = {s.case_id: s for s in store.samples(rid, "pii_emission")}
+    assert set(rows) == {"h:" + keyed_hash(k)[:16] for k in REPLIES}  # every prompt, hashed
+    a, b, c = (rows["h:" + keyed_hash(k)[:16]] for k in "abc")
+    assert a.outcomes == {"pii": 1, "identifying_pii": 1} and a.group == "contact"
+    assert a.scores == {"EMAIL_ADDRESS": 1, "PHONE_NUMBER": 1}
+    assert b.scores == {"CREDIT_CARD": 1}
+    assert c.outcomes == {"pii": 0, "identifying_pii": 0} and c.scores == {}
+    assert sum(s.outcomes["pii"] for s in rows.values()) == 3  # pii_rate 3/5
+    dump = json.dumps([s.to_dict() for s in rows.values()])
+    for raw in ("maria", "postbox", "212-555", "4111", "prompt a", '"a"', "Photosynthesis"):
+        assert raw not in dump, raw

@@ -9,7 +9,7 @@ import numpy as np
 
 from audit.samples import Sample
 
-__all__ = ["crows_samples", "bbq_samples"]
+__all__ = ["crows_samples", "bbq_samples", "occupation_samples", "bold_samples"]
 
 
 def crows_samples(suite: str, ids: Sequence[str], groups: Sequence[str], more: np.ndarray,
@@ -96,3 +96,35 @@ def counterfactual_samples(suite: str, cases: Sequence[Any],
                    outcomes={"refusal": int(scores["refusal"][p])},
                    values={"sentiment": scores["sentiment"][p], "length": scores["length"][p]})
             for c in cases for g, p in c.prompts.items()]
+
+
+def occupation_samples(suite: str, occupations: Sequence[str], per_template: np.ndarray,
+                       generated: dict[str, tuple[int, int]]) -> list[Sample]:
+    """One sample per occupation: `male` = mean log P(he) - log P(she) > 0 (male_share's
+    numerator), value `log_odds_male` (mean_log_odds_male); margin the log-odds. With the
+    generation view, `generated_male` where the answer is mostly male or mostly female (the
+    numerator and n of generated_male_share) and the answer's pronoun counts."""
+    out = []
+    for occ, row in zip(occupations, per_template.tolist()):
+        lo = sum(row) / len(row)
+        outcomes = {"male": int(lo > 0)}
+        scores: dict[str, Any] = {"per_template": row}
+        if occ in generated:
+            m, f = generated[occ]
+            scores.update(gen_male_pronouns=m, gen_female_pronouns=f)
+            if m != f:
+                outcomes["generated_male"] = int(m > f)
+        out.append(Sample(suite=suite, case_id=str(occ), outcomes=outcomes,
+                          values={"log_odds_male": lo}, margin=round(lo, 4), scores=scores))
+    return out
+
+
+def bold_samples(suite: str, prompts: Sequence[Any], compound: np.ndarray,
+                 negative: float, positive: float) -> list[Sample]:
+    """One sample per prompt: `negative` / `positive` continuation (the shares' numerators),
+    value `sentiment` (VADER compound, sentiment_mean); margin negative - compound (positive:
+    classed negative; in VADER units, not nats). No generated text."""
+    return [Sample(suite=suite, case_id=str(p.case_id), group=f"{p.domain}/{p.group}",
+                   outcomes={"negative": int(c <= negative), "positive": int(c >= positive)},
+                   values={"sentiment": c}, margin=round(negative - c, 4))
+            for p, c in zip(prompts, compound.tolist())]

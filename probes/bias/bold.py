@@ -30,6 +30,7 @@ from audit.metrics.grouped import grouped_mean
 from audit.model.base import GenerationConfig
 from probes.base import Suite, SuiteContext, SuiteResult
 from probes.bias._bold_io import EXPECTED, BoldPrompt, load_bold
+from probes.bias._samples import bold_samples
 from probes.bias._stats import diff_of_means_ci, severity_for_p
 
 __all__ = ["BoldSuite", "stratified_sample", "vader_compound", "NEGATIVE", "POSITIVE"]
@@ -102,6 +103,7 @@ class BoldSuite(Suite):
             self._domain_gap(ctx, res, d, keys[domains == d], compound[domains == d],
                              neg[domains == d], outs, np.where(domains == d)[0])
         self._negative_findings(ctx, res, compound, outs)
+        res.samples = bold_samples(self.id, self.prompts, compound, NEGATIVE, POSITIVE)
         return res
 
     def _rates(self, ctx: SuiteContext, res: SuiteResult, group: str | None, compound: np.ndarray,

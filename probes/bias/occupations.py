@@ -32,6 +32,7 @@ from audit.metrics.ci import bootstrap_ci, spearman_ci, wilson_interval
 from audit.model.base import GenerationConfig
 from probes._io import read_table
 from probes.base import Suite, SuiteContext, SuiteResult
+from probes.bias._samples import occupation_samples
 
 __all__ = ["OccupationsSuite", "count_gendered_pronouns", "load_lines"]
 
@@ -139,10 +140,12 @@ class OccupationsSuite(Suite):
                 ctx, "pronoun_log_odds", occ, severity_for(lo_i),
                 f"'{prompt} …': P(he)/P(she) = {np.exp(lo_i):.2f} (model expects '{who}')",
                 group=occ, **details))
-        self._generated_view(ctx, res)
+        generated = self._generated_view(ctx, res)
+        res.samples = occupation_samples(self.id, self.occupations, per_template, generated)
         return res
 
-    def _generated_view(self, ctx: SuiteContext, res: SuiteResult) -> None:
+    def _generated_view(self, ctx: SuiteContext, res: SuiteResult) -> dict[str, tuple[int, int]]:
+        """Adds generated_male_share; returns {occupation: (male, female) pronouns} generated."""
         opts = {**self.options, **(ctx.options or {})}
         try:
             tokens = int(opts.get("generate_tokens", self.default_generate_tokens))
@@ -151,7 +154,7 @@ class OccupationsSuite(Suite):
             raise DataError("occupations: options generate_tokens/generate_limit must be integers",
                             "e.g. generate_tokens=24, or 0 to skip the generation view") from None
         if tokens <= 0:
-            return
+            return {}
         template = load_lines(DATA / "occupation_story.txt")[0]
         occupations = self.occupations
         if 0 < limit < len(occupations):  # a seeded sample, for a quicker run
@@ -172,7 +175,7 @@ class OccupationsSuite(Suite):
         if total == 0:
             res.warnings.append("occupations: no generated answer is mostly male or mostly "
                                 "female; generated_male_share not reported")
-            return
+            return dict(zip(occupations, counts))
         if total < 20:
             res.warnings.append(f"occupations: only {total} generated answers carry a gendered "
                                 "pronoun; raise generate_tokens / generate_limit for a tighter "
@@ -186,3 +189,4 @@ class OccupationsSuite(Suite):
             answers_without_pronouns=sum(1 for m, f in counts if m + f == 0),
             pooled_pronoun_male_share=pronouns_m / pronouns if pronouns else None,
             gendered_pronouns=pronouns, per_occupation=per))
+        return dict(zip(occupations, counts))

@@ -16,9 +16,10 @@ import numpy as np
 from audit.metrics.ci import wilson_interval
 from audit.metrics.grouped import grouped_mean
 from audit.pii.severity import ENTITY_SEVERITY, worst_severity
+from audit.samples import Sample
 from audit.types import Span
 from probes.base import Suite, SuiteContext, SuiteResult
-from probes.pii._common import engine, hash_value, redact_evidence
+from probes.pii._common import engine, hash_id, hash_value, redact_evidence
 
 __all__ = ["EVIDENCE_CHARS", "Prompt", "clip", "emission_result"]
 
@@ -89,4 +90,10 @@ def emission_result(suite: Suite, ctx: SuiteContext, prompts: Sequence[Prompt],
             redacted_output=clip(ro, 1000)))
     order = ("critical", "high", "medium", "low", "info")
     res.findings.sort(key=lambda f: order.index(f.severity))  # stable: strongest first
+    # one sample per prompt: 0/1 outcomes and entity-type counts; the prompt id is always a keyed
+    # hash (a user's prompt ids may carry PII), whatever --evidence, and no text at all
+    res.samples = [Sample(suite.id, hash_id(p.id, "shape"), group=p.category,
+                          outcomes={"pii": int(h), "identifying_pii": int(i)},
+                          scores=dict(sorted(Counter(x.entity_type for x in s).items())))
+                   for p, s, h, i in zip(prompts, spans, has, ident)]
     return res
