@@ -11,20 +11,19 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import openai
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from monitors.detector import presidio_detector
 from monitors.proxy import ProxyConfig, build_proxy
 from monitors.redaction import RedactionConfig
+from tests.boundary_kit import Server
 
 ANSWER = ("The account holder is Maria Garcia, card 4111 1111 1111 1111, SSN 536-22-8726, "
           "email maria.garcia@example.com.")
@@ -89,23 +88,6 @@ def _upstream(seen: list, chunk_delay_s: float = 0.0) -> FastAPI:
     return app
 
 
-class _Server:
-    def __init__(self, app) -> None:
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0,
-                                                    log_level="warning", lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.02)
-        self.url = f"http://127.0.0.1:{self.server.servers[0].sockets[0].getsockname()[1]}"
-
-    def close(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def detector():
     det = presidio_detector()
@@ -116,7 +98,7 @@ def detector():
 @pytest.fixture()
 def stack(detector, store):
     seen: list = []
-    up = _Server(_upstream(seen))
+    up = Server(_upstream(seen))
     servers = {}
 
     def proxy(reversible: bool = False) -> openai.OpenAI:
@@ -124,7 +106,7 @@ def stack(detector, store):
         cfg = RedactionConfig(source="proxy", reversible=reversible, holdback_chars=48,
                               time_budget_s=60)
         app = build_proxy(ProxyConfig(upstream=up.url), detector, cfg, store=store)
-        px = _Server(app)
+        px = Server(app)
         px.app = app
         servers[reversible] = px
         return openai.OpenAI(base_url=px.url + "/v1", api_key="unused", max_retries=0)
@@ -251,7 +233,7 @@ class _CliProxy:
 
 def test_cli_proxy_serves_and_stops_on_sigterm(tmp_path) -> None:
     seen: list = []
-    up = _Server(_upstream(seen))
+    up = Server(_upstream(seen))
     px = _CliProxy(tmp_path, up.url)
     try:
         text = px.chat("ssn 123-45-6789")
@@ -271,7 +253,7 @@ def test_cli_proxy_serves_and_stops_on_sigterm(tmp_path) -> None:
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_cli_proxy_finishes_in_flight_stream_then_exits_0(tmp_path, sig) -> None:
     seen: list = []
-    up = _Server(_upstream(seen, chunk_delay_s=0.05))  # ~40 chunks: a stream of ~2 s
+    up = Server(_upstream(seen, chunk_delay_s=0.05))  # ~40 chunks: a stream of ~2 s
     px = _CliProxy(tmp_path, up.url)
     try:
         content = "I am bob.jones@example.org"
