@@ -13,7 +13,8 @@ import signal
 import sqlite3
 import subprocess
 import threading
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,15 +57,32 @@ def _exact(store, log: Path) -> None:
     assert store.count_quarantined() == 0
 
 
+@contextmanager
+def _running(log: Path, url: str, state: Path, errpath: Path, *args: str) -> Iterator:
+    """A following monitor with its stderr in `errpath`, killed if a check fails before it
+    has been stopped."""
+    with open(errpath, "wb") as errf:
+        p = start(log, url, state, *args, stderr=errf)
+    try:
+        yield p
+    finally:
+        if p.poll() is None:
+            p.kill()
+
+
+def _exact_at(url: str, log: Path) -> None:
+    store = open_store(url)
+    _exact(store, log)
+    store.close()
+
+
 def test_deleted_store_waits_for_the_restore_and_loses_nothing(tmp_path: Path) -> None:
     log, db, state = tmp_path / "app.jsonl", tmp_path / "a.db", tmp_path / "s"
     url = f"sqlite:///{db}"
     log.touch()
     open_store(url).close()
     errpath = tmp_path / "stderr.txt"
-    with open(errpath, "wb") as errf:
-        p = start(log, url, state, stderr=errf)
-    try:
+    with _running(log, url, state, errpath) as p:
         def count() -> int:
             return _count(db)
 
@@ -81,16 +99,11 @@ def test_deleted_store_waits_for_the_restore_and_loses_nothing(tmp_path: Path) -
         wait_for(lambda: count() == 600, 60, p, "600 findings")
         p.send_signal(signal.SIGTERM)
         assert p.wait(timeout=30) == 0
-    finally:
-        if p.poll() is None:
-            p.kill()
     err = errpath.read_text()
     assert err.count("store unavailable") == 1, err               # once per outage, not per retry
     assert err.count("available again") == 1
     assert "reading" in err and "bytes again" in err              # the 100 lines after the backup
-    store = open_store(url)
-    _exact(store, log)
-    store.close()
+    _exact_at(url, log)
 
 
 def test_recreate_store_rebuilds_from_the_logs(tmp_path: Path) -> None:
@@ -100,9 +113,7 @@ def test_recreate_store_rebuilds_from_the_logs(tmp_path: Path) -> None:
     log.touch()
     open_store(url).close()
     errpath = tmp_path / "stderr.txt"
-    with open(errpath, "wb") as errf:
-        p = start(log, url, state, "--recreate-store", stderr=errf)
-    try:
+    with _running(log, url, state, errpath, "--recreate-store") as p:
         write(log, [good(i) for i in range(150)])
         wait_for(lambda: _count(db) == 150, 60, p, "150 findings")
         # All three files at once (an rm of one after the monitor recreated the store would
@@ -113,9 +124,6 @@ def test_recreate_store_rebuilds_from_the_logs(tmp_path: Path) -> None:
         wait_for(lambda: _count(db) == 300, 60, p, "300 findings in the new store")
         p.send_signal(signal.SIGTERM)
         assert p.wait(timeout=30) == 0
-    finally:
-        if p.poll() is None:
-            p.kill()
     err = errpath.read_text()
     assert "created a new, empty store" in err and "reading" in err, err
     store = open_store(url)
@@ -132,16 +140,11 @@ def test_max_outage_exits_2_with_one_line_and_keeps_offsets(tmp_path: Path) -> N
     _backup(db, tmp_path / "backup.db")
     before = state.read_bytes()
     write(log, [good(i) for i in range(100, 200)])
-    with open(tmp_path / "stderr.txt", "wb") as errf:
-        p = start(log, url, state, "--max-outage", "1", stderr=errf)
-    try:
+    with _running(log, url, state, tmp_path / "stderr.txt", "--max-outage", "1") as p:
         wait_for(lambda: _count(db) == 200, 60, p, "200 findings")
         _delete(db)
         write(log, [good(i) for i in range(200, 300)])
         assert p.wait(timeout=60) == 2
-    finally:
-        if p.poll() is None:
-            p.kill()
     err = (tmp_path / "stderr.txt").read_text().strip().splitlines()
     assert err[-1].startswith("assay: error: store unavailable for 1.") and "nothing is lost" \
         in err[-1], err
@@ -152,9 +155,7 @@ def test_max_outage_exits_2_with_one_line_and_keeps_offsets(tmp_path: Path) -> N
     os.replace(tmp_path / "backup.db", db)
     p2 = run_once(log, url, state)
     assert p2.returncode == 0, p2.stderr
-    store = open_store(url)
-    _exact(store, log)
-    store.close()
+    _exact_at(url, log)
 
 
 def test_truncated_wal_index_restarts_in_place_instead_of_sigbus(tmp_path: Path) -> None:
@@ -164,10 +165,8 @@ def test_truncated_wal_index_restarts_in_place_instead_of_sigbus(tmp_path: Path)
     log.touch()
     open_store(url).close()
     errpath = tmp_path / "stderr.txt"
-    with open(errpath, "wb") as errf:
-        p = start(log, url, state, stderr=errf)
-    store = open_store(url)
-    try:
+    with _running(log, url, state, errpath) as p:
+        store = open_store(url)
         write(log, [good(i) for i in range(100)])
         wait_for(lambda: store.count_findings(source="monitor") == 100, 60, p, "100 findings")
         store.close()                                  # only the monitor maps the index now
@@ -182,9 +181,6 @@ def test_truncated_wal_index_restarts_in_place_instead_of_sigbus(tmp_path: Path)
         assert p.poll() is None and p.pid > 0                     # the same process, re-executed
         p.send_signal(signal.SIGTERM)
         assert p.wait(timeout=30) == 0, errpath.read_text()
-    finally:
-        if p.poll() is None:
-            p.kill()
     _exact(store, log)
     store.close()
 
@@ -324,9 +320,7 @@ def test_read_only_store_is_waited_for_until_writable(tmp_path: Path) -> None:
         if p.poll() is None:
             p.kill()
     assert errpath.read_text().count("store unavailable") == 1
-    store = open_store(url)
-    _exact(store, log)
-    store.close()
+    _exact_at(url, log)
 
 
 @pytest.fixture()
@@ -348,10 +342,8 @@ def test_full_disk_is_waited_out(small_disk: Path, tmp_path: Path) -> None:
     log.touch()
     open_store(url).close()
     errpath = tmp_path / "stderr.txt"
-    with open(errpath, "wb") as errf:
-        p = start(log, url, state, stderr=errf)
-    filler = small_disk / "filler"
-    try:
+    with _running(log, url, state, errpath) as p:
+        filler = small_disk / "filler"
         write(log, [good(i) for i in range(100)])
         wait_for(lambda: _count(db) == 100, 60, p, "100 findings")
         with open(filler, "wb", buffering=0) as fh:               # fill the disk to the brim
@@ -366,15 +358,10 @@ def test_full_disk_is_waited_out(small_disk: Path, tmp_path: Path) -> None:
         wait_for(lambda: _count(db) == 400, 60, p, "400 findings")
         p.send_signal(signal.SIGTERM)
         assert p.wait(timeout=30) == 0
-    finally:
-        if p.poll() is None:
-            p.kill()
     err = errpath.read_text()
     assert err.count("store unavailable") == 1, err
     assert "disk is full" in err or "No space left" in err, err
-    store = open_store(url)
-    _exact(store, log)
-    store.close()
+    _exact_at(url, log)
 
 
 def test_store_replaced_by_a_non_database_waits_then_resumes(tmp_path: Path) -> None:
