@@ -141,7 +141,8 @@ def test_fail_closed_on_time_budget() -> None:
     assert time.perf_counter() - t0 < 2.5  # refused at the budget, not after the detector
 
 
-def test_stream_failure_mid_way_ends_with_error_event() -> None:
+def _fails_after_first_call() -> tuple[Detector, dict[str, int]]:
+    """A detector whose first call works and every later one raises; `calls["n"]` counts them."""
     calls = {"n": 0}
 
     def flaky(texts):
@@ -150,8 +151,13 @@ def test_stream_failure_mid_way_ends_with_error_event() -> None:
             raise RuntimeError("boom")
         return fake_analyze(texts)
 
+    return Detector(analyze=flaky), calls
+
+
+def test_stream_failure_mid_way_ends_with_error_event() -> None:
+    flaky, calls = _fails_after_first_call()
     c = _client(RedactionConfig(holdback_chars=8, max_pending_chars=64),
-                detector=Detector(analyze=flaky))
+                detector=flaky)
     with c.stream("POST", "/stream", json={}) as r:
         raw = "".join(r.iter_text())
     assert "event: error" in raw and "redaction_failed" in raw
@@ -243,16 +249,9 @@ def test_events_flushed_on_lifespan_shutdown(store) -> None:
 
 
 def test_fail_open_mid_stream_sends_the_rest_unredacted_once() -> None:
-    calls = {"n": 0}
-
-    def flaky(texts):
-        calls["n"] += 1
-        if calls["n"] > 1:
-            raise RuntimeError("boom")
-        return fake_analyze(texts)
-
+    flaky, calls = _fails_after_first_call()
     c = _client(RedactionConfig(holdback_chars=8, max_pending_chars=64, fail_open=True),
-                detector=Detector(analyze=flaky))
+                detector=flaky)
     with c.stream("POST", "/stream", json={}) as r:
         raw = "".join(r.iter_text())
     text = ""
