@@ -57,6 +57,7 @@ import os
 import platform
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -89,6 +90,14 @@ def f_beta(p: float, r: float, beta: float = 2.0) -> float:
     return (1 + b2) * p * r / (b2 * p + r) if p + r > 0 else 0.0
 
 
+def by_class(spans: Iterable[tuple[int, int, str]]) -> defaultdict[str, list[tuple[int, int]]]:
+    """Spans grouped by their matching class (`to_class`), types dropped."""
+    out: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
+    for s, e, t in spans:
+        out[to_class(t)].append((s, e))
+    return out
+
+
 def score(gold: list[list[tuple[int, int, str]]],
           pred: list[list[tuple[int, int, str]]]) -> dict[str, dict[str, float]]:
     """Per-class and overall precision/recall/F2 under the relaxed type-aware overlap rule."""
@@ -96,11 +105,7 @@ def score(gold: list[list[tuple[int, int, str]]],
 
     c: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # pred, correct, gold, found
     for g_spans, p_spans in zip(gold, pred, strict=True):
-        g_by, p_by = defaultdict(list), defaultdict(list)
-        for s, e, t in g_spans:
-            g_by[to_class(t)].append((s, e))
-        for s, e, t in p_spans:
-            p_by[to_class(t)].append((s, e))
+        g_by, p_by = by_class(g_spans), by_class(p_spans)
         for cls, spans in p_by.items():
             for sp in spans:
                 c[cls][0] += 1

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from bench.pii_detection import _covered, f_beta, to_class
+from bench.pii_detection import _covered, by_class, f_beta, to_class
 
 __all__ = ["TARGETS", "fp_rates", "render_table", "score_detail", "targets"]
 
@@ -58,11 +58,7 @@ def score_detail(gold: Iterable[Spans], pred: Iterable[Spans]) -> dict:
     cls: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # n, correct typed, correct any
     empty = flagged = 0
     for g_spans, p_spans in zip(gold, pred, strict=True):
-        g_by, p_by = defaultdict(list), defaultdict(list)
-        for s, e, t in g_spans:
-            g_by[to_class(t)].append((s, e))
-        for s, e, t in p_spans:
-            p_by[to_class(t)].append((s, e))
+        g_by, p_by = by_class(g_spans), by_class(p_spans)
         g_all = [(s, e) for s, e, _ in g_spans]
         p_all = [(s, e) for s, e, _ in p_spans]
         if not g_spans:
