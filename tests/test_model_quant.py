@@ -108,11 +108,11 @@ def test_unknown_quantization_is_one_line_exit_2(capsys, tmp_path):
     from audit.cli import main
 
     with pytest.raises(SystemExit) as exc:
-        main(["audit", "--quantize", "int4", "--suite", "occupations",
+        main(["audit", "--quantize", "int3", "--suite", "occupations",
               "--store", f"sqlite:///{tmp_path / 's.db'}"])
     err = capsys.readouterr().err
     assert exc.value.code == 2
-    assert "unknown quantization 'int4'" in err and len(err.strip().splitlines()) == 1
+    assert "unknown quantization 'int3'" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "s.db").exists()
 
 
