@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.dashboard_proc import healthy, start_dashboard
 from tests.readers_data import seed_runs
 
 CHROMIUM = "/usr/bin/chromium"
@@ -52,12 +50,6 @@ def browser(chromium):
         b.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _screens(tmp_path: Path) -> Path:
     d = Path(os.environ.get("ASSAY_SCREENSHOT_DIR") or tmp_path / "screens")
     d.mkdir(parents=True, exist_ok=True)
@@ -67,24 +59,11 @@ def _screens(tmp_path: Path) -> Path:
 @pytest.fixture()
 def dashboard(store, sqlite_url, tmp_path):
     seed_runs(store)
-    port = _free_port()
-    assay = Path(sys.executable).parent / "assay"
     log = open(tmp_path / "dashboard.log", "w")
-    proc = subprocess.Popen([str(assay), "dashboard", "--store", sqlite_url, "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
-    import httpx
-
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).text == "ok":
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("dashboard did not start: " + (tmp_path / "dashboard.log").read_text())
-        time.sleep(0.5)
+    proc, port = start_dashboard(sqlite_url, log)
+    if not healthy(proc, port, 90):
+        proc.kill()
+        pytest.fail("dashboard did not start: " + (tmp_path / "dashboard.log").read_text())
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     try:

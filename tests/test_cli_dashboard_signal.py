@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.dashboard_proc import healthy, start_dashboard
 
 
 def _children(pid: int) -> list[int]:
@@ -36,22 +29,10 @@ def _alive(pid: int) -> bool:
 def test_sigterm_stops_the_streamlit_child(store, sqlite_url, tmp_path):
     import httpx
 
-    port = _free_port()
-    assay = Path(sys.executable).parent / "assay"
     log = open(tmp_path / "log", "w")
-    proc = subprocess.Popen([str(assay), "dashboard", "--store", sqlite_url, "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc, port = start_dashboard(sqlite_url, log)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).text == "ok":
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, \
-                (tmp_path / "log").read_text()
-            time.sleep(0.5)
+        assert healthy(proc, port, 120), (tmp_path / "log").read_text()
         children = _children(proc.pid)
         assert len(children) == 1
         proc.send_signal(signal.SIGTERM)
