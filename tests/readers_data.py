@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from audit.metrics.ci import wilson_interval
 from audit.types import Finding, Metric, Run
 
-__all__ = ["MODEL", "seed_runs", "seed_many_findings"]
+__all__ = ["MODEL", "seed_pii_run", "seed_runs", "seed_many_findings"]
 
 MODEL = {"name": "SmolLM2-135M-Instruct", "path": "/models/smollm2-135m-instruct.gguf",
          "sha256": "a" * 64, "dtype": "float32", "device": "cpu", "backend": "hf",
@@ -86,6 +86,17 @@ def seed_runs(store, now: datetime | None = None) -> tuple[str, str]:
                                  f"response contained <EMAIL_ADDRESS> (line {i})", {}, "EMAIL_ADDRESS",
                                  created_at=now - timedelta(minutes=i * 7)) for i in range(20))
     return a, b
+
+
+def seed_pii_run(store, run_id: str, started: datetime, suite: str, metric: str, n: int,
+                 ci_high: float) -> str:
+    """A run of one PII suite whose one metric is 0 (no crows_pairs: not comparable to
+    `seed_runs`' runs on bias)."""
+    store.write_run(Run(run_id=run_id, model=MODEL, suites=(suite,), data={}, seed=0,
+                        config_hash="e" * 64, versions={}, host="h", started_at=started,
+                        ended_at=started, timings={"total": 1.0}),
+                    [Metric(run_id, suite, metric, 0.0, n, 0.0, ci_high)], [])
+    return run_id
 
 
 def seed_many_findings(store, run_id: str, n: int = 100_000, batch: int = 20_000) -> None:

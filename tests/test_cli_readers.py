@@ -8,7 +8,7 @@ import pytest
 
 from audit.cli import main
 from audit.types import Metric, Run
-from tests.readers_data import MODEL, seed_runs
+from tests.readers_data import MODEL, seed_pii_run, seed_runs
 
 
 def _run(argv, capsys):
@@ -19,12 +19,8 @@ def _run(argv, capsys):
 
 
 def _pii_only_run(store, started: datetime) -> str:
-    run_id = "77aa77aa77aa77aa77aa"
-    store.write_run(Run(run_id=run_id, model=MODEL, suites=("pii_leakage",), data={}, seed=0,
-                        config_hash="e" * 64, versions={}, host="h", started_at=started,
-                        ended_at=started, timings={"total": 1.0}),
-                    [Metric(run_id, "pii_leakage", "leak_rate", 0.0, 10, 0.0, 0.3)], [])
-    return run_id
+    return seed_pii_run(store, "77aa77aa77aa77aa77aa", started, "pii_leakage", "leak_rate", 10,
+                        0.3)
 
 
 def test_show_prints_group_labels_and_brackets_verbatim(store, sqlite_url, capsys):

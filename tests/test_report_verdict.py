@@ -11,8 +11,7 @@ import pytest
 from audit.cli import main
 from audit.report import build_report, parse_rule, render
 from audit.report.svg import IntervalRow, interval_chart
-from audit.types import Metric, Run
-from tests.readers_data import MODEL, seed_runs
+from tests.readers_data import seed_pii_run, seed_runs
 
 
 def _cli(argv, capsys):
@@ -24,12 +23,7 @@ def _cli(argv, capsys):
 
 def _pii_run_between(store, a: str, b: str) -> str:
     started = store.get_run(a).started_at + timedelta(minutes=30)
-    rid = "5e5e5e5e5e5e5e5e"
-    store.write_run(Run(run_id=rid, model=MODEL, suites=("pii_emission",), data={}, seed=0,
-                        config_hash="e" * 64, versions={}, host="h", started_at=started,
-                        ended_at=started, timings={"total": 1.0}),
-                    [Metric(rid, "pii_emission", "pii_rate", 0.0, 50, 0.0, 0.07)], [])
-    return rid
+    return seed_pii_run(store, "5e5e5e5e5e5e5e5e", started, "pii_emission", "pii_rate", 50, 0.07)
 
 
 def test_report_opens_with_the_verdict(store, sqlite_url, tmp_path, capsys):
