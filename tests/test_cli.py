@@ -123,7 +123,10 @@ def test_ctrl_c_leaves_store_consistent(tmp_path: Path, datasets: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "audit", "audit", "--suite", "crows_pairs", "--data",
          f"crows_pairs={datasets / 'crows_pairs/crows_pairs_anonymized.csv'}", "--store", url],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # as from a terminal: a shell's background job (how CI may start us) ignores SIGINT,
+        # and a child inherits that, so Python would never raise KeyboardInterrupt
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     for line in proc.stderr:
         if "running crows_pairs" in line or time.time() > deadline:

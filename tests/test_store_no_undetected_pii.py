@@ -78,9 +78,25 @@ def planted_records(seed: int = 13) -> tuple[list[dict[str, str]], list[str]]:
     return records, values
 
 
+def _leaks(data: bytes, p: str) -> bool:
+    """`p` occurs in `data` other than as digits inside a hex digest or a timestamp's fraction."""
+    if p.encode("utf-16-le") in data:
+        return True
+    for m in re.finditer(re.escape(p.encode()), data):
+        if p.isdigit():
+            before, after = data[max(0, m.start() - 16):m.start()], data[m.end():m.end() + 16]
+            if re.search(rb":\d\d\.$", before):  # HH:MM:SS.ffffff written by the store
+                continue
+            if len(re.search(rb"[0-9a-f]*$", before)[0] + p.encode()
+                   + re.match(rb"[0-9a-f]*", after)[0]) >= 16:  # inside a keyed hash
+                continue
+        return True
+    return False
+
+
 def found_in(blobs: dict[str, bytes], values: list[str]) -> list[tuple[str, str]]:
     return [(name, p) for name, data in blobs.items() for v in values for p in parts(v)
-            if p.encode() in data or p.encode("utf-16-le") in data]
+            if _leaks(data, p)]
 
 
 def sqlite_blobs(db: Path) -> dict[str, bytes]:
