@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["AssayError", "DataError", "ModelError", "StoreError", "UsageError"]
+__all__ = ["AssayError", "CapabilityError", "DataError", "ModelError", "StoreError", "UsageError"]
 
 
 class AssayError(Exception):
@@ -24,6 +24,11 @@ class AssayError(Exception):
 
 class UsageError(AssayError):
     """Bad arguments: unknown suite, malformed option."""
+
+
+class CapabilityError(UsageError):
+    """A model asked for something its backend cannot compute (e.g. log-likelihoods from a
+    chat-only endpoint); the fix names what to use instead."""
 
 
 class DataError(AssayError):

@@ -123,9 +123,16 @@ class ModelIdentity:
     backend: str
     architecture: str = ""
     n_params: int = 0
+    # Backend-specific identity stored with the run (an endpoint: base_url, served model name,
+    # /v1/models answer, system_fingerprint, probe results, weights_hashed=False). Not compared
+    # or hashed, so two identities with equal weights stay equal.
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if not out["extra"]:  # runs without extras keep their stored model dict unchanged
+            del out["extra"]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelIdentity:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 
-from audit.model.base import GenerationConfig
+from audit.errors import CapabilityError
+from audit.model.base import Capability, GenerationConfig, Loglikelihood, Progress
 from audit.types import ModelIdentity
 
 __all__ = ["FakeModel"]
@@ -22,15 +23,25 @@ class FakeModel:
     `bonus` maps a substring to a log-prob added whenever the continuation contains it, so tests
     can make a model that prefers " he" to " she" by a known amount. `responses` maps a prompt (or
     a callable maps it) to the generated text; otherwise the text is derived from the prompt.
+    `capabilities` narrows what it declares (a generation-only endpoint's shape, for refusal
+    tests); a method outside them raises CapabilityError as a real backend does.
     """
 
     def __init__(self, bonus: Mapping[str, float] | None = None,
                  responses: Mapping[str, str] | Callable[[str], str] | None = None,
-                 name: str = "fake") -> None:
+                 name: str = "fake",
+                 capabilities: frozenset[Capability] | None = None) -> None:
         self.bonus = dict(bonus or {})
         self.responses = responses
         self.name = name
+        self.capabilities = frozenset(
+            capabilities if capabilities is not None else set(Capability) - {Capability.GRADIENTS})
         self.calls: list[tuple[str, int]] = []
+
+    def _need(self, cap: Capability) -> None:
+        if cap not in self.capabilities:
+            raise CapabilityError(f"the fake model {self.name!r} offers no {cap.value}",
+                                  "construct it with that capability")
 
     @property
     def identity(self) -> ModelIdentity:
@@ -43,15 +54,20 @@ class FakeModel:
         total = sum(-1.0 - 4.0 * _unit(context, str(i), w) for i, w in enumerate(words))
         return total + sum(v for k, v in self.bonus.items() if k in continuation)
 
-    def loglikelihood(self, requests: Sequence[tuple[str, str]], progress=None) -> list[float]:
+    def loglikelihood(self, requests: Sequence[tuple[str, str]], *,
+                      progress: Progress | None = None) -> list[Loglikelihood]:
+        self._need(Capability.LOGLIKELIHOOD)
         self.calls.append(("loglikelihood", len(requests)))
-        out = [self._score(c, x) for c, x in requests]
+        # one "token" per whitespace word: what `_score` sums over
+        out = [Loglikelihood(self._score(c, x), n_tokens=max(1, len(x.split())))
+               for c, x in requests]
         if progress:
             progress(len(requests))
         return out
 
-    def generate(self, prompts: Sequence[str], config: GenerationConfig | None = None,
-                 progress=None) -> list[str]:
+    def generate(self, prompts: Sequence[str], config: GenerationConfig | None = None, *,
+                 progress: Progress | None = None) -> list[str]:
+        self._need(Capability.GENERATION)
         self.calls.append(("generate", len(prompts)))
         config = config or GenerationConfig()
         out = []
@@ -68,7 +84,9 @@ class FakeModel:
         return out
 
     def choice_logprobs(self, prompts: Sequence[str], choices: Sequence[Sequence[str]],
-                        chat: bool = True, progress=None) -> list[list[float]]:
+                        chat: bool = True, *, progress: Progress | None = None
+                        ) -> list[list[float]]:
+        self._need(Capability.CHOICE_LOGPROBS)
         if len(prompts) != len(choices):
             raise ValueError("prompts and choices must have the same length")
         return [[self._score(p, c) for c in cs] for p, cs in zip(prompts, choices)]

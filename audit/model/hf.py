@@ -8,16 +8,21 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from audit.errors import ModelError
+from audit.errors import ModelError, UsageError
 from audit.model._source import ModelSource, ensure_converted, offline, resolve_source
-from audit.model.base import QUANTIZATIONS, GenerationConfig
+from audit.model.base import QUANTIZATIONS, Capability, GenerationConfig, Loglikelihood, Progress
 from audit.types import ModelIdentity
 
 __all__ = ["HFModel"]
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int], None]
+# `--model-option KEY=VALUE` keys the local backend takes, with their parsers
+_MODEL_OPTIONS: dict[str, Callable[[str], Any]] = {
+    "max_batch_tokens": int,
+    "compile": lambda v: v.strip().lower() in ("1", "true", "yes", "on"),
+    "share_prefixes": lambda v: v.strip().lower() in ("1", "true", "yes", "on"),
+}
 
 
 def _pick_device(device: str) -> str:
@@ -45,6 +50,9 @@ class HFModel:
     `quantize="int8"` stores the decoder's linear weights as int8 with per-channel scales
     (for models that do not fit otherwise; scores move slightly, see `_quant`).
     """
+
+    # Local weights: every capability, white-box gradients included (captum's methods).
+    capabilities: frozenset[Capability] = frozenset(Capability)
 
     def __init__(self, spec: str = "default", device: str = "auto", dtype: str | None = None,
                  max_batch_tokens: int | None = None, quantize: str = "none",
@@ -78,6 +86,32 @@ class HFModel:
         self._model: Any = None
         self._tok: Any = None
         self._device: str | None = None
+
+    @classmethod
+    def accepts(cls, spec: str) -> bool:
+        """Anything but an http(s) URL: `default`, a .gguf file or a model directory (a path that
+        does not exist fails in `open` with ModelError, naming the path)."""
+        from audit.model.registry import is_url
+
+        return not is_url(spec)
+
+    @classmethod
+    def open(cls, spec: str, *, device: str = "auto", dtype: str | None = None,
+             quantize: str = "none", prune: str = "none",
+             model_options: dict[str, str] | None = None) -> HFModel:
+        """The backend factory `audit.model.registry.open_model` calls: weights loaded now."""
+        extra: dict[str, Any] = {}
+        for key, value in (model_options or {}).items():
+            if key not in _MODEL_OPTIONS:
+                raise UsageError(f"--model-option {key} is not an option of local weights",
+                                 f"use one of: {', '.join(_MODEL_OPTIONS)}")
+            try:
+                extra[key] = _MODEL_OPTIONS[key](str(value))
+            except ValueError:
+                raise UsageError(f"--model-option {key}={value} is not valid",
+                                 f"e.g. --model-option {key}=1024") from None
+        return cls(spec, device=device, dtype=dtype, quantize=quantize, prune=prune,
+                   **extra).load()
 
     @classmethod
     def from_loaded(cls, model: Any, tokenizer: Any, name: str = "in-memory",
@@ -238,10 +272,11 @@ class HFModel:
         ctx = self._encode(context)
         return ctx, whole[len(ctx):]
 
-    def loglikelihood(self, requests: Sequence[tuple[str, str]],
-                      progress: Progress | None = None) -> list[float]:
+    def loglikelihood(self, requests: Sequence[tuple[str, str]], *,
+                      progress: Progress | None = None) -> list[Loglikelihood]:
         pairs = [self.encode_pair(c, x) for c, x in requests]
-        return self.loglikelihood_tokens(pairs, progress)
+        scores = self.loglikelihood_tokens(pairs, progress)
+        return [Loglikelihood(v, n_tokens=len(cont)) for v, (_, cont) in zip(scores, pairs)]
 
     def loglikelihood_tokens(self, pairs: Sequence[tuple[list[int], list[int]]],
                              progress: Progress | None = None) -> list[float]:
@@ -257,18 +292,19 @@ class HFModel:
                 [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True)
         return prompt
 
-    def generate(self, prompts: Sequence[str], config: GenerationConfig | None = None,
+    def generate(self, prompts: Sequence[str], config: GenerationConfig | None = None, *,
                  progress: Progress | None = None) -> list[str]:
         from audit.model._generation import generate_batches
 
         return generate_batches(self, list(prompts), config or GenerationConfig(), progress)
 
     def choice_logprobs(self, prompts: Sequence[str], choices: Sequence[Sequence[str]],
-                        chat: bool = True, progress: Progress | None = None) -> list[list[float]]:
+                        chat: bool = True, *, progress: Progress | None = None
+                        ) -> list[list[float]]:
         if len(prompts) != len(choices):
             raise ValueError("prompts and choices must have the same length")
         requests = [(self.format_prompt(p, chat), c) for p, cs in zip(prompts, choices) for c in cs]
-        flat = self.loglikelihood(requests, progress)
+        flat = self.loglikelihood(requests, progress=progress)
         out, i = [], 0
         for cs in choices:
             out.append(flat[i:i + len(cs)])
