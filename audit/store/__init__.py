@@ -39,6 +39,13 @@ def migrate(engine: Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     with _migrate_lock, engine.begin() as conn:
+        # Two processes opening a new store at once both saw no tables and both ran 0001
+        # ("table alembic_version already exists"): take the database's write lock before
+        # alembic reads the revision, so the second waits and then finds the schema current.
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7305817)")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
