@@ -93,6 +93,16 @@ def test_redact_jsonl_keeps_other_fields(assay, tmp_path: Path) -> None:
     assert json.loads(res.stdout) == {"id": 7, "text": "mail <EMAIL_ADDRESS>"}
 
 
+def test_redact_jsonl_keeps_each_records_key_order(assay, tmp_path: Path) -> None:
+    data = (b'{"zeta": 1, "text": "mail anna@example.com", "alpha": "caf\xc3\xa9"}\n'
+            b'{"text": "none here", "b": 2, "a": 1}\n')
+    res = assay("pii", "redact", "--jsonl", stdin=data, tmp=tmp_path)
+    lines = res.stdout.decode().splitlines()
+    assert [list(json.loads(ln)) for ln in lines] == [["zeta", "text", "alpha"],
+                                                      ["text", "b", "a"]]
+    assert "café" in lines[0] and "<EMAIL_ADDRESS>" in lines[0]
+
+
 @pytest.mark.parametrize(("payload", "needle"), [
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
     (b"caf\xe9 au lait\n", "not valid UTF-8"),

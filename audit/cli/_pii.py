@@ -119,5 +119,7 @@ def redact(source: str = InputArg,
             if rec is None:
                 sys.stdout.write(red + "\n")
             else:
-                print_json({**rec, field: red})
+                # not print_json: its sorted keys would reorder every record of the user's log
+                sys.stdout.write(json.dumps({**rec, field: red}, ensure_ascii=False,
+                                            separators=(",", ":")) + "\n")
     sys.stdout.flush()
