@@ -14,7 +14,7 @@ import contextlib
 import hmac
 import json
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -139,7 +139,8 @@ def build_proxy(config: ProxyConfig, detector: Detector,
     return TokenGate(mw, config.token) if config.token else mw
 
 
-def serve(app: Any, host: str, port: int, log_level: str = "warning") -> None:
+def serve(app: Any, host: str, port: int, log_level: str = "warning",
+          ready: Callable[[], None] | None = None) -> None:
     """Serve `app` with uvicorn until SIGTERM or SIGINT, then return normally (exit status 0).
 
     uvicorn finishes the requests in flight (streams included) and runs the lifespan shutdown
@@ -149,11 +150,18 @@ def serve(app: Any, host: str, port: int, log_level: str = "warning") -> None:
     happens to be absorbed by asyncio's runner today.) The handlers installed here for the
     duration receive the re-raised signal and only ask the server to exit, a no-op by then; a
     signal arriving before uvicorn has installed its own handlers stops the server the same
-    way. A second SIGINT during the shutdown still forces it, as in uvicorn.
+    way. A second SIGINT during the shutdown still forces it, as in uvicorn. `ready` is called
+    once the port is bound, so a "listening" line printed from it is true when it appears.
     """
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level))
+    class _Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started and ready is not None:  # announce only once the port is bound
+                ready()
+
+    server = _Server(uvicorn.Config(app, host=host, port=port, log_level=log_level))
 
     def _stop(_sig: int, _frame: Any) -> None:
         server.should_exit = True

@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -170,8 +171,6 @@ def test_reversible_mode_restores_the_users_values(stack) -> None:
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -180,10 +179,10 @@ def _free_port() -> int:
 class _CliProxy:
     """`assay proxy` in a real subprocess (fake detector: starts fast), ready to serve."""
 
-    def __init__(self, tmp_path: Path, upstream_url: str) -> None:
+    def __init__(self, tmp_path: Path, upstream_url: str, *extra: str) -> None:
         self.db = tmp_path / "a.db"
         self.err = tmp_path / "err.txt"
-        port = _free_port()
+        self.port = port = _free_port()
         root = Path(__file__).resolve().parent.parent
         # Python's own SIGINT handler, as under a terminal: a runner started as a background job
         # ignores SIGINT, and the child would inherit that and never see the re-raised signal.
@@ -193,7 +192,7 @@ class _CliProxy:
             self.proc = subprocess.Popen(
                 [sys.executable, "-c", code, "proxy", "--upstream", upstream_url,
                  "--port", str(port), "--store", f"sqlite:///{self.db}",
-                 "--detector", "tests.test_monitor_fakes:fake_detector"],
+                 "--detector", "tests.test_monitor_fakes:fake_detector", *extra],
                 cwd=root, stdout=subprocess.DEVNULL, stderr=errf,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
         self.client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="x",
@@ -245,6 +244,33 @@ def test_cli_proxy_serves_and_stops_on_sigterm(tmp_path) -> None:
         events = px.events()  # flushed by the lifespan shutdown
         assert {(e.direction, e.entity_counts.get("US_SSN")) for e in events} >= \
             {("request", 1)}
+    finally:
+        px.close()
+        up.close()
+
+
+@pytest.mark.parametrize(("extra", "what"), [
+    ((), "(redacting requests and responses; fail-closed)"),
+    (("--reversible",), "(pseudonymising requests, restoring each caller's own values in "
+                        "responses, redacting other PII; fail-closed)"),
+], ids=["redacting", "reversible"])
+def test_cli_proxy_says_what_it_loads_then_listens_and_what_it_does(tmp_path, extra, what):
+    up = Server(_upstream([]))
+    px = _CliProxy(tmp_path, up.url, *extra)
+    try:
+        deadline = time.monotonic() + 120
+        while "listening" not in px.err.read_text():
+            assert px.proc.poll() is None and time.monotonic() < deadline, px.err.read_text()
+            time.sleep(0.05)
+        # the line appears only once the port is bound: a connection now succeeds at once
+        socket.create_connection(("127.0.0.1", px.port), timeout=5).close()
+        lines = px.err.read_text().splitlines()
+        assert lines[0] == ("assay proxy: loading the PII detector "
+                            "(tests.test_monitor_fakes:fake_detector) ...")
+        assert lines[1].startswith("assay proxy: detector ready in ")
+        assert lines[2] == f"assay proxy: listening on http://127.0.0.1:{px.port}/v1 -> " \
+                           f"{up.url} {what}"
+        assert len(lines) == 3
     finally:
         px.close()
         up.close()

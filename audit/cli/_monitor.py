@@ -230,14 +230,28 @@ def proxy(upstream: str = typer.Option(..., "--upstream", help="Base URL of the 
     if not token and not _is_loopback(host):
         raise UsageError(f"--host {host} is reachable from other machines and no proxy token "
                          "is set", "set ASSAY_PROXY_TOKEN (or --token), or bind 127.0.0.1")
+    say = _announcer("assay proxy")
     st = open_cli_store(store)
+    # loading presidio's spaCy pipeline takes tens of seconds: say so, or it looks hung
+    say(f"loading the PII detector ({detector}) ...")
+    started = time.monotonic()
     det = load_detector(detector)
     det.analyze(["warm up the detector"])  # load models before the first request
+    say(f"detector ready in {time.monotonic() - started:.1f}s")
     cfg = RedactionConfig(reversible=reversible, fail_open=fail_open,
                           max_body_bytes=max_body_bytes, time_budget_s=time_budget,
                           holdback_chars=holdback, source="proxy")
     app_ = build_proxy(ProxyConfig(upstream=upstream, token=token or None), det, cfg, store=st)
-    err.print(f"assay proxy: http://{host}:{port}/v1 -> {upstream} (redacting, "
-              f"{'fail-open' if fail_open else 'fail-closed'}"
-              f"{', token required' if token else ''})")
-    serve(app_, host=host, port=port)
+    what = ("pseudonymising requests, restoring each caller's own values in responses, "
+            "redacting other PII" if reversible else "redacting requests and responses")
+    failure = "fail-open: forwards unredacted text if redaction fails" if fail_open else \
+        "fail-closed"
+    serve(app_, host=host, port=port,
+          ready=lambda: say(f"listening on http://{host}:{port}/v1 -> {upstream} ({what}; "
+                            f"{failure}{'; token required' if token else ''})"))
+
+
+def _announcer(prefix: str) -> Any:
+    """One status line on stderr, verbatim (a URL like http://[::1]:8000 is not markup)."""
+    return lambda msg: err.print(f"{prefix}: {msg}", markup=False, highlight=False,
+                                 soft_wrap=True)
