@@ -16,7 +16,7 @@ Items are paired by (suite, case_id). For every suite both runs share:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -115,9 +115,21 @@ def _suite(suite: str, sa: Sequence[Sample], sb: Sequence[Sample], seed: int) ->
     return out
 
 
+def _data_sha(data: Mapping[str, Any] | None, suite: str) -> str | None:
+    entry = (data or {}).get(suite)
+    return entry.get("sha256") if isinstance(entry, Mapping) else None
+
+
 def compare_samples(run_a: str, run_b: str, samples_a: Sequence[Sample],
-                    samples_b: Sequence[Sample], seed: int = 0) -> dict[str, Any]:
-    """The comparison object (`assay compare --json`); UsageError when no case is shared."""
+                    samples_b: Sequence[Sample], seed: int = 0,
+                    data_a: Mapping[str, Any] | None = None,
+                    data_b: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The comparison object (`assay compare --json`); UsageError when no case is shared.
+
+    `data_a`/`data_b` are the runs' `Run.data` (suite -> path, sha256). Some suites number their
+    cases by row (CrowS-Pairs: "0", "1", ...), so two different data files share every case id
+    while row 5 is a different pair in each: a suite whose data hashes differ is not compared.
+    """
     def by_suite(xs: Sequence[Sample]) -> dict[str, list[Sample]]:
         d: dict[str, list[Sample]] = {}
         for s in xs:
@@ -125,17 +137,24 @@ def compare_samples(run_a: str, run_b: str, samples_a: Sequence[Sample],
         return d
 
     a, b = by_suite(samples_a), by_suite(samples_b)
-    suites = {}
+    suites, skipped = {}, []
     for suite in sorted(set(a) & set(b)):
+        sha_a, sha_b = _data_sha(data_a, suite), _data_sha(data_b, suite)
+        if sha_a and sha_b and sha_a != sha_b:
+            skipped.append(f"{suite}: not compared, the runs scored different data files "
+                           f"(sha256 {sha_a[:12]} vs {sha_b[:12]}), so equal case ids need not "
+                           "be the same items")
+            continue
         ids_b = {s.case_id for s in b[suite]}
         if any(s.case_id in ids_b for s in a[suite]):
             suites[suite] = _suite(suite, a[suite], b[suite], seed)
     if not suites:
-        raise UsageError(f"runs {run_a} and {run_b} share no cases (stored samples: "
-                         f"{len(samples_a)} vs {len(samples_b)})",
+        why = skipped[0] if skipped else (f"stored samples: {len(samples_a)} vs "
+                                          f"{len(samples_b)}")
+        raise UsageError(f"runs {run_a} and {run_b} share no cases ({why})",
                          "compare two audits of the same suites, data, --limit and --seed")
     return {"run_a": run_a, "run_b": run_b, "seed": seed, "suites": suites,
-            "warnings": [w for s in suites.values() for w in s["warnings"]]}
+            "warnings": skipped + [w for s in suites.values() for w in s["warnings"]]}
 
 
 def to_metrics(result: dict[str, Any]) -> list[Metric]:

@@ -176,3 +176,48 @@ def test_samples_round_trip_on_sqlite_and_postgresql(any_store_url):
         assert st.sample_suites("r0") == {"bbq": 7} and st.samples("r0", "crows_pairs") == []
     finally:
         st.close()
+
+
+def test_runs_on_different_data_files_are_not_paired_by_row_number(store, sqlite_url, datasets,
+                                                                     tmp_path, capsys):
+    # CrowS-Pairs case ids are row numbers: a second file with the same 30 pairs in reverse
+    # order shares every id ("0".."29") while each id names a different pair
+    import pandas as pd
+
+    src = pd.read_csv(datasets / CROWS, index_col=0).iloc[:30]
+    fwd, rev = tmp_path / "fwd.csv", tmp_path / "rev.csv"
+    src.to_csv(fwd)
+    src.iloc[::-1].reset_index(drop=True).to_csv(rev)
+    bbq = datasets / "bbq" / "Sexual_orientation.jsonl"
+
+    def audit(path, suites=("crows_pairs",)):
+        data = {"crows_pairs": path, "bbq": bbq}
+        cfg = AuditConfig(suites=suites, data={k: data[k] for k in suites}, limit=30)
+        return run_audit(cfg, FakeModel(), store).run
+
+    a, b = audit(fwd), audit(rev)
+    assert {s.case_id for s in store.samples(a.run_id)} == {s.case_id for s in store.samples(b.run_id)}
+    code, out, err = _cli(["compare", a.run_id, b.run_id, "--store", sqlite_url], capsys)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "different data files" in err
+    code, _, err = _cli(["gate", b.run_id, "--baseline", a.run_id, "--store", sqlite_url,
+                         "--rule", "crows_pairs.flip_rate<=1"], capsys)
+    assert code == 2 and "different data files" in err
+    assert store.get_run(a.run_id).data["crows_pairs"]["sha256"] != b.data["crows_pairs"]["sha256"]
+    # the same file under another path is the same data: compared, no flips (FakeModel)
+    same = tmp_path / "copy.csv"
+    same.write_bytes(fwd.read_bytes())
+    c = audit(same)
+    code, out, _ = _cli(["compare", a.run_id, c.run_id, "--json", "--store", sqlite_url], capsys)
+    assert code == 0 and json.loads(out)["suites"]["crows_pairs"]["outcomes"]["stereotype"][
+        "flips"] == 0
+    # a mismatched suite is left out with a warning; a suite on the same file is still compared
+    d, e = audit(fwd, ("crows_pairs", "bbq")), audit(rev, ("crows_pairs", "bbq"))
+    code, out, _ = _cli(["compare", d.run_id, e.run_id, "--json", "--store", sqlite_url], capsys)
+    res = json.loads(out)
+    assert code == 0 and set(res["suites"]) == {"bbq"}
+    assert sum("crows_pairs: not compared" in w for w in res["warnings"]) == 1
+    rep = tmp_path / "r.json"
+    code, _, _ = _cli(["report", "--run", b.run_id, "--compare", a.run_id, "--format", "json",
+                       "--out", str(rep), "--store", sqlite_url], capsys)
+    assert code == 0 and json.loads(rep.read_text())["item_compare"] is None

@@ -110,7 +110,7 @@ def compare(run_a: str = typer.Argument(..., help="The original run (id or prefi
     st = open_cli_store(store, create=False)
     a, b = _run(st, run_a), _run(st, run_b)
     result = compare_samples(a.run_id, b.run_id, st.samples(a.run_id), st.samples(b.run_id),
-                             seed=seed)
+                             seed=seed, data_a=a.data, data_b=b.data)
     gate = evaluate_rules(b.run_id, rules, to_metrics(result)) if rules else None
     if gate is not None:
         result["gate"] = gate.to_dict()

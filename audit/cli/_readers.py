@@ -217,7 +217,8 @@ def gate(run_id: str = typer.Argument(..., help="Run id, unique prefix, or 'late
 
         base = st.get_run(baseline)
         metrics = to_metrics(compare_samples(base.run_id, run.run_id, st.samples(base.run_id),
-                                             st.samples(run.run_id)))
+                                             st.samples(run.run_id), data_a=base.data,
+                                             data_b=run.data))
     else:
         metrics = st.metrics(run.run_id)
     result = evaluate_rules(run.run_id, rules, metrics)

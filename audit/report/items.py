@@ -14,7 +14,8 @@ def item_compare(store: Any, run_a: str, run_b: str) -> dict[str, Any] | None:
     from audit.errors import UsageError
 
     try:
-        return compare_samples(run_a, run_b, store.samples(run_a), store.samples(run_b))
+        return compare_samples(run_a, run_b, store.samples(run_a), store.samples(run_b),
+                               data_a=store.get_run(run_a).data, data_b=store.get_run(run_b).data)
     except UsageError:
         return None
 

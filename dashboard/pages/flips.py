@@ -20,7 +20,8 @@ def _compare(url: str, run_a: str, run_b: str) -> dict[str, Any] | str:
 
     st_ = _data.load_store(url)
     try:
-        return compare_samples(run_a, run_b, st_.samples(run_a), st_.samples(run_b))
+        return compare_samples(run_a, run_b, st_.samples(run_a), st_.samples(run_b),
+                               data_a=st_.get_run(run_a).data, data_b=st_.get_run(run_b).data)
     except AssayError as exc:
         return exc.one_line()
 
