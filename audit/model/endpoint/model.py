@@ -1,0 +1,233 @@
+"""EndpointModel: the model port over an OpenAI-compatible HTTP endpoint (vLLM, llama.cpp, TGI,
+Ollama, hosted APIs), with what the server can do found by checking it (`_probe`)."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from audit.errors import CapabilityError, ModelError
+from audit.model.base import Capability, GenerationConfig, Loglikelihood, Progress
+from audit.model.endpoint._cache import ResponseCache
+from audit.model.endpoint._logprobs import echo_body, prompt_for, score_choice
+from audit.model.endpoint._options import EndpointOptions, parse_options
+from audit.model.endpoint._probe import ProbeResult, probe_endpoint
+from audit.model.endpoint._transport import Transport
+from audit.paths import cache_dir
+from audit.types import ModelIdentity
+
+__all__ = ["EndpointModel"]
+
+log = logging.getLogger(__name__)
+
+_ALTERNATIVE = {
+    Capability.LOGLIKELIHOOD: "use a /v1/completions endpoint whose echoed prompt log-probs "
+                              "pass the probe (vLLM, TGI), or local weights",
+    Capability.GENERATION: "use a server that honours max_tokens and stop, or local weights",
+    Capability.CHOICE_LOGPROBS: "use a chat endpoint that returns top_logprobs, or local weights",
+    Capability.GRADIENTS: "use a perturbation method (ablation, shapley, shap) or local weights",
+}
+
+
+class EndpointModel:
+    """A served model behind `/v1/completions` and/or `/v1/chat/completions`.
+
+    Nothing about the weights is known: `identity.sha256` is "" and `identity.extra` says so,
+    with the base URL, served model name, `/v1/models` answer, `system_fingerprint` and what the
+    probe found. The API key is read from the environment and held only in a request header.
+    """
+
+    options: ClassVar[frozenset[str]] = frozenset({"model_options"})
+
+    def __init__(self, base_url: str, opts: EndpointOptions, api_key: str | None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.opts = opts
+        cache = None
+        if opts.cache:
+            cache = ResponseCache(Path(opts.cache_path) if opts.cache_path
+                                  else cache_dir() / "endpoint-responses.sqlite")
+        self._cache = cache
+        self.served = opts.model
+        self.transport = Transport(self.base_url, api_key, timeout=opts.timeout,
+                                   max_concurrency=opts.max_concurrency,
+                                   concurrency=opts.concurrency, max_retries=opts.max_retries,
+                                   cache=cache, scope="")
+        self.probe = ProbeResult()
+        self._models_answer: list[dict[str, Any]] = []
+        self._fingerprint: str | None = None
+
+    # -- the backend contract --------------------------------------------------------------
+    @classmethod
+    def accepts(cls, spec: str) -> bool:
+        return spec.lower().startswith(("http://", "https://"))
+
+    @classmethod
+    def open(cls, spec: str, *, model_options: dict[str, str] | None = None) -> EndpointModel:
+        """Connect, find the served model, and probe what the endpoint can do."""
+        opts, explicit = parse_options(model_options)
+        model = cls(spec, opts, opts.api_key(explicit))
+        model.connect()
+        return model
+
+    def connect(self) -> EndpointModel:
+        answer = self.transport.get_json(self.base_url + "/models")
+        listed = [m for m in (answer or {}).get("data", []) if isinstance(m, dict)]
+        self._models_answer = [{k: m[k] for k in ("id", "owned_by", "max_model_len", "root")
+                                if k in m} for m in listed]
+        ids = [str(m.get("id")) for m in listed]
+        if not self.served:
+            if not ids:
+                raise ModelError(f"the endpoint at {self.base_url} lists no model at /v1/models",
+                                 "name the served model with --model-option model=NAME")
+            self.served = ids[0]
+        elif ids and self.served not in ids:
+            raise ModelError(f"the endpoint at {self.base_url} does not serve {self.served!r} "
+                             f"(it lists {', '.join(ids)})", "fix --model-option model=NAME")
+        self.transport.scope = f"{self.base_url}|{self.served}"
+        self.probe = probe_endpoint(self.transport, self.served, self.base_url, self.opts.mode,
+                                    self.opts.prefix_token, self.opts.tolerance,
+                                    self.opts.top_logprobs)
+        for cap, why in sorted(self.probe.refused.items()):
+            if cap != Capability.GRADIENTS.value:
+                log.warning("endpoint %s: no %s: %s", self.base_url, cap, why)
+        return self
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return frozenset(self.probe.capabilities)
+
+    def capability_note(self, cap: Capability) -> str:
+        """Why `cap` is missing and what to use instead (one line, for refusals)."""
+        offers = ", ".join(sorted(c.value for c in self.capabilities)) or "nothing"
+        why = self.probe.refused.get(cap.value, "not offered")
+        return (f"the endpoint at {self.base_url} offers only {offers} ({cap.value}: {why}); "
+                f"{_ALTERNATIVE[cap]}")
+
+    def _need(self, cap: Capability) -> None:
+        if cap not in self.probe.capabilities:
+            raise CapabilityError(f"{cap.value} is not available: {self.capability_note(cap)}")
+
+    @property
+    def identity(self) -> ModelIdentity:
+        extra = {"base_url": self.base_url, "served_model": self.served,
+                 "models": self._models_answer, "system_fingerprint": self._fingerprint,
+                 "weights_hashed": False,
+                 "note": "served model: the weights were not hashed",
+                 "capabilities": sorted(c.value for c in self.capabilities),
+                 "refused": dict(self.probe.refused), "probe": self.probe.checks,
+                 "routes": self.probe.routes, "batched_prompts": self.probe.batch_ok,
+                 "requests": self.transport.total.to_dict()}
+        return ModelIdentity(name=self.served, path=self.base_url, sha256="", dtype="unknown",
+                             device="remote", backend="openai", architecture="endpoint",
+                             extra=extra)
+
+    # -- log-likelihood ----------------------------------------------------------------------
+    def loglikelihood(self, requests: Sequence[tuple[str, str]], *,
+                      progress: Progress | None = None) -> list[Loglikelihood]:
+        self._need(Capability.LOGLIKELIHOOD)
+        prompts = []
+        for context, continuation in requests:
+            if self.probe.prefix is None and split_empty(context):
+                raise ModelError(f"the endpoint at {self.base_url} does not say which token "
+                                 "stands for an empty context (no /tokenizer_info)",
+                                 "name the model's BOS token with --model-option prefix_token=TEXT")
+            prompts.append(prompt_for(context, continuation, self.probe.prefix or ""))
+        size = self.opts.batch_size if self.probe.batch_ok else 1
+        groups = [list(range(i, min(i + size, len(prompts)))) for i in range(0, len(prompts), size)]
+        bodies = [echo_body(self.served, [prompts[j][0] for j in g] if size > 1
+                            else prompts[g[0]][0]) for g in groups]
+        answers = self.transport.post_many("/completions", bodies, progress=progress,
+                                           weights=[len(g) for g in groups])
+        out: list[Loglikelihood] = [Loglikelihood(0.0, 0)] * len(prompts)
+        for g, answer in zip(groups, answers):
+            self._note(answer)
+            choices = sorted(answer.get("choices") or [], key=lambda c: c.get("index", 0))
+            if len(choices) != len(g):
+                raise ModelError(f"the endpoint at {self.base_url} answered {len(choices)} "
+                                 f"choices for {len(g)} prompts",
+                                 "use --model-option batch_size=1")
+            for j, choice in zip(g, choices):
+                out[j] = score_choice(choice, prompts[j][0], prompts[j][1], self.base_url)
+        return out
+
+    def _note(self, answer: dict[str, Any]) -> None:
+        if fp := answer.get("system_fingerprint"):
+            self._fingerprint = str(fp)
+
+    # -- generation ------------------------------------------------------------------------
+    def generate(self, prompts: Sequence[str], config: GenerationConfig | None = None, *,
+                 progress: Progress | None = None) -> list[str]:
+        self._need(Capability.GENERATION)
+        cfg = config or GenerationConfig()
+        chat = self.probe.routes.get("generate_chat") and (
+            cfg.chat or not self.probe.routes.get("generate_text"))
+        common = {"model": self.served, "max_tokens": cfg.max_new_tokens,
+                  "temperature": cfg.temperature, "top_p": cfg.top_p, "seed": cfg.seed}
+        if chat:
+            bodies = [{**common, "messages": [{"role": "user", "content": p}]} for p in prompts]
+            answers = self.transport.post_many("/chat/completions", bodies, progress=progress)
+            for a in answers:
+                self._note(a)
+            return [(a["choices"][0].get("message") or {}).get("content") or "" for a in answers]
+        bodies = [{**common, "prompt": p} for p in prompts]
+        answers = self.transport.post_many("/completions", bodies, progress=progress)
+        for a in answers:
+            self._note(a)
+        return [a["choices"][0].get("text") or "" for a in answers]
+
+    # -- choices ---------------------------------------------------------------------------
+    def choice_logprobs(self, prompts: Sequence[str], choices: Sequence[Sequence[str]],
+                        chat: bool = True, *, progress: Progress | None = None
+                        ) -> list[list[float]]:
+        """Chat: the log-prob of each option as the first token of the reply, read from
+        `top_logprobs` (an option absent from them gets the most it could have: the smaller of
+        the last listed value and the mass left over). Not chat: log-likelihoods."""
+        if len(prompts) != len(choices):
+            raise ValueError("prompts and choices must have the same length")
+        if not chat:
+            flat = self.loglikelihood([(p, c) for p, cs in zip(prompts, choices) for c in cs],
+                                      progress=None)
+            out, i = [], 0
+            for cs in choices:
+                out.append([float(x) for x in flat[i:i + len(cs)]])
+                i += len(cs)
+            if progress:
+                progress(len(prompts))
+            return out
+        self._need(Capability.CHOICE_LOGPROBS)
+        bodies = [{"model": self.served, "messages": [{"role": "user", "content": p}],
+                   "max_tokens": 1, "temperature": 0, "logprobs": True,
+                   "top_logprobs": self.opts.top_logprobs, "seed": 1234} for p in prompts]
+        answers = self.transport.post_many("/chat/completions", bodies, progress=progress)
+        return [_choice_values(a, cs) for a, cs in zip(answers, choices)]
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+
+    def __repr__(self) -> str:
+        return f"EndpointModel({self.base_url!r}, model={self.served!r})"
+
+
+def split_empty(context: str) -> bool:
+    """True when a context is empty after lm-eval moves its trailing spaces (uses the prefix)."""
+    return context.strip() == ""
+
+
+def _choice_values(answer: dict[str, Any], options: Sequence[str]) -> list[float]:
+    content = ((answer["choices"][0].get("logprobs") or {}).get("content") or [{}])
+    tops = {t["token"]: float(t["logprob"]) for t in content[0].get("top_logprobs") or []}
+    if not tops:
+        raise ModelError("the endpoint returned no top_logprobs for a choice prompt",
+                         "use a chat endpoint that returns top_logprobs, or local weights")
+    rest = 1.0 - sum(math.exp(v) for v in tops.values())
+    floor = min(min(tops.values()), math.log(rest) if rest > 1e-12 else -27.6)
+    out = []
+    for option in options:
+        hits = [v for t, v in tops.items() if t and option.startswith(t) and len(t.strip())]
+        exact = tops.get(option)
+        out.append(exact if exact is not None else max(hits) if hits else floor)
+    return out
