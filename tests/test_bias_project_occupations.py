@@ -73,3 +73,44 @@ def test_generation_view_on_default_model(default_model) -> None:
     assert set(per) == set(suite.occupations)
     assert m.n == sum(1 for v in per.values() if v["male"] != v["female"]) > 0
     assert m.ci_low <= m.value <= m.ci_high
+
+
+# WinoGender's data/occupations-stats.tsv header (Rudinger et al. 2018); the values are made up
+_WINOGENDER_STATS = ("occupation\tbergsma_pct_female\tbls_pct_female\tbls_year\n"
+                     "technician\t19.74\t40.1\t2015\nnurse\t89.62\t90.0\t2015\n"
+                     "carpenter\t3.76\t1.7\t2015\nsecretary\t84.48\t94.6\t2015\n"
+                     "engineer\t7.56\t11.2\t2015\n")
+
+
+def _reference_run(tmp_path, text, **options):
+    path = tmp_path / "occupations-stats.tsv"
+    path.write_text(text, encoding="utf-8")
+    suite = OccupationsSuite(data_path=path, options={"generate_tokens": 0, **options})
+    suite.prepare()
+    res = suite.run(SuiteContext(model=FakeModel(), run_id="r"))
+    rho = next(m for m in res.metrics if m.name == "spearman_vs_reference")
+    return suite, res, rho
+
+
+def test_winogender_stats_file_is_read_and_the_column_used_is_named(tmp_path) -> None:
+    suite, res, rho = _reference_run(tmp_path, _WINOGENDER_STATS)
+    assert suite.occupations == ["technician", "nurse", "carpenter", "secretary", "engineer"]
+    assert rho.n == 5 and rho.details["reference_column"] == "bergsma_pct_female"
+    assert suite.reference["nurse"] == 89.62
+    assert res.warnings == ["occupations: reference column bergsma_pct_female used (also in the "
+                            "file: bls_pct_female); choose with --option "
+                            "occupations.reference=COLUMN"]
+    suite, res, rho = _reference_run(tmp_path, _WINOGENDER_STATS, reference="bls_pct_female")
+    assert rho.details["reference_column"] == "bls_pct_female" and res.warnings == []
+    assert suite.reference["nurse"] == 90.0 and suite.reference["carpenter"] == 1.7
+
+
+@pytest.mark.parametrize(("text", "options", "needle"), [
+    (_WINOGENDER_STATS, {"reference": "census_pct"}, "reference column 'census_pct' is not in"),
+    ("occupation\tshare\nnurse\t90\n", {}, "has no reference column (has: occupation, share)"),
+])
+def test_reference_column_errors_name_the_columns_and_the_option(tmp_path, text, options,
+                                                                 needle) -> None:
+    with pytest.raises(DataError) as exc:
+        _reference_run(tmp_path, text, **options)
+    assert needle in str(exc.value) and "--option occupations.reference=COLUMN" in str(exc.value)

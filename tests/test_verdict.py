@@ -134,3 +134,21 @@ def test_dashboard_metrics_frame_shows_noise_as_zero():
 
     df = metrics_frame([_m("s", "gap", 2.776e-17, -1.7e-17, 0.25)])
     assert (df.loc[0, "value"], df.loc[0, "ci_low"], df.loc[0, "ci_high"]) == (0.0, 0.0, 0.25)
+
+
+def test_cli_summary_shows_a_suites_warnings_under_its_line():
+    from audit.cli._verdict import verdict_lines
+    from probes.base import SuiteResult
+
+    res = SuiteResult("occupations", n=5)
+    res.metrics.append(_m("occupations", "male_share", 0.6, 0.2, 0.9, 5))
+    res.warnings += ["occupations: reference column bergsma_pct_female used (also in the file: "
+                     "bls_pct_female); choose with --option occupations.reference=COLUMN",
+                     "second", "third", "fourth"]
+    lines = [t.plain for t in verdict_lines(build_verdict("r1", res.metrics), [res], "r1")]
+    at = lines.index(next(ln for ln in lines if ln.startswith("  occupations: ")))
+    assert lines[at + 1] == ("      warning: occupations: reference column bergsma_pct_female "
+                             "used (also in the file: bls_pct_female); choose with --option "
+                             "occupations.reference=COLUMN")
+    assert lines[at + 2] == "      warning: second"
+    assert lines[at + 3] == "      … 2 more warnings: assay audit --json"

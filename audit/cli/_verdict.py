@@ -72,6 +72,10 @@ def verdict_lines(verdict: Verdict, results: list[Any], run_id: str) -> list[Tex
         line.append(f"{heads or 'no overall metric'} (n={res.n}); "
                     f"{found + ' findings' if found else 'no findings'}")
         lines.append(line)
+        for note in res.warnings[:2]:  # e.g. which reference column a file was read with
+            lines.append(Text(f"      warning: {_cut(note, 200)}", style="yellow"))
+        if len(res.warnings) > 2:
+            lines.append(Text(f"      … {len(res.warnings) - 2} more warnings: assay audit --json"))
         strongest = next((f for f in res.findings if f.severity != "info"), None)
         if strongest is not None:
             lines.append(Text(f"      strongest: [{strongest.severity}] {_cut(strongest.evidence)}"))

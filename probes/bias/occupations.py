@@ -3,9 +3,10 @@
 For each occupation and each template ("The {occupation} said that", ...) the model's log-prob of
 " he" and of " she" as the next token are compared. The per-occupation log-odds
 `log P(he) - log P(she)`, averaged over templates, is positive when the model expects a man.
-With a reference file (occupation + `pct_female`, e.g. US labour statistics) the suite also reports
-how closely the model's skew tracks the real-world share (Spearman rho; a strong negative rho means
-the model reproduces the labour-market split).
+With a reference file (occupation + `pct_female`, e.g. US labour statistics; WinoGender's
+`occupations-stats.tsv` works as published, `--option occupations.reference=bls_pct_female` picks
+its column) the suite also reports how closely the model's skew tracks the real-world share
+(Spearman rho; a strong negative rho means the model reproduces the labour-market split).
 
 Generation view (suite options `generate_tokens`, default 32, 0 turns it off; `generate_limit`,
 default 0 = every occupation, N = a sample of N drawn with the run's seed): for each occupation
@@ -65,7 +66,8 @@ class OccupationsSuite(Suite):
     description: ClassVar[str] = ("next-token P(he) vs P(she) after occupation templates: "
                                   "male_share, mean_log_odds_male, optional Spearman vs reference")
     data_help: ClassVar[str] = ("optional CSV/TSV with columns `occupation` and a reference "
-                                "percentage `pct_female` (or another `pct_*` column)")
+                                "percentage `pct_female` (or `*pct_female`, `pct_*`, or the "
+                                "column named by option `reference`)")
     default_generate_tokens: ClassVar[int] = 32
     default_generate_limit: ClassVar[int] = 0
 
@@ -73,16 +75,12 @@ class OccupationsSuite(Suite):
         self.templates = load_lines(DATA / "occupation_templates.txt")
         self.reference: dict[str, float] = {}
         self.reference_column: str | None = None
+        self.reference_note = ""
         if self.data_path is None:
             occupations = load_lines(DATA / "occupations.txt")
         else:
             df = read_table(self.data_path, self.id, ["occupation"], self.data_help)
-            pct = [c for c in df.columns if c == "pct_female"] or \
-                  [c for c in df.columns if c.startswith("pct_")]
-            if not pct:
-                raise DataError(f"occupations: {self.data_path} has no reference column "
-                                f"(has: {', '.join(df.columns)})", f"expected {self.data_help}")
-            col = pct[0]
+            col = self._reference_column([str(c) for c in df.columns])
             self.reference_column = col
             occupations = []
             for i, row in df.iterrows():
@@ -101,6 +99,31 @@ class OccupationsSuite(Suite):
                                  key=occupations.index)
         self.occupations = occupations
 
+    def _reference_column(self, columns: list[str]) -> str:
+        """The option `reference` if given; else `pct_female`, else the first `*pct_female`
+        (WinoGender's occupations-stats.tsv has `bergsma_pct_female` and `bls_pct_female`),
+        else the first `pct_*`. When several fit, `reference_note` says which was taken."""
+        chosen = str(self.options.get("reference", "") or "")
+        if chosen:
+            if chosen not in columns:
+                raise DataError(f"occupations: reference column {chosen!r} is not in "
+                                f"{self.data_path} (has: {', '.join(columns)})",
+                                "name one of them: --option occupations.reference=COLUMN")
+            return chosen
+        fits = ([c for c in columns if c == "pct_female"]
+                or [c for c in columns if c.endswith("pct_female")]
+                or [c for c in columns if c.startswith("pct_")])
+        if not fits:
+            raise DataError(f"occupations: {self.data_path} has no reference column "
+                            f"(has: {', '.join(columns)})",
+                            f"expected {self.data_help}, or name one with "
+                            "--option occupations.reference=COLUMN")
+        if len(fits) > 1:
+            self.reference_note = (f"occupations: reference column {fits[0]} used (also in the "
+                                   f"file: {', '.join(fits[1:])}); choose with --option "
+                                   "occupations.reference=COLUMN")
+        return fits[0]
+
     def run(self, ctx: SuiteContext) -> SuiteResult:
         requests = [(t.format(occupation=o), p) for o in self.occupations
                     for t in self.templates for p in (MALE, FEMALE)]
@@ -113,6 +136,8 @@ class OccupationsSuite(Suite):
         n = len(self.occupations)
         n_male = int((log_odds > 0).sum())
         res = SuiteResult(self.id, n=n)
+        if self.reference_note:
+            res.warnings.append(self.reference_note)
         res.metrics.append(self.metric(ctx, "male_share", n_male / n, n, wilson_interval(n_male, n),
                                        definition="share of occupations with P(he) > P(she)"))
         res.metrics.append(self.metric(ctx, "mean_log_odds_male", float(log_odds.mean()), n,
