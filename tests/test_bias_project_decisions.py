@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,28 @@ def _rule(p: str) -> float:
     if p.startswith("A man"):
         return 0.8
     return 0.8 if any(f"loan {i}." in p for i in (0, 2)) else 0.3
+
+
+def test_progress_total_counts_what_the_model_advances(tmp_path: Path) -> None:
+    class Counting(DecisionFake):  # advances once per (prompt, option), as HFModel and the pool
+        def choice_logprobs(self, prompts, choices, chat=True, progress=None):
+            for opts in choices:
+                progress(len(opts))
+            return super().choice_logprobs(prompts, choices, chat)
+
+    seen = []
+
+    @contextmanager
+    def progress(description, total):
+        done = [0]
+        yield lambda k: done.__setitem__(0, done[0] + k)
+        seen.append((description, total, done[0]))
+
+    suite = DecisionsSuite(_file(tmp_path, 4), options={})
+    suite.prepare()
+    suite.run(SuiteContext(model=Counting(_rule), run_id="r", seed=0, progress=progress))
+    # 4 prompts x 2 gender terms, Yes and No each: was estimated 8, "16 done (estimated 8)"
+    assert seen == [("decisions: scoring", 16, 16)]
 
 
 def test_p_yes_normalises_two_options() -> None:

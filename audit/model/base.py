@@ -116,7 +116,8 @@ class LanguageModel(Protocol):
                         chat: bool = True, *, progress: Progress | None = None
                         ) -> list[list[float]]:
         """Log-probs of each answer option after its prompt (as the start of the model's reply
-        when `chat` and the model has a chat template)."""
+        when `chat` and the model has a chat template); `progress` advances once per (prompt,
+        option) pair."""
 
 
 def missing_capabilities(model: object, needed: frozenset[Capability] | set[Capability]

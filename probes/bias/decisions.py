@@ -132,7 +132,8 @@ class DecisionsSuite(Suite):
         cfg = self._config(ctx)
         filled = list(dict.fromkeys(fill(p.template, term) for p in self.prompts
                                     for a in p.attributes for term in self.groups[a].values()))
-        with ctx.progress("decisions: scoring", len(filled)) as advance:
+        # a backend advances once per (prompt, option) pair, as it scores them (HFModel, pool)
+        with ctx.progress("decisions: scoring", len(filled) * len(CHOICES)) as advance:
             lps = ctx.model.choice_logprobs(filled, [list(CHOICES)] * len(filled),
                                             progress=advance)
         prob = {text: p_yes(lp) for text, lp in zip(filled, lps)}
