@@ -217,7 +217,8 @@ def _toy_tokens(prompt: Any) -> list[str]:
         return [f"<{i}>" for i in prompt]
     import re
 
-    return re.findall(r"\s*\S+|\s+$", prompt) or [prompt]
+    # "<s>" (its BOS, announced at /tokenizer_info) is one token, as a special token is
+    return re.findall(r"<s>|\s*(?:(?!<s>)\S)+|\s+$", prompt) or [prompt]
 
 
 @dataclass
@@ -229,12 +230,13 @@ class LatencyStats:
     auth: list[str] = field(default_factory=list)
 
 
-def latency_app(delay: float = 0.1, fail: Callable[[int], tuple[int, dict[str, str]] | None]
-                | None = None, hang: Callable[[int], bool] | None = None,
+def latency_app(delay: float = 0.1,
+                fail: Callable[[dict[str, Any]], tuple[int, dict[str, str]] | None] | None = None,
+                hang: Callable[[dict[str, Any]], bool] | None = None,
                 name: str = "toy-latency") -> tuple[Starlette, LatencyStats]:
     """A hosted-API-shaped toy: every request is answered after `delay`, all in parallel.
 
-    `fail(n)` -> (status, headers) makes request n (0-based) fail; `hang(n)` makes it never answer.
+    `fail(body)` -> (status, headers) makes that request fail; `hang(body)` makes it never answer.
     """
     stats = LatencyStats()
 
@@ -259,7 +261,6 @@ def latency_app(delay: float = 0.1, fail: Callable[[int], tuple[int, dict[str, s
                              "top_logprobs": tops[start:], "text_offset": offsets} if k else None}
 
     async def completions(request: Request) -> JSONResponse:
-        n = stats.requests
         stats.requests += 1
         stats.in_flight += 1
         stats.peak_in_flight = max(stats.peak_in_flight, stats.in_flight)
@@ -267,10 +268,10 @@ def latency_app(delay: float = 0.1, fail: Callable[[int], tuple[int, dict[str, s
         try:
             body = await request.json()
             stats.bodies.append(body)
-            if hang and hang(n):
+            if hang and hang(body):
                 await asyncio.sleep(3600)
             await asyncio.sleep(delay)
-            if fail and (bad := fail(n)):
+            if fail and (bad := fail(body)):
                 return JSONResponse({"error": {"message": "busy"}}, status_code=bad[0],
                                     headers=bad[1])
             k = int(body.get("logprobs") or 0)
@@ -282,7 +283,11 @@ def latency_app(delay: float = 0.1, fail: Callable[[int], tuple[int, dict[str, s
         finally:
             stats.in_flight -= 1
 
+    async def tokenizer_info(request: Request) -> JSONResponse:
+        return JSONResponse({"bos_token": "<s>", "eos_token": "</s>"})
+
     app = Starlette(routes=[Route("/v1/models", _models(name)),
+                            Route("/tokenizer_info", tokenizer_info),
                             Route("/v1/completions", completions, methods=["POST"])])
     return app, stats
 

@@ -68,7 +68,7 @@ class ResponseCache:
             self._db.commit()
             self._pending.clear()
 
-    def __len__(self) -> int:
+    def count(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0])
 

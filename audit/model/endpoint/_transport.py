@@ -194,7 +194,7 @@ class Transport:
         results: list[Any] = [None] * len(bodies)
         keys = [request_key(self.scope, route, b) for b in bodies]
         cache = self.cache if use_cache else None
-        hits = cache.get_many(keys) if cache else {}
+        hits = cache.get_many(keys) if cache is not None else {}
         todo = []
         done_weight = 0
         for i, key in enumerate(keys):
@@ -212,7 +212,7 @@ class Transport:
                 run_sync(lambda: self._run(route, bodies, todo, keys, results, cache, progress,
                                            weights, stats, probe))
         finally:
-            if cache:
+            if cache is not None:
                 cache.flush()
             stats.seconds = time.perf_counter() - start
             self.last = stats
