@@ -66,3 +66,12 @@ def test_compressed_variants_compare_item_by_item(default_model, datasets, store
     code, out, _ = _cli(["compare", base.run_id, small.run_id, "--store", sqlite_url,
                          "--rule", "crows_pairs.flip_rate<0"], capsys)
     assert code == 1 and "FAIL crows_pairs.flip_rate" in out
+    # `assay gate VARIANT --baseline ORIGINAL` judges the same key at the measured flip rate:
+    # holds at <= rate, fails (exit 1) just below it
+    a, b = exported(base.run_id), exported(small.run_id)
+    rate = sum(a[k] != b[k] for k in a) / LIMIT
+    assert rate > 0
+    for op, want in (("<=", 0), ("<", 1)):
+        code, out, _ = _cli(["gate", small.run_id, "--baseline", base.run_id, "--store",
+                             sqlite_url, "--rule", f"crows_pairs.flip_rate{op}{rate}"], capsys)
+        assert code == want and f"{'FAIL' if want else 'PASS'} crows_pairs.flip_rate" in out
