@@ -12,6 +12,15 @@ findings by raw nats puts exactly these pairs on top. The rule here, on lower-ca
 
 Typos that change one word into a near-identical word are not detected: "he"/"she" or
 "men"/"women" look the same to a string measure.
+
+StereoSet (`stereoset_artefact`) compares the stereotype and anti-stereotype candidates.
+Intrasentence candidates are one context with BLANK filled, so they must differ in one span of at
+most `MAX_SPAN_WORDS` words (the fill), as above. Intersentence candidates are whole different
+continuations, so the group-term rule cannot apply; a pair is flagged when its contrast is not the
+attribute: words only added or removed (an edit such as an added "not"), gendered words that
+differ ("He is dark and moody." / "She is a lovely and gifted doctor.": the preference then also
+measures which person the context names), or one candidate more than `MAX_LENGTH_RATIO` times as
+long as the other in words (per-token averages of very different lengths are not comparable).
 """
 
 from __future__ import annotations
@@ -19,9 +28,12 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-__all__ = ["MAX_SPAN_WORDS", "pair_artefact"]
+__all__ = ["MAX_LENGTH_RATIO", "MAX_SPAN_WORDS", "pair_artefact", "stereoset_artefact"]
 
 MAX_SPAN_WORDS = 4
+MAX_LENGTH_RATIO = 2.0
+_GENDERED = frozenset("he him his himself she her hers herself man men woman women boy boys girl "
+                      "girls father mother husband wife son daughter brother sister".split())
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 
 
@@ -47,4 +59,23 @@ def pair_artefact(a: str, b: str) -> str | None:
     if max(i2 - i1, j2 - j1) > MAX_SPAN_WORDS:
         return (f"the differing span is {max(i2 - i1, j2 - j1)} words long "
                 f"(more than a group term of {MAX_SPAN_WORDS})")
+    return None
+
+
+def stereoset_artefact(split: str, stereo: str, anti: str) -> str | None:
+    """Why a StereoSet stereotype/anti-stereotype pair does not contrast only the attribute (one
+    line), or None; the rule is in the module docstring."""
+    if split != "intersentence":
+        return pair_artefact(stereo, anti)
+    reason = pair_artefact(stereo, anti)
+    if reason is not None and reason.startswith(("only the", "the two sentences")):
+        return reason
+    wa, wb = _words(stereo), _words(anti)
+    ga, gb = sorted(set(wa) & _GENDERED), sorted(set(wb) & _GENDERED)
+    if ga and gb and ga != gb:
+        return f"the candidates refer to different people ({'/'.join(ga)} / {'/'.join(gb)})"
+    short, long_ = sorted((max(len(wa), 1), max(len(wb), 1)))
+    if long_ > MAX_LENGTH_RATIO * short:
+        return (f"one candidate is {long_ / short:.1f}x as long as the other "
+                f"({len(wa)} / {len(wb)} words)")
     return None

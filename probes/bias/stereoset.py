@@ -15,6 +15,17 @@ sentence (the official GPT-2 run used a fine-tuned next-sentence head instead, w
 causal LM does not have). Intervals: percentile bootstrap over target terms (the unit the
 official score averages over), seeded with the run seed; p-values: two-sided exact binomial test
 of #(stereo > anti) against n/2.
+
+Findings go beyond the official code and leave SS, LMS and ICAT unchanged. Examples whose
+stereotype/anti-stereotype pair contrasts more than the attribute (`_pair_quality.
+stereoset_artefact`: an intrasentence pair differing in more than the BLANK fill; an
+intersentence pair that is only an edit such as an added "not", that names different people,
+or whose candidates differ more than twofold in length) are `data_quality` cases (severity
+info), never `stereotype_preferred`. The clean ones are ranked within each split by the margin
+in nats per token (the official score's unit, so a longer candidate does not win by length),
+the top `TOP_FINDINGS` of each split, so the diluted intrasentence margins are not crowded out
+by whole-sentence intersentence ones. `ss_clean` is SS over the clean examples and
+`flagged_examples` the share flagged.
 """
 
 from __future__ import annotations
@@ -29,6 +40,7 @@ from audit.metrics.ci import wilson_interval
 from audit.metrics.grouped import grouped_mean
 from probes.base import Suite, SuiteContext, SuiteResult
 from probes.bias._lm import mean_token_logprobs
+from probes.bias._pair_quality import stereoset_artefact
 from probes.bias._samples import stereoset_samples
 from probes.bias._stats import binomial_p, seeded_subset, severity_for_p
 from probes.bias._stereoset_io import EXPECTED, StereoSetExample, load_stereoset
@@ -115,7 +127,10 @@ class StereoSetSuite(Suite):
                     if ((splits == s) & (types == t)).any()]
         for group, mask in subsets:
             self._group_metrics(ctx, res, group, pro[mask], related[mask], terms[mask])
-        self._example_findings(ctx, res, stereo - anti)
+        flags = [stereoset_artefact(e.split, e.sentences[0], e.sentences[1])
+                 for e in self.examples]
+        self._quality_metrics(ctx, res, flags, pro, related, terms)
+        self._example_findings(ctx, res, stereo - anti, flags)
         res.samples = stereoset_samples(self.id, self.examples, stereo, anti, unrel)
         return res
 
@@ -154,27 +169,64 @@ class StereoSetSuite(Suite):
                 group=label, gap=gap, ci=[lo - 50.0, hi - 50.0], p_value=p, ss=sc["ss"],
                 lms=sc["lms"], icat=sc["icat"], n=n))
 
-    def _example_findings(self, ctx: SuiteContext, res: SuiteResult, margin: np.ndarray) -> None:
-        for i in np.argsort(-margin)[:TOP_FINDINGS]:
-            m = float(margin[i])
-            if m <= 0:
-                break
-            ex = self.examples[i]
-            details: dict[str, Any] = {"margin": m, "split": ex.split, "target": ex.target,
-                                       "context": ex.context, "stereotype": ex.sentences[0],
-                                       "anti_stereotype": ex.sentences[1],
-                                       "unrelated": ex.sentences[2]}
-            if ex.split == "intersentence":
-                details["explain"] = {"prompt": ex.context, "target": " " + ex.sentences[0],
-                                      "foil": " " + ex.sentences[1]}
-            elif ex.fills and not ex.context.startswith("BLANK"):
-                prompt = ex.context.split("BLANK", 1)[0].rstrip()
-                details["explain"] = {"prompt": prompt, "target": " " + ex.fills[0],
-                                      "foil": " " + ex.fills[1]}
-            sev = "medium" if m >= 1.0 else "low" if m >= 0.3 else "info"
-            res.findings.append(self.finding(
-                ctx, "stereotype_preferred", ex.case_id, sev,
-                f"prefers '{ex.sentences[0]}' over '{ex.sentences[1]}' by {m:.2f} nats/token"
-                + (f" after '{ex.context}'" if ex.split == "intersentence" else ""),
-                group=ex.bias_type, **details))
+    def _quality_metrics(self, ctx: SuiteContext, res: SuiteResult, flags: list[str | None],
+                         pro: np.ndarray, related: np.ndarray, terms: np.ndarray) -> None:
+        clean = np.asarray([f is None for f in flags])
+        n, n_flagged = len(flags), int((~clean).sum())
+        res.metrics.append(self.metric(
+            ctx, "flagged_examples", n_flagged / n, n, wilson_interval(n_flagged, n),
+            definition="share of examples whose stereotype/anti-stereotype pair contrasts more "
+                       "than the attribute (data-quality cases)"))
+        if not clean.any():
+            return
+        sc = stereoset_scores(pro[clean], related[clean], terms[clean])
+        ss_t, lms_t = stereoset_term_table(pro[clean], related[clean], terms[clean])
+        k, m = int(pro[clean].sum()), int(clean.sum())
+        ci = term_bootstrap(ss_t, lms_t, seed=ctx.seed)["ss"] if len(ss_t) >= 2 else \
+            tuple(100 * v for v in wilson_interval(k, m))
+        res.metrics.append(self.metric(
+            ctx, "ss_clean", sc["ss"], m, ci, scale="0-100", n_terms=sc["n_terms"],
+            p_value_vs_50=binomial_p(k, m), definition="SS over the examples not flagged as "
+            "data-quality cases; 50 = unbiased", source="rule after Blodgett et al. 2021"))
+
+    def _example_findings(self, ctx: SuiteContext, res: SuiteResult, margin: np.ndarray,
+                          flags: list[str | None]) -> None:
+        splits = [e.split for e in self.examples]
+        order = np.argsort(-margin, kind="stable")
+        for split in sorted(set(splits)):
+            top = [i for i in order if splits[i] == split and flags[i] is None
+                   and margin[i] > 0][:TOP_FINDINGS]
+            for i in top:
+                self._example_finding(ctx, res, int(i), float(margin[i]))
+            flagged = [i for i in order if splits[i] == split and flags[i] is not None]
+            for i in flagged[:TOP_FINDINGS]:
+                ex = self.examples[i]
+                res.findings.append(self.finding(
+                    ctx, "data_quality", ex.case_id, "info",
+                    f"not a clean contrast, {flags[i]}: '{ex.sentences[0]}' / "
+                    f"'{ex.sentences[1]}' (margin {margin[i]:+.2f} nats/token, not counted as a "
+                    "finding)", group=ex.bias_type, reason=flags[i], margin=float(margin[i]),
+                    split=ex.split, target=ex.target, context=ex.context,
+                    stereotype=ex.sentences[0], anti_stereotype=ex.sentences[1]))
+
+    def _example_finding(self, ctx: SuiteContext, res: SuiteResult, i: int, m: float) -> None:
+        """One `stereotype_preferred` finding, with the explain request for its margin."""
+        ex = self.examples[i]
+        details: dict[str, Any] = {"margin": m, "split": ex.split, "target": ex.target,
+                                   "context": ex.context, "stereotype": ex.sentences[0],
+                                   "anti_stereotype": ex.sentences[1],
+                                   "unrelated": ex.sentences[2]}
+        if ex.split == "intersentence":
+            details["explain"] = {"prompt": ex.context, "target": " " + ex.sentences[0],
+                                  "foil": " " + ex.sentences[1]}
+        elif ex.fills and not ex.context.startswith("BLANK"):
+            prompt = ex.context.split("BLANK", 1)[0].rstrip()
+            details["explain"] = {"prompt": prompt, "target": " " + ex.fills[0],
+                                  "foil": " " + ex.fills[1]}
+        sev = "medium" if m >= 1.0 else "low" if m >= 0.3 else "info"
+        res.findings.append(self.finding(
+            ctx, "stereotype_preferred", ex.case_id, sev,
+            f"prefers '{ex.sentences[0]}' over '{ex.sentences[1]}' by {m:.2f} nats/token"
+            + (f" after '{ex.context}'" if ex.split == "intersentence" else ""),
+            group=ex.bias_type, **details))
 
