@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $@
 
 $(DEVSTAMP): $(STAMP)
-	$(PIP) -e '.[dev]'
+	$(PIP) -e '.[dev,ray]'
 	@touch $@
 
 install: $(STAMP)
