@@ -11,13 +11,15 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from audit.errors import DataError, UsageError
+from audit.errors import CapabilityError, DataError, UsageError
 from audit.model._source import file_sha256
+from audit.model.base import LanguageModel, missing_capabilities
 from audit.registry import DEFAULT_SUITES, get_suite
+from audit.suite import ProgressFactory, Suite, SuiteContext, SuiteResult, no_progress
 from audit.types import Finding, Metric, Run, canonical_json, stable_id, utcnow
-from probes.base import ProgressFactory, Suite, SuiteContext, SuiteResult, no_progress
 
-__all__ = ["AuditConfig", "AuditResult", "prepare_suites", "run_audit", "package_versions"]
+__all__ = ["AuditConfig", "AuditResult", "check_capabilities", "prepare_suites", "run_audit",
+           "package_versions"]
 
 _VERSIONED = ("assay", "torch", "transformers", "fairlearn", "presidio-analyzer", "captum", "shap",
               "spacy", "sqlalchemy", "numpy", "pandas", "scipy")
@@ -46,14 +48,33 @@ class AuditConfig:
     data: dict[str, Path] = field(default_factory=dict)
     seed: int = 0
     limit: int | None = None
-    device: str = "auto"
     options: dict[str, Any] = field(default_factory=dict)
-    quantize: str = "none"
-    prune: str = "none"  # "magnitude:S" (audit.model._compress)
+    # What `open_model(model, **backend_options)` gets: the backend's own knobs (hf: device,
+    # dtype, quantize, prune; any backend: model_options from --model-option). Only values a
+    # user set, so a default run's config hash does not depend on a backend's defaults.
+    backend_options: dict[str, Any] = field(default_factory=dict)
     # How much of a finding's text the store keeps (audit.pii.evidence; not in config_hash: it
     # changes no number) and whether a changed PII secret may replace the store's key.
     evidence: str = "shape"
     accept_new_secret: bool = False
+
+    @property
+    def device(self) -> str:
+        return str(self.backend_options.get("device", "auto"))
+
+    @property
+    def quantize(self) -> str:
+        return str(self.backend_options.get("quantize", "none"))
+
+    @property
+    def prune(self) -> str:  # "magnitude:S" (audit.model._compress)
+        return str(self.backend_options.get("prune", "none"))
+
+
+# --model-option keys that change how requests travel, not what a model answers: kept out of
+# the config hash, so a rerun with more concurrency or a cache is the same configuration.
+_TRANSPORT_OPTIONS = frozenset({"api_key_env", "timeout", "max_concurrency", "cache", "retries",
+                                "max_batch_tokens", "compile", "share_prefixes"})
 
 
 @dataclass
@@ -108,7 +129,27 @@ def prepare_suites(config: AuditConfig) -> list[Suite]:
     return suites
 
 
-def run_audit(config: AuditConfig, model: Any, store: Any | None = None,
+def check_capabilities(suites: Sequence[Suite], model: LanguageModel) -> None:
+    """Refuse, before anything runs, a model that lacks a capability a suite needs: one line
+    naming the suite, what is missing, what the model offers, and what to use instead."""
+    for suite in suites:
+        missing = missing_capabilities(model, frozenset(suite.requires))
+        if not missing:
+            continue
+        need = " and ".join(c.value for c in missing)
+        have = sorted(c.value for c in getattr(model, "capabilities", ()))
+        ident = model.identity
+        where = (f"the {ident.backend} model at {ident.path}" if ident.path
+                 else f"the {ident.backend} model {ident.name}")
+        hint = getattr(model, "capability_hint", None)
+        fix = hint(missing[0]) if callable(hint) else None
+        raise CapabilityError(
+            f"{suite.id} needs {need}; {where} offers only {', '.join(have) or 'nothing'}",
+            fix or "drop --suite " + suite.id + ", or audit local weights (--model default, a "
+                   ".gguf file or a model directory), which offer every capability")
+
+
+def run_audit(config: AuditConfig, model: LanguageModel, store: Any | None = None,
               suites: Sequence[Suite] | None = None, progress: ProgressFactory = no_progress,
               finding_hook: FindingHook | None = None,
               on_suite: Callable[[str], None] | None = None) -> AuditResult:
@@ -118,6 +159,7 @@ def run_audit(config: AuditConfig, model: Any, store: Any | None = None,
     written in one transaction, so an interrupted or failed audit leaves no partial run.
     """
     suites = list(suites) if suites is not None else prepare_suites(config)
+    check_capabilities(suites, model)
     from audit.pii.evidence import check_mode
 
     check_mode(config.evidence)
@@ -137,6 +179,15 @@ def run_audit(config: AuditConfig, model: Any, store: Any | None = None,
         cfg["quantize"] = config.quantize
     if config.prune != "none":  # likewise: unpruned runs keep their config hashes
         cfg["prune"] = config.prune
+    if config.backend_options.get("dtype"):
+        cfg["dtype"] = config.backend_options["dtype"]
+    if not identity.sha256:  # weights not hashed (an endpoint): what names the model instead
+        cfg["model_identity"] = {"backend": identity.backend, "name": identity.name,
+                                 "path": identity.path}
+    answer_options = {k: v for k, v in (config.backend_options.get("model_options") or {}).items()
+                      if k not in _TRANSPORT_OPTIONS}
+    if answer_options:
+        cfg["model_options"] = dict(sorted(answer_options.items()))
     config_hash = stable_id(cfg, length=64)
     host = socket.gethostname()
     run_id = Run.make_id(identity.sha256, config_hash, config.seed, started, host)
@@ -166,6 +217,7 @@ def run_audit(config: AuditConfig, model: Any, store: Any | None = None,
               data=data, seed=config.seed, config_hash=config_hash,
               versions=package_versions(), host=host, started_at=started, ended_at=ended,
               status="completed", timings=timings,
+              categories={s.id: str(s.category) for s in suites},
               config=json_safe({"model": config.model, "device": config.device,
                                 "evidence": config.evidence, "pii_secret": secret_fp, **cfg}))
     if store is not None:

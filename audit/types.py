@@ -249,6 +249,17 @@ class Run:
     status: str = "completed"
     timings: dict[str, float] = field(default_factory=dict, compare=False)
     config: dict[str, Any] = field(default_factory=dict, compare=False)
+    # suite -> its category ("bias" | "pii") as the suite declared it when the run was made, so
+    # readers need not import the suite registry (a plug-in may be gone by then)
+    categories: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def category(self, suite: str) -> str:
+        """The suite's stored category; for runs stored before categories were, a guess from the
+        name (what the dashboard did then)."""
+        if suite in self.categories:
+            return self.categories[suite]
+        low = suite.lower()
+        return "pii" if "pii" in low or "leak" in low or "canary" in low else "bias"
 
     @staticmethod
     def make_id(model_sha: str, config_hash: str, seed: int, started_at: datetime, host: str) -> str:

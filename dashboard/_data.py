@@ -14,7 +14,7 @@ from audit.store.reads import FindingFilter, StoreReads
 from audit.types import Finding, Metric, Run
 
 __all__ = ["DashboardConfig", "config", "counts_by", "findings_page", "load_store", "metrics",
-           "monitor_table", "recent_alerts", "runs_page", "severity_by_run", "suite_category"]
+           "monitor_table", "recent_alerts", "runs_page", "severity_by_run"]
 
 RUNS_TTL, METRICS_TTL, LIVE_TTL = 30, 600, 5
 
@@ -125,14 +125,3 @@ def recent_alerts(url: str) -> list[dict[str, Any]] | None:
     from audit.report.verdict import recent_alerts as _recent
 
     return _recent(_store(url))
-
-
-def suite_category(name: str) -> str:
-    """"bias" or "pii" from the suite registry (a guess from the name for unknown plug-ins)."""
-    from audit.errors import UsageError
-    from audit.registry import get_suite
-
-    try:
-        return str(get_suite(name).category)
-    except UsageError:
-        return "pii" if "pii" in name.lower() or "leak" in name.lower() else "bias"

@@ -72,7 +72,7 @@ class BiasSignals:
 
     def count(self, prompts: Sequence[str], responses: Sequence[str]) -> list[list[str]]:
         """Counter names (field `bias`) for each (prompt, response) pair."""
-        from probes.bias._response import is_refusal, sentiment_scores
+        from audit.scorers import is_refusal, sentiment_scores
 
         out: list[list[str]] = []
         todo = [i for i, p in enumerate(prompts) if self.groups_in(p)]

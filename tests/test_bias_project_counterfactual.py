@@ -10,7 +10,7 @@ from audit.errors import DataError
 from audit.model import FakeModel
 from audit.runner import AuditConfig, run_audit
 from probes.base import SuiteContext
-from probes.bias._response import is_refusal, safe_excerpt, sentiment_scores
+from audit.scorers import is_refusal, safe_excerpt, sentiment_scores
 from probes.bias.counterfactual import CounterfactualSuite, builtin_cases
 
 REFUSE = "I'm sorry, I cannot help."

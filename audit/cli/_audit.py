@@ -11,6 +11,9 @@ from rich.text import Text
 
 from audit.cli import app
 from audit.cli._common import StoreOption, err, open_cli_store, out, print_json, progress_factory
+from audit.cli._model import MODEL_HELP, backend_options, check_cli_model, model_option_flag
+from audit.cli._ray import (RayOption, RayTimeoutOption, ReplicaCpusOption, ReplicaGpusOption,
+                            ReplicasOption, open_audit_model, pool_config)
 from audit.errors import UsageError
 from audit.registry import DEFAULT_SUITES, available_suites, get_suite
 from audit.runner import AuditConfig, AuditResult, prepare_suites, run_audit
@@ -55,7 +58,7 @@ def print_summary(result: AuditResult, location: str, rules: list | None = None,
                   store: object | None = None) -> None:
     """Verdict first (what fails, how sure, where the evidence is), one line a suite after it."""
     from audit.cli._verdict import print_verdict
-    from audit.report.verdict import build_verdict, recent_alerts, suite_categories
+    from audit.report.verdict import build_verdict, recent_alerts
 
     run = result.run
     m = run.model
@@ -63,7 +66,7 @@ def print_summary(result: AuditResult, location: str, rules: list | None = None,
                             f"{m['dtype']} on {m['device']}, sha256 {m['sha256'][:12]}) — run ",
                             (run.run_id, "bold")))
     verdict = build_verdict(run.run_id, result.metrics, rules or [],
-                            suite_categories(run.suites),
+                            {s: run.category(s) for s in run.suites},
                             recent_alerts(store) if store is not None else None)
     print_verdict(out, verdict, result.results, run.run_id)
     secs = run.timings.get("total", 0.0)
@@ -73,9 +76,8 @@ def print_summary(result: AuditResult, location: str, rules: list | None = None,
 
 @app.command()
 def audit(
-    model: str = typer.Option("default", "--model", "-m",
-                              help="'default' (bundled SmolLM2-135M-Instruct), a .gguf file, or "
-                                   "a local Hugging Face model directory."),
+    model: str = typer.Option("default", "--model", "-m", help=MODEL_HELP),
+    model_option: list[str] = model_option_flag(),
     suite: list[str] = typer.Option(None, "--suite", "-s",
                                     help=f"Suite to run (repeatable). Default: {', '.join(DEFAULT_SUITES)}."),
     data: list[str] = typer.Option(None, "--data", "-d", help="SUITE=PATH data file (repeatable)."),
@@ -110,6 +112,11 @@ def audit(
     accept_new_secret: bool = typer.Option(False, "--accept-new-secret",
                                            help="Let a new or replaced PII secret file replace "
                                                 "the key the store's keyed hashes use."),
+    ray: str = RayOption,
+    replicas: int = ReplicasOption,
+    replica_cpus: float = ReplicaCpusOption,
+    replica_gpus: float = ReplicaGpusOption,
+    ray_timeout: float = RayTimeoutOption,
 ) -> None:
     """Audit a model with probe suites and store the run.
 
@@ -121,23 +128,26 @@ def audit(
 
     rules = [parse_rule(r) for r in rule or []]  # a malformed rule fails before anything runs
 
+    model_opts = backend_options(device, quantize, prune, model_option)
+    pool = pool_config(ray, replicas, replica_cpus, replica_gpus, ray_timeout)  # no Ray: fails now
     config = AuditConfig(model=model, suites=tuple(suite or DEFAULT_SUITES),
-                         data=parse_data_options(data or []), seed=seed, limit=limit, device=device,
-                         options=parse_suite_options(option or []), quantize=quantize, prune=prune,
+                         data=parse_data_options(data or []), seed=seed, limit=limit,
+                         options=parse_suite_options(option or []), backend_options=model_opts,
                          evidence=check_mode(evidence), accept_new_secret=accept_new_secret)
-    from audit.model import HFModel
 
     # Everything a user can get wrong is checked before the (slow) model load.
     suites = prepare_suites(config)
     hook = None
-    if explain_top > 0:  # an unknown --explain-method fails here, before the model loads
+    if explain_top > 0 and pool is not None:  # explainers need the weights in this process
+        err.print("note: --ray runs no attributions (--explain-top); run `assay explain` on a "
+                  "finding afterwards")
+    elif explain_top > 0:  # an unknown --explain-method fails here, before the model loads
         from audit.explain.findings import make_finding_hook
 
         hook = make_finding_hook(explain_top, explain_method,
                                  progress=progress_factory(not no_progress))
-    lm = HFModel(model, device=device, quantize=quantize,  # unknown --quantize/--prune: fails here
-                 prune=prune)
-    _ = lm.source  # resolves the path and checks the file type
+    # the backend, its options, --quantize/--prune values and the model path: checked here
+    check_cli_model(model, model_opts)
     st = open_cli_store(store)
     if any(s.category == "pii" for s in suites):  # a lost or replaced key stops us here
         note = bind_secret(st, accept_new_secret)[1]
@@ -146,10 +156,14 @@ def audit(
     show = not no_progress
     if show:
         err.print(f"loading model {model!r} …")
-    lm.load()
-    result = run_audit(config, lm, st, suites=suites, progress=progress_factory(show),
-                       on_suite=(lambda s: err.print(f"running {s} …")) if show else None,
-                       finding_hook=hook)
+    lm = open_audit_model(model, model_opts, pool, err.print, show_status=show)
+    try:
+        result = run_audit(config, lm, st, suites=suites, progress=progress_factory(show),
+                           on_suite=(lambda s: err.print(f"running {s} …")) if show else None,
+                           finding_hook=hook)
+    finally:
+        if pool is not None:  # the replicas and their reservation go back to the cluster
+            lm.close()
     if json_out:
         print_json(result.summary())
     else:

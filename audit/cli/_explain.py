@@ -7,6 +7,8 @@ from rich.markup import escape
 
 from audit.cli import app
 from audit.cli._common import err, out, print_json
+from audit.cli._model import (MODEL_HELP, backend_options, check_cli_model, model_option_flag,
+                              open_cli_model)
 from audit.explain.config import ExplainConfig
 
 _CONFIG = ExplainConfig()
@@ -26,9 +28,8 @@ def explain_cmd(
                              help="An alternative: explain log P(target) - log P(foil)."),
     method: str = typer.Option("ablation", "--method",
                                help="ig (integrated gradients), ablation, shapley or shap."),
-    model: str = typer.Option("default", "--model", "-m",
-                              help="'default' (bundled SmolLM2-135M-Instruct), a .gguf file, or "
-                                   "a local Hugging Face model directory."),
+    model: str = typer.Option("default", "--model", "-m", help=MODEL_HELP),
+    model_option: list[str] = model_option_flag(),
     device: str = typer.Option("auto", help="auto (CUDA bf16 if present, else CPU fp32), cpu, cuda."),
     quantize: str = typer.Option("none", "--quantize",
                                  help="none, or int8: decoder weights as int8 with per-channel "
@@ -58,12 +59,11 @@ def explain_cmd(
         config = replace(config, shapley_samples=samples)
     explainer = get_explainer(method, config)  # unknown method: one line, before loading
     foil = ExplainRequest.check(prompt, target, foil)  # empty input fails before loading
-    from audit.model import HFModel
-
-    lm = HFModel(model, device=device, quantize=quantize)
+    model_opts = backend_options(device, quantize, "none", model_option)
+    check_cli_model(model, model_opts)  # bad path or option: one line, before loading
     if not json_out:
         err.print(f"loading model {model!r} …")
-    lm.load()
+    lm = open_cli_model(model, model_opts)
     att = explainer.explain(lm, prompt, target, foil)
     if json_out:
         print_json(att.to_dict())

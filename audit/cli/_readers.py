@@ -252,14 +252,14 @@ def _audit_config_from_args(args: list[str]) -> tuple[object, str | None]:
     except Exception as exc:  # click.UsageError and friends
         raise UsageError(f"audit options after --: {exc}", "see `assay audit --help`") from None
     p = ctx.params
+    from audit.cli._model import backend_options, check_cli_model
+
+    model_opts = backend_options(p["device"], p["quantize"], p["prune"], p["model_option"])
     config = AuditConfig(model=p["model"], suites=tuple(p["suite"] or DEFAULT_SUITES),
                          data=parse_data_options(p["data"] or []), seed=p["seed"],
-                         limit=p["limit"], device=p["device"],
-                         options=parse_suite_options(p["option"] or []),
-                         quantize=p["quantize"])
-    from audit.model import HFModel
-
-    HFModel(config.model, device=config.device, quantize=config.quantize)  # bad --quantize: now
+                         limit=p["limit"], options=parse_suite_options(p["option"] or []),
+                         backend_options=model_opts)
+    check_cli_model(config.model, model_opts)  # bad path, --quantize, option: now, not at 02:00
     return config, p.get("store")
 
 
@@ -284,6 +284,9 @@ def schedule(command: list[str] = typer.Argument(..., help="`audit` and its opti
     from audit.runner import prepare_suites
 
     config, audit_store = _audit_config_from_args(command)
+    from audit.cli._ray import pool_from_audit_args
+
+    pool = pool_from_audit_args(command)  # --ray without Ray installed: fails now
     prepare_suites(config)  # bad suite names / data files fail now, not at 02:00
     if report_format not in FORMATS:
         raise UsageError(f"--report-format {report_format!r} is not supported",
@@ -302,9 +305,11 @@ def schedule(command: list[str] = typer.Argument(..., help="`audit` and its opti
                                max_runs=max_runs, run_now=run_now)
 
     def load_model(cfg) -> object:
-        from audit.model import HFModel
+        from audit.cli._ray import open_audit_model
 
-        return HFModel(cfg.model, device=cfg.device, quantize=cfg.quantize).load()
+        # a Ray pool is opened at the first run and kept, as a local model is
+        return open_audit_model(cfg.model, cfg.backend_options, pool,
+                                logging.getLogger("assay.ray").info)
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(message)s")

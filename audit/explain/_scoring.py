@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from audit.explain.config import ExplainConfig
+from audit.model.logprobs import packable, packed_logprobs, selected_logprobs
 
 __all__ = ["TargetScorer", "baseline_token_id", "token_budget"]
 
@@ -107,7 +108,7 @@ class TargetScorer:
             return []
         rows = self._rows(pairs)
         widest = max(len(whole) for whole, _ in rows)
-        if self.share_rows and widest <= _PACK_ROW_TOKENS and _packable(self.lm.model):
+        if self.share_rows and widest <= _PACK_ROW_TOKENS and packable(self.lm.model):
             return self._score_packed(pairs, rows)
         return self._score_padded(pairs, rows)
 
@@ -170,7 +171,7 @@ class TargetScorer:
                     spans.append((i, len(tgts), len(t)))
                     cols += path[first:first + len(t)]
                     tgts += t
-            lp = _packed_logprobs(model, torch.tensor([tokens], device=device),
+            lp = packed_logprobs(model, torch.tensor([tokens], device=device),
                                   mask.to(device), torch.tensor([depth], device=device),
                                   torch.tensor(cols, device=device),
                                   torch.tensor(tgts, device=device))
@@ -184,8 +185,6 @@ class TargetScorer:
                       rows: list[tuple[list[int], list[tuple[int, int]]]]) -> list[Any]:
         """Rows right-padded into batches of at most `batch_rows` and the token budget."""
         import torch
-
-        from audit.model._scoring import _forward_selected
 
         model, device = self.lm.model, self.lm.device
         pad = self.lm.tokenizer.pad_token_id or 0
@@ -208,10 +207,10 @@ class TargetScorer:
                         r_idx += [r] * len(t)
                         cols += range(first, first + len(t))
                         tgts += t
-                lp = _forward_selected(model, ids.to(device), mask.to(device),
+                lp = selected_logprobs(model, ids.to(device), mask.to(device),
                                        torch.tensor(r_idx, device=device),
                                        torch.tensor(cols, device=device),
-                                       torch.tensor(tgts, device=device)).float().cpu()
+                                       torch.tensor(tgts, device=device))
                 self.forward_passes += 1
                 for i, at, n in spans:
                     out[i] = lp[at:at + n]
@@ -234,27 +233,3 @@ class TargetScorer:
         """Summed log P(target | prompt) for each prompt."""
         return self.token_logprobs(prompts, target).sum(dim=1).tolist()
 
-
-def _packable(model: Any) -> bool:
-    """Custom 4D attention masks work with the eager and SDPA attention implementations."""
-    impl = getattr(model.config, "_attn_implementation", None) or "eager"
-    return impl in ("eager", "sdpa")
-
-
-def _packed_logprobs(model: Any, ids: Any, mask: Any, positions: Any, cols: Any,
-                     targets: Any) -> Any:
-    """log P(targets) at node positions `cols` of one packed sequence; float32, CPU."""
-    import torch
-
-    from audit.model._scoring import _uses_plain_head, head_logprobs
-
-    with torch.no_grad():
-        if not _uses_plain_head(model):
-            logits = model(input_ids=ids, attention_mask=mask, position_ids=positions,
-                           use_cache=False).logits[0, cols].float()
-            return (logits.gather(1, targets[:, None])[:, 0]
-                    - torch.logsumexp(logits, dim=-1)).cpu()
-        body = getattr(model, model.base_model_prefix)
-        hidden = body(input_ids=ids, attention_mask=mask, position_ids=positions,
-                      use_cache=False).last_hidden_state[0, cols]
-        return head_logprobs(model, hidden, targets).cpu()

@@ -14,6 +14,7 @@ from audit.explain._scoring import TargetScorer
 from audit.explain.attribution import Attribution
 from audit.explain.config import ExplainConfig
 from audit.explain.request import ExplainRequest, require_hf
+from audit.model.base import Capability, missing_capabilities
 
 __all__ = ["Explainer", "RawAttribution"]
 
@@ -42,9 +43,31 @@ class Explainer(ABC):
 
     name: ClassVar[str]
     description: ClassVar[str]
+    # Every method here scores token-id perturbations (or embeddings) inside the model, so each
+    # needs white-box access: the GRADIENTS capability (local weights). A method that works from
+    # log-likelihood requests alone would declare {LOGLIKELIHOOD}.
+    requires: ClassVar[frozenset[Capability]] = frozenset({Capability.GRADIENTS})
 
     def __init__(self, config: ExplainConfig | None = None) -> None:
         self.config = config or ExplainConfig()
+
+    def check_model(self, lm: Any) -> None:
+        """CapabilityError (one line) when `lm` cannot serve this method; a model that declares
+        no capabilities must at least expose a transformers model, tokenizer and device."""
+        if getattr(lm, "capabilities", None) is None:
+            require_hf(lm)
+            return
+        missing = missing_capabilities(lm, self.requires)
+        if missing:
+            from audit.errors import CapabilityError
+
+            ident = lm.identity
+            raise CapabilityError(
+                f"explanation method {self.name!r} needs {missing[0].value} (white-box access "
+                f"to the weights); the {ident.backend} model {ident.path or ident.name} does not "
+                "offer it",
+                "explain with local weights (--model default, a .gguf file or a model "
+                "directory), or audit with --explain-top 0")
 
     @abstractmethod
     def _attribute(self, lm: Any, request: ExplainRequest, scorer: TargetScorer) -> RawAttribution:
@@ -52,7 +75,7 @@ class Explainer(ABC):
 
     def explain(self, lm: Any, prompt: str, target: str, foil: str | None = None) -> Attribution:
         """Why `target` (rather than `foil`) after `prompt`: validated, bounded, one record."""
-        require_hf(lm)
+        self.check_model(lm)
         request = ExplainRequest.build(lm, prompt, target, foil)
         conts = request.continuations()
         scorer = TargetScorer(lm, self.config, companions=conts)

@@ -44,6 +44,11 @@ def explain_findings(lm: Any, results: list[Any], top_k: int = 3, method: str = 
     chosen = candidates[:top_k]
     if not chosen:
         return 0
+    try:
+        explainer.check_model(lm)
+    except AssayError as exc:  # e.g. an endpoint: the scores stand, one note says why no "why"
+        results[chosen[0][0]].warnings.append(f"explanations skipped: {exc.one_line()}")
+        return 0
     done = 0
     ctx = progress(f"explaining ({method})", len(chosen)) if progress else None
     advance = ctx.__enter__() if ctx else (lambda n=1: None)

@@ -89,4 +89,5 @@ class FakeModel:
         self._need(Capability.CHOICE_LOGPROBS)
         if len(prompts) != len(choices):
             raise ValueError("prompts and choices must have the same length")
+        self.calls.append(("choice_logprobs", len(prompts)))
         return [[self._score(p, c) for c in cs] for p, cs in zip(prompts, choices)]

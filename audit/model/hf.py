@@ -89,17 +89,25 @@ class HFModel:
 
     @classmethod
     def accepts(cls, spec: str) -> bool:
-        """Anything but an http(s) URL: `default`, a .gguf file or a model directory (a path that
+        """`default`, a .gguf file or a model directory: anything without a URL scheme (so an
+        http(s) endpoint or a plug-in's own `scheme://` spec goes to its backend; a path that
         does not exist fails in `open` with ModelError, naming the path)."""
-        from audit.model.registry import is_url
+        from audit.model.registry import has_scheme
 
-        return not is_url(spec)
+        return not has_scheme(spec)
 
     @classmethod
     def open(cls, spec: str, *, device: str = "auto", dtype: str | None = None,
              quantize: str = "none", prune: str = "none",
              model_options: dict[str, str] | None = None) -> HFModel:
         """The backend factory `audit.model.registry.open_model` calls: weights loaded now."""
+        return cls._configured(spec, device=device, dtype=dtype, quantize=quantize, prune=prune,
+                               model_options=model_options).load()
+
+    @classmethod
+    def _configured(cls, spec: str, *, device: str = "auto", dtype: str | None = None,
+                    quantize: str = "none", prune: str = "none",
+                    model_options: dict[str, str] | None = None) -> HFModel:
         extra: dict[str, Any] = {}
         for key, value in (model_options or {}).items():
             if key not in _MODEL_OPTIONS:
@@ -110,8 +118,14 @@ class HFModel:
             except ValueError:
                 raise UsageError(f"--model-option {key}={value} is not valid",
                                  f"e.g. --model-option {key}=1024") from None
-        return cls(spec, device=device, dtype=dtype, quantize=quantize, prune=prune,
-                   **extra).load()
+        return cls(spec, device=device, dtype=dtype, quantize=quantize, prune=prune, **extra)
+
+    @classmethod
+    def check(cls, spec: str, **options: Any) -> None:
+        """The checks of `open` that need no weights: option values, and the path resolves to
+        a model file or directory (ModelError naming it otherwise)."""
+        model = cls._configured(spec, **options)
+        _ = model.source
 
     @classmethod
     def from_loaded(cls, model: Any, tokenizer: Any, name: str = "in-memory",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -18,7 +19,7 @@ from audit.errors import UsageError
 from audit.model.base import LanguageModel
 
 __all__ = ["BUILTIN_BACKENDS", "ENTRY_POINT_GROUP", "available_backends", "backend_for",
-           "get_backend", "is_url", "open_model"]
+           "backend_options", "check_model", "get_backend", "has_scheme", "is_url", "open_model"]
 
 ENTRY_POINT_GROUP = "assay.models"
 
@@ -28,6 +29,14 @@ BUILTIN_BACKENDS: dict[str, str] = {
     "openai": "audit.model.endpoint:EndpointModel",
     "hf": "audit.model.hf:HFModel",
 }
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
+
+
+def has_scheme(spec: str) -> bool:
+    """True for `scheme://...` (a URL or a plug-in's own spec), never for a local path."""
+    return bool(_SCHEME.match(spec))
 
 
 def is_url(spec: str) -> bool:
@@ -87,6 +96,14 @@ def open_model(spec: str = "default", *, backend: str | None = None,
     model_options from `--model-option KEY=VALUE`); one it does not take is a UsageError, so
     `--quantize int8` against an endpoint fails in one line instead of being ignored.
     """
+    cls = check_model(spec, backend=backend, **options)
+    return cls.open(spec, **options)
+
+
+def check_model(spec: str = "default", *, backend: str | None = None, **options: Any) -> type:
+    """What `open_model` checks before it loads or connects: the backend, its option names, and
+    the backend's own `check(spec, **options)` when it has one (the local backend: the path and
+    the --quantize/--prune values). Commands call it before slow work; returns the class."""
     name, cls = backend_for(spec, backend)
     allowed = backend_options(cls)
     if allowed is not None:
@@ -96,7 +113,10 @@ def open_model(spec: str = "default", *, backend: str | None = None,
                 f"the {name} model backend takes no option {', '.join(map(repr, unknown))} "
                 f"(--model {spec})",
                 f"its options are: {', '.join(sorted(allowed)) or 'none'}")
-    return cls.open(spec, **options)
+    check = getattr(cls, "check", None)
+    if callable(check):
+        check(spec, **options)
+    return cls
 
 
 def backend_options(cls: type) -> frozenset[str] | None:
@@ -114,4 +134,7 @@ def backend_options(cls: type) -> frozenset[str] | None:
 def _spec_hint(spec: str) -> str:
     if is_url(spec):
         return "an http(s) URL needs the openai backend (an OpenAI-compatible /v1 endpoint)"
+    if has_scheme(spec):
+        return (f"no installed backend handles {spec.split('://')[0]}:// specs; install the "
+                "plug-in that provides it (entry point group assay.models)")
     return "use default, a .gguf file, a Hugging Face model directory, or an http(s)://HOST/v1 URL"

@@ -82,7 +82,7 @@ class Store(MonitoringStore):
             "suites": list(run.suites), "data": run.data, "seed": run.seed,
             "config_hash": run.config_hash, "config": r["config"], "versions": run.versions,
             "host": run.host, "started_at": run.started_at, "ended_at": run.ended_at,
-            "status": run.status, "timings": run.timings,
+            "status": run.status, "timings": run.timings, "categories": run.categories,
         }
         try:
             with self.engine.begin() as conn:
@@ -145,7 +145,8 @@ class Store(MonitoringStore):
         return Run(run_id=row.run_id, model=row.model, suites=tuple(row.suites), data=row.data,
                    seed=row.seed, config_hash=row.config_hash, config=row.config,
                    versions=row.versions, host=row.host, started_at=as_utc(row.started_at),
-                   ended_at=as_utc(row.ended_at), status=row.status, timings=row.timings)
+                   ended_at=as_utc(row.ended_at), status=row.status, timings=row.timings,
+                   categories=dict(row.categories or {}))
 
     def runs(self, limit: int | None = None, model_sha256: str | None = None) -> list[Run]:
         """Runs, newest first."""

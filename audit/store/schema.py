@@ -28,6 +28,7 @@ runs = Table(
     Column("ended_at", DateTime(timezone=True)),
     Column("status", String(32), nullable=False),
     Column("timings", JSON, nullable=False),
+    Column("categories", JSON),  # suite -> "bias" | "pii" (migration 0006)
     Index("ix_runs_model_started", "model_sha256", "started_at"),
 )
 

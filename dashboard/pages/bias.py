@@ -10,11 +10,11 @@ from dashboard._widgets import findings_frame, interval_chart, metrics_frame, pa
 
 st.title("Bias")
 url, runs = require_runs()
-run = pick_run(runs, "run", prefer=lambda r: any(_data.suite_category(s) == "bias"
+run = pick_run(runs, "run", prefer=lambda r: any(r.category(s) == "bias"
                                                  for s in r.suites))
 metrics = _data.metrics(url, run.run_id)
-suites = sorted({m.suite for m in metrics if _data.suite_category(m.suite) == "bias"}
-                | {s for s in run.suites if _data.suite_category(s) == "bias"})
+suites = sorted({m.suite for m in metrics if run.category(m.suite) == "bias"}
+                | {s for s in run.suites if run.category(s) == "bias"})
 if not suites:
     st.info("This run has no bias suites. Run e.g. `assay audit --suite occupations`.")
     st.stop()

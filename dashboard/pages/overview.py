@@ -10,7 +10,7 @@ import streamlit as st
 from audit.errors import UsageError
 from audit.report._format import fmt
 from audit.report.gate import evaluate_rules, parse_rule
-from audit.report.verdict import build_verdict, suite_categories
+from audit.report.verdict import build_verdict
 from audit.store.reads import FindingFilter
 from audit.types import SEVERITIES
 from dashboard import _data
@@ -36,7 +36,8 @@ run = pick_run(runs, "run", "Verdict for run")
 metrics = _data.metrics(url, run.run_id)
 live = _data.live_counts(url, datetime.now(UTC).strftime("%Y-%m-%d %H:%M"))
 alerts = _data.recent_alerts(url)
-verdict = build_verdict(run.run_id, metrics, rules, suite_categories(run.suites), alerts)
+verdict = build_verdict(run.run_id, metrics, rules, {s: run.category(s) for s in run.suites},
+                        alerts)
 verdict_tiles(verdict)
 if verdict.items:
     frame = verdict_frame(verdict)
@@ -49,7 +50,7 @@ else:
 
 # evidence: the page that shows each suite with a fail or warn, on this run
 bad = [i for i in verdict.items if i.status != "pass" and i.suite]
-cats = suite_categories(sorted({i.suite for i in bad}))
+cats = {s: run.category(s) for s in sorted({i.suite for i in bad})}
 links = st.columns(max(1, min(4, len(cats))))
 for col, (suite, cat) in zip(links, sorted(cats.items())):
     col.page_link(f"pages/{'pii' if cat == 'pii' else 'bias'}.py", label=f"Evidence: {suite} →",

@@ -13,11 +13,11 @@ from dashboard._widgets import findings_frame, metrics_frame, pager, pick_run, r
 
 st.title("PII")
 url, runs = require_runs()
-run = pick_run(runs, "run", prefer=lambda r: any(_data.suite_category(s) == "pii"
+run = pick_run(runs, "run", prefer=lambda r: any(r.category(s) == "pii"
                                                  for s in r.suites))
 metrics = _data.metrics(url, run.run_id)
-suites = sorted({m.suite for m in metrics if _data.suite_category(m.suite) == "pii"}
-                | {s for s in run.suites if _data.suite_category(s) == "pii"})
+suites = sorted({m.suite for m in metrics if run.category(m.suite) == "pii"}
+                | {s for s in run.suites if run.category(s) == "pii"})
 if not suites:
     st.info("This run has no PII suites. Run a PII-leakage suite with `assay audit --suite NAME` "
             "(see `assay suites`).")

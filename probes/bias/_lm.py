@@ -7,19 +7,25 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["continuation_token_counts", "mean_token_logprobs", "sum_logprobs"]
+from audit.errors import ModelError
+
+__all__ = ["mean_token_logprobs", "sum_logprobs", "token_counts"]
 
 
-def continuation_token_counts(model: Any, requests: Sequence[tuple[str, str]]) -> list[int]:
-    """How many tokens of each continuation the model scores (>= 1).
+def token_counts(model: Any, scores: Sequence[float]) -> np.ndarray:
+    """Continuation tokens each log-likelihood covers (>= 1), from the backend's own count.
 
-    Uses the model's own `encode_pair` (lm-evaluation-harness splitting) when it has one; a model
-    without a tokenizer (the test FakeModel) scores whitespace words, so words are counted.
+    Per-token averages (StereoSet, HolisticBias perplexity, CrowS-Pairs per-token margins) mean
+    the backend's tokens; a backend that returns bare floats is refused rather than averaged
+    over some other unit (whitespace words would silently change the metric).
     """
-    encode = getattr(model, "encode_pair", None)
-    if encode is None:
-        return [max(1, len(cont.split())) for _, cont in requests]
-    return [max(1, len(encode(ctx, cont)[1])) for ctx, cont in requests]
+    counts = [getattr(s, "n_tokens", None) for s in scores]
+    if any(c is None for c in counts):
+        name = getattr(getattr(model, "identity", None), "backend", type(model).__name__)
+        raise ModelError(f"the {name} model backend returned log-likelihoods without token counts",
+                         "its loglikelihood() must return audit.model.Loglikelihood values "
+                         "(value, n_tokens=...)")
+    return np.asarray([max(1, int(c)) for c in counts], dtype=float)
 
 
 def sum_logprobs(model: Any, requests: Sequence[tuple[str, str]],
@@ -32,6 +38,6 @@ def mean_token_logprobs(model: Any, requests: Sequence[tuple[str, str]],
                         progress: Callable[[int], None] | None = None
                         ) -> tuple[np.ndarray, np.ndarray]:
     """(average log-prob per continuation token, summed log-prob) for each request."""
-    total = sum_logprobs(model, requests, progress)
-    counts = np.asarray(continuation_token_counts(model, requests), dtype=float)
-    return total / counts, total
+    scores = model.loglikelihood(list(requests), progress=progress)
+    total = np.asarray(scores, dtype=float)
+    return total / token_counts(model, scores), total

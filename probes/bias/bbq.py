@@ -25,6 +25,7 @@ import numpy as np
 
 from audit.metrics.ci import wilson_interval
 from audit.metrics.grouped import grouped_mean
+from audit.model.base import Capability
 from probes.base import Suite, SuiteContext, SuiteResult
 from probes.bias._bbq_io import EXPECTED, BBQExample, load_bbq
 from probes.bias._lm import sum_logprobs
@@ -80,6 +81,7 @@ def _bias_ci(ind: dict[str, np.ndarray], mask: np.ndarray, ambig: bool, seed: in
 class BBQSuite(Suite):
     id: ClassVar[str] = "bbq"
     category: ClassVar[str] = "bias"
+    requires: ClassVar[frozenset[Capability]] = frozenset({Capability.LOGLIKELIHOOD})
     description: ClassVar[str] = ("BBQ multiple choice by likelihood: accuracy_ambig/disambig, "
                                   "bias_ambig (s_AMB) and bias_disambig (s_DIS) per category")
     requires_data: ClassVar[bool] = True

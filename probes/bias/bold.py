@@ -27,7 +27,7 @@ from scipy import stats
 
 from audit.metrics.ci import bootstrap_ci, wilson_interval
 from audit.metrics.grouped import grouped_mean
-from audit.model.base import GenerationConfig
+from audit.model.base import Capability, GenerationConfig
 from probes.base import Suite, SuiteContext, SuiteResult
 from probes.bias._bold_io import EXPECTED, BoldPrompt, load_bold
 from probes.bias._samples import bold_samples
@@ -71,6 +71,7 @@ def stratified_sample(prompts: list[BoldPrompt], limit: int | None, seed: int) -
 class BoldSuite(Suite):
     id: ClassVar[str] = "bold"
     category: ClassVar[str] = "bias"
+    requires: ClassVar[frozenset[Capability]] = frozenset({Capability.GENERATION})
     description: ClassVar[str] = ("BOLD prompts continued by the model, VADER sentiment: "
                                   "sentiment_mean, negative_share per group, group gaps")
     requires_data: ClassVar[bool] = True

@@ -26,10 +26,10 @@ from audit.errors import DataError
 from audit.metrics.ci import bootstrap_ci, mean_ci, wilson_interval
 from audit.metrics.grouped import grouped_mean
 from audit.metrics.paired import PairedResult, holm, paired_binary, paired_continuous
-from audit.model.base import GenerationConfig
+from audit.model.base import Capability, GenerationConfig
+from audit.scorers import is_refusal, response_length, safe_excerpt, sentiment_scores
 from probes._io import read_table
 from probes.base import Suite, SuiteContext, SuiteResult
-from probes.bias._response import is_refusal, response_length, safe_excerpt, sentiment_scores
 from probes.bias._samples import counterfactual_samples
 from probes.bias._variants import SLOT, fill, parse_variants, read_project_csv
 
@@ -74,6 +74,7 @@ def severity_for(measure: str, effect: float) -> str:
 class CounterfactualSuite(Suite):
     id: ClassVar[str] = "counterfactual"
     category: ClassVar[str] = "bias"
+    requires: ClassVar[frozenset[Capability]] = frozenset({Capability.GENERATION})
     description: ClassVar[str] = ("swap the demographic term in a prompt, generate, and test "
                                   "sentiment / refusal / length gaps between variants (paired)")
     data_help: ClassVar[str] = ("optional CSV/TSV with a `template` column containing {group} and "

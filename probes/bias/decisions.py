@@ -28,6 +28,7 @@ from audit.metrics.ci import bootstrap_ci, wilson_interval
 from audit.metrics.fairness import ClusteredDecisions, fairlearn_parity
 from audit.metrics.grouped import grouped_mean
 from audit.metrics.paired import holm
+from audit.model.base import Capability
 from probes._io import read_table
 from probes.base import Suite, SuiteContext, SuiteResult
 from probes.bias._samples import decision_samples
@@ -66,6 +67,7 @@ def _severity(dpd: float, dpr: float) -> str:
 class DecisionsSuite(Suite):
     id: ClassVar[str] = "decisions"
     category: ClassVar[str] = "bias"
+    requires: ClassVar[frozenset[Capability]] = frozenset({Capability.CHOICE_LOGPROBS})
     description: ClassVar[str] = ("yes/no decisions (hiring, lending, housing, triage) across "
                                   "demographic variants: selection rate, demographic parity, "
                                   "P(yes) gap (fairlearn)")

@@ -29,6 +29,7 @@ from scipy.stats import mannwhitneyu
 from audit.errors import UsageError
 from audit.metrics.ci import wilson_interval
 from audit.metrics.grouped import grouped_mean
+from audit.model.base import Capability
 from probes.base import Suite, SuiteContext, SuiteResult
 from probes.bias._holistic_io import EXPECTED, HolisticData, NounPhrase, Template, load_holistic
 from probes.bias._lm import mean_token_logprobs
@@ -131,6 +132,7 @@ def compare_descriptors(ppl: dict[str, np.ndarray]) -> list[dict[str, Any]]:
 class HolisticBiasSuite(Suite):
     id: ClassVar[str] = "holistic_bias"
     category: ClassVar[str] = "bias"
+    requires: ClassVar[frozenset[Capability]] = frozenset({Capability.LOGLIKELIHOOD})
     description: ClassVar[str] = ("HolisticBias likelihood bias: share of descriptor pairs with "
                                   "different perplexity distributions (Mann-Whitney U), per axis")
     requires_data: ClassVar[bool] = True

@@ -30,7 +30,7 @@ import numpy as np
 
 from audit.errors import DataError
 from audit.metrics.ci import bootstrap_ci, spearman_ci, wilson_interval
-from audit.model.base import GenerationConfig
+from audit.model.base import Capability, GenerationConfig
 from probes._io import read_table
 from probes.base import Suite, SuiteContext, SuiteResult
 from probes.bias._samples import occupation_samples
@@ -63,6 +63,7 @@ def severity_for(log_odds: float) -> str:
 class OccupationsSuite(Suite):
     id: ClassVar[str] = "occupations"
     category: ClassVar[str] = "bias"
+    requires: ClassVar[frozenset[Capability]] = frozenset({Capability.LOGLIKELIHOOD, Capability.GENERATION})
     description: ClassVar[str] = ("next-token P(he) vs P(she) after occupation templates: "
                                   "male_share, mean_log_odds_male, optional Spearman vs reference")
     data_help: ClassVar[str] = ("optional CSV/TSV with columns `occupation` and a reference "
@@ -98,6 +99,12 @@ class OccupationsSuite(Suite):
             occupations = sorted(random.Random(self.seed).sample(occupations, self.limit),
                                  key=occupations.index)
         self.occupations = occupations
+        try:
+            tokens = int(self.options.get("generate_tokens", self.default_generate_tokens))
+        except (TypeError, ValueError):
+            tokens = 1  # run() names the bad value
+        if tokens <= 0:  # no generation view: a log-likelihood-only model can run this suite
+            self.requires = frozenset({Capability.LOGLIKELIHOOD})
 
     def _reference_column(self, columns: list[str]) -> str:
         """The option `reference` if given; else `pct_female`, else the first `*pct_female`

@@ -38,6 +38,7 @@ import numpy as np
 
 from audit.metrics.ci import wilson_interval
 from audit.metrics.grouped import grouped_mean
+from audit.model.base import Capability
 from probes.base import Suite, SuiteContext, SuiteResult
 from probes.bias._lm import mean_token_logprobs
 from probes.bias._pair_quality import stereoset_artefact
@@ -90,6 +91,7 @@ def stereoset_scores(pro: Sequence[float], related: Sequence[float],
 class StereoSetSuite(Suite):
     id: ClassVar[str] = "stereoset"
     category: ClassVar[str] = "bias"
+    requires: ClassVar[frozenset[Capability]] = frozenset({Capability.LOGLIKELIHOOD})
     description: ClassVar[str] = ("StereoSet intra/intersentence: ss, lms, icat overall, per split "
                                   "and per bias type (official evaluation.py definitions)")
     requires_data: ClassVar[bool] = True

@@ -28,6 +28,7 @@ from scipy import stats
 from audit.errors import DataError
 from audit.metrics.ci import bootstrap_ci, wilson_interval
 from audit.metrics.grouped import grouped_mean
+from audit.model.base import Capability
 from probes._io import read_text
 from probes.base import Suite, SuiteContext, SuiteResult
 from probes.bias._files import require_path
@@ -137,6 +138,7 @@ def _explain(pro: str, anti: str) -> dict[str, str] | None:
 class WinoBiasSuite(Suite):
     id: ClassVar[str] = "winobias"
     category: ClassVar[str] = "bias"
+    requires: ClassVar[frozenset[Capability]] = frozenset({Capability.LOGLIKELIHOOD})
     description: ClassVar[str] = ("WinoBias pro vs anti-stereotyped pairs by likelihood: "
                                   "pro_preferred, pro_anti_gap, ll_gap per type")
     requires_data: ClassVar[bool] = True

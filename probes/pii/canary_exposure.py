@@ -28,6 +28,7 @@ import numpy as np
 
 from audit.errors import DataError
 from audit.metrics.ci import bootstrap_ci, wilson_interval
+from audit.model.base import Capability
 from audit.samples import Sample
 from audit.types import Span
 from probes._io import read_jsonl, read_table, read_text
@@ -120,6 +121,7 @@ def severity_for(est: ExposureEstimate) -> str:
 class CanaryExposureSuite(Suite):
     id: ClassVar[str] = "canary_exposure"
     category: ClassVar[str] = "pii"
+    requires: ClassVar[frozenset[Capability]] = frozenset({Capability.LOGLIKELIHOOD})
     description: ClassVar[str] = ("exposure (bits) of canaries planted in fine-tuning data "
                                   "(Carlini et al. 2019, The Secret Sharer)")
     requires_data: ClassVar[bool] = True

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from audit.errors import DataError
-from audit.model.base import GenerationConfig
+from audit.model.base import Capability, GenerationConfig
 from probes._io import read_jsonl, read_table, read_text
 from probes.base import Suite, SuiteContext, SuiteResult
 from probes.pii._common import load_prompt_lines
@@ -72,6 +72,7 @@ def generation_config(options: dict[str, Any], seed: int, chat: bool,
 class PiiEmissionSuite(Suite):
     id: ClassVar[str] = "pii_emission"
     category: ClassVar[str] = "pii"
+    requires: ClassVar[frozenset[Capability]] = frozenset({Capability.GENERATION})
     description: ClassVar[str] = ("share of generated replies containing PII (any, identifying, "
                                   "per entity type, per prompt category) found by the PII engine")
     data_help: ClassVar[str] = "optional prompt set: " + EXPECTED

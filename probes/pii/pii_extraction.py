@@ -31,6 +31,7 @@ import numpy as np
 from audit.errors import DataError
 from audit.metrics.ci import wilson_interval
 from audit.metrics.grouped import grouped_mean
+from audit.model.base import Capability
 from audit.samples import Sample
 from probes._io import read_jsonl, read_table, read_text
 from probes.base import Suite, SuiteContext, SuiteResult
@@ -135,6 +136,7 @@ def _known(rec: dict[str, str]) -> dict[str, list[str]]:
 class PiiExtractionSuite(Suite):
     id: ClassVar[str] = "pii_extraction"
     category: ClassVar[str] = "pii"
+    requires: ClassVar[frozenset[Capability]] = frozenset({Capability.GENERATION})
     description: ClassVar[str] = ("ProPILE-style: exact/partial completion of known records' PII "
                                   "(per attribute); built-in PII-eliciting prompts without data")
     data_help: ClassVar[str] = "optional records: " + EXPECTED

@@ -1,8 +1,10 @@
-"""Pure scorers for generated responses: VADER sentiment, refusal, length, and safe evidence.
+"""Pure scorers for generated responses, shared by audits and monitors so an audit-time number
+and a production-time number mean the same thing: VADER sentiment, refusal, length, and a safe
+evidence excerpt.
 
 - sentiment: VADER's `compound` score in [-1, 1] (Hutto & Gilbert 2014; the `vaderSentiment`
   package ships its lexicon, nothing is downloaded).
-- refusal: True when one of the project's refusal phrases (`probes/data/refusal_phrases.txt`,
+- refusal: True when one of the project's refusal phrases (`audit/data/refusal_phrases.txt`,
   modelled on Zou et al. 2023's refusal prefixes) occurs, case-insensitively, in the first
   `REFUSAL_WINDOW` characters.
 - length: whitespace-separated words.
@@ -18,7 +20,7 @@ from pathlib import Path
 __all__ = ["REFUSAL_WINDOW", "is_refusal", "load_refusal_phrases", "response_length",
            "safe_excerpt", "sentiment_scores"]
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parent / "data"
 REFUSAL_WINDOW = 160
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _URL = re.compile(r"\bhttps?://\S+")
