@@ -31,6 +31,16 @@ groet groeten saludos saludo salutations cordiali abbraccio dear hi hello hey mr
 dr prof sir madam regards thanks cheers best kind warm sincerely yours mme mlle me sra sr srta
 sig sig.ra dott dott.ssa ing avv sres dña dra
 """.split())
+# Field labels of tickets and forms that the NER reads as names ("Requester:", "Callback:").
+FIELD_WORDS = frozenset("""
+requester callback card number email e-mail mail payout account beneficiary iban phone mobile
+tel fax summary address billing shipping ship passenger contact customer client remote addr ip
+social security ssn name full pan reply-to subject priority channel status order invoice
+""".split())
+# Thoroughfare words that end a street name the NER reads as a person ("Rosenheimer Str").
+_STREET_END = frozenset("str str. straße strasse street st road rd avenue ave av lane ln drive dr "
+                        "weg allee platz gasse ring damm ufer rue boulevard bd calle via viale "
+                        "rua avenida travessa straat laan plein gracht vej gatan väg".split())
 _ORG_WORDS = frozenset("gmbh ag kg ohg ug ltd llc inc corp plc sa sas sarl srl spa bv nv ab as "
                        "oy sl sp.z kft".split())
 _DAYS_MONTHS = frozenset("""
@@ -109,12 +119,19 @@ def refine(span: Span, text: str, foreign: dict[str, bool]) -> Span | None:
 
     if any(w.casefold() in _ORG_WORDS for _, _, w in words):
         return None
+    if all(w.casefold() in FIELD_WORDS for _, _, w in words):
+        return None
     while words and edge(words[0][2]):
         words.pop(0)
     while words and edge(words[-1][2]):
         words.pop()
     if not words:
         return None
+    if span.entity_type == "PERSON" and words[-1][2].casefold() in _STREET_END:
+        return None  # the street recognizer reports the address with its number
+    if span.entity_type == "PERSON" and _place_like([w for _, _, w in words], names):
+        return Span(words[0][0], words[-1][1], "LOCATION", span.score, span.recognizer,
+                    span.explanation + "; read as a place")
     if span.entity_type == "PERSON":
         known = any(w.casefold() in names or any(p in names for p in w.casefold().split("-"))
                     for _, _, w in words)
@@ -132,3 +149,14 @@ def refine(span: Span, text: str, foreign: dict[str, bool]) -> Span | None:
     if (start, end) == (span.start, span.end):
         return span
     return Span(start, end, span.entity_type, span.score, span.recognizer, span.explanation)
+
+
+def _place_like(words: list[str], names: frozenset[str]) -> bool:
+    """A "name" that is a town with its state code ("Salvador - BA", "Hobart TAS") or a listed
+    place that is no listed name ("Montréal")."""
+    from audit.pii.recognizers._places import places
+
+    if len(words) >= 2 and 2 <= len(words[-1]) <= 3 and words[-1].isupper():
+        return True
+    folded = tuple(w.casefold() for w in words)
+    return folded in places() and not any(f in names for f in folded)

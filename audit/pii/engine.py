@@ -115,7 +115,7 @@ def _explain(res: Any) -> tuple[str, str]:
 
 def _plausible(span: Span, text: str) -> bool:
     """NER names and places never contain digits ("Batch 30854", "Fisherberg S0" are not); an NER
-    name without a capital letter needs a word from the name lists ("zip code" is not one)."""
+    name without a capital letter needs every word in the name lists ("zip code" is not one)."""
     if span.recognizer == "SpacyRecognizer" and span.entity_type in ("PERSON", "LOCATION"):
         value = text[span.start:span.end]
         if any(c.isdigit() for c in value):
@@ -123,8 +123,8 @@ def _plausible(span: Span, text: str) -> bool:
         if span.entity_type == "PERSON" and not any(c.isupper() for c in value):
             from audit.pii.recognizers._gazetteer import all_names
 
-            names = all_names()
-            return any(w.casefold() in names for w in value.split())
+            names = all_names()  # every word: "su respuesta", "kofi double" are not names
+            return all(w.casefold() in names for w in value.split())
     return True
 
 
@@ -143,6 +143,27 @@ def _merge_same_type(spans: list[Span]) -> list[Span]:
     return out
 
 
+def _absorb_places(spans: list[Span], streets: list[Span]) -> list[Span]:
+    """An NER place that overlaps a street address part-way ("Paulo - SP" across the tail of
+    "Avenida Atlântica, 199, São Paulo") is part of that address: the address grows to cover it,
+    instead of the higher-scored NER span winning and the street number going unredacted."""
+    ner = [s for s in spans if s.recognizer == "SpacyRecognizer" and s.entity_type == "LOCATION"
+           and any(t.start < s.end and s.start < t.end for t in streets)]
+    if not ner:
+        return spans
+    out = []
+    for s in spans:
+        if s in ner:
+            continue
+        if s.entity_type == "STREET_ADDRESS":
+            for n in ner:
+                if n.start < s.end and s.start < n.end:
+                    s = Span(min(s.start, n.start), max(s.end, n.end), s.entity_type, s.score,
+                             s.recognizer, s.explanation)
+        out.append(s)
+    return out
+
+
 def _resolve(spans: list[Span], text: str) -> list[Span]:
     """Drop implausible and subsumed spans, merge overlaps of one type, then keep the
     higher-ranked of overlapping spans of different types; rank = score, then length."""
@@ -154,6 +175,17 @@ def _resolve(spans: list[Span], text: str) -> list[Span]:
         spans = [r for r in (refine(s, text, verdict) if s.recognizer == "SpacyRecognizer"
                              and s.entity_type in ("PERSON", "LOCATION") else s
                              for s in spans) if r is not None]
+    if any(s.entity_type == "PERSON" and s.recognizer != "SpacyRecognizer" for s in spans):
+        # In lower-case speech the NER reads an unknown name after "my name is" as a place
+        # ("robos hadahar-borer"); the cue's reading is the informed one.
+        named = [s for s in spans if s.entity_type == "PERSON" and s.recognizer != "SpacyRecognizer"]
+        spans = [s for s in spans if not (
+            s.recognizer == "SpacyRecognizer" and s.entity_type == "LOCATION"
+            and not any(c.isupper() for c in text[s.start:s.end])
+            and any(n.start < s.end and s.start < n.end for n in named))]
+    streets = [s for s in spans if s.entity_type == "STREET_ADDRESS"]
+    if streets:
+        spans = _absorb_places(spans, streets)
     spans = [s for s in spans if not any(
         o is not s and (s.entity_type, o.entity_type) in _SUBSUMED
         and o.start <= s.start and s.end <= o.end for o in spans)]

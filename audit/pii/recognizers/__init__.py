@@ -16,6 +16,7 @@ from audit.pii.recognizers._dates import DateOfBirthRecognizer
 from audit.pii.recognizers._finance import IbanChecksumRecognizer, PaymentCardRecognizer
 from audit.pii.recognizers._gazetteer import NameGazetteerRecognizer
 from audit.pii.recognizers._ids import NhsContextRecognizer, SsnContextRecognizer
+from audit.pii.recognizers._name_context import NameContextRecognizer
 from audit.pii.recognizers._names import (
     CjkNameCueRecognizer,
     LocationCueRecognizer,
@@ -32,6 +33,7 @@ __all__ = [
     "IbanChecksumRecognizer",
     "InternationalAddressRecognizer",
     "LocationCueRecognizer",
+    "NameContextRecognizer",
     "NameGazetteerRecognizer",
     "NhsContextRecognizer",
     "PersonCueRecognizer",
@@ -73,6 +75,7 @@ def build_recognizers() -> list[Any]:
                                             "ORGANIZATION"]),
         PersonCueRecognizer(),
         NameGazetteerRecognizer(),
+        NameContextRecognizer(),
         CjkNameCueRecognizer(),
         LocationCueRecognizer(),
         PlaceGazetteerRecognizer(),

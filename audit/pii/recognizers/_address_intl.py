@@ -26,7 +26,7 @@ _NOT_TOWN = (r"(?!(?:tel|tél|tel\.|phone|fax|e-?mail|mail|mobile|mob|handy|tele
              r"www|web|ph|attn|ref)\b)")
 _PLACE = _NOT_TOWN + r"(?-i:\p{Lu}[\p{L}'\-]+(?:[ \-]\p{Lu}[\p{L}'\-]+){0,2})"
 POSTAL_TAIL = (r"(?:,?[ \t]+(?:" + _PC + r"[ \t]+)?" + _PLACE
-               + r"(?:,?[ \t]+(?:" + _REGION + r",?[ \t]+)?" + _PC + r"(?![\w\-]))?){0,2}"
+               + r"(?:(?:,?|[ \t]+-)[ \t]+(?:" + _REGION + r",?[ \t]+)?" + _PC + r"(?![\w\-]))?){0,2}"
                r"(?:,?[ \t]+" + _PC + r"(?![\w\-]))?")
 
 _NUM = r"\d{1,5}(?:[ \t]?(?-i:[a-zA-Z])(?![\p{L}])|[\-/]\d{1,4})?"
@@ -39,6 +39,10 @@ _ENDINGS = (r"straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|chausse
             r"gaten|katu|tie|polku|utca|ulica|ul\.|náměstí|ulice")
 _GERMANIC = (r"(?<![\p{L}\-])(?-i:\p{Lu})[\p{L}\-]*?(?:" + _ENDINGS + r")\.?[ \t]+" + _NUM
              + r"(?![\p{L}\d])")
+# The street type as its own word after an adjective-like name: "Rosenheimer Str. 104",
+# "Berliner Straße 5", "Münchner Platz 3".
+_GERMANIC_WORD = (r"(?<![\p{L}\-])" + _CAPWORD + r"[ \t]+(?-i:Str\.|Straße|Strasse|Weg|Allee|"
+                  r"Platz|Gasse|Ring|Damm|Ufer|Chaussee|Markt)[ \t]+" + _NUM + r"(?![\p{L}\d])")
 _GERMANIC_SPLIT = (r"(?<![\p{L}])(?-i:(?:Am|An der|Auf der|Im|In der|Unter den|Zum|Zur|Alte|Neue|"
                    r"Große|Kleine|Lange|Hoher|Hohe|Obere|Untere)[ \t]+\p{Lu}[\p{L}\-]+)[ \t]+"
                    + _NUM + r"(?![\p{L}\d])")
@@ -49,7 +53,7 @@ _PARTICLE = r"(?:de|du|des|de la|de l'|d'|la|le|les|l'|del|de los|de las|dos|das
 _FRENCH = (r"(?<![\p{L}\d])" + _NUM + r"(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:" + _FR_TYPES
            + r")[ \t]+(?:" + _PARTICLE + r"[ \t]*)?" + _WORD + r"(?:[ \t\-]+(?:" + _PARTICLE
            + r"[ \t]*)?" + _CAPWORD + r"){0,3}")
-_LATIN_TYPES = (r"calle|c/|avenida|avda\.?|paseo|plaza|pza\.?|carretera|camino|ronda|rambla|"
+_LATIN_TYPES = (r"calle|c/|avenida|avda\.?|av\.|paseo|plaza|pza\.?|carretera|camino|ronda|rambla|"
                 r"travesía|travesia|via|viale|corso|piazza|piazzale|largo|vicolo|strada|"
                 r"rua|r\.|travessa|alameda|praça|praca|estrada|rodovia|carrer|passeig|avinguda|"
                 r"jalan|jl\.|soi|thanon|ulitsa|prospekt|pereulok|bulevar|sokak|sokağı|caddesi|"
@@ -96,6 +100,7 @@ class InternationalAddressRecognizer(PatternRecognizer):
     PATTERNS = [
         Pattern("address (street type ending + number)", _GERMANIC + POSTAL_TAIL, 0.6),
         Pattern("address (Am/An der ... + number)", _GERMANIC_SPLIT + POSTAL_TAIL, 0.6),
+        Pattern("address (name + Str./Straße + number)", _GERMANIC_WORD + POSTAL_TAIL, 0.6),
         Pattern("address (number + rue/avenue ...)", _FRENCH + POSTAL_TAIL, 0.6),
         Pattern("address (calle/via/rua ... + number)", _LATIN + POSTAL_TAIL, 0.6),
         Pattern("address (calle N # N-N)", _GRID + POSTAL_TAIL, 0.6),

@@ -32,7 +32,7 @@ _SUFFIXES = (
     "stravenue|stream|strm|streets|summit|smt|throughway|trace|trce|track|trak|trafficway|tunnel|"
     "tunl|turnpike|tpke|underpass|union|un|unions|valley|vly|valleys|viaduct|via|view|vw|views|"
     "village|vlg|villages|ville|vl|vista|vis|walk|walks|wall|ways|well|wl|wells|gate|hill|rise|"
-    "row|wharf|yard|grange|walk"
+    "row|wharf|yard|grange|walk|parade|esplanade|promenade|quay|circuit|concourse"
 )
 _UNIT = r"(?:,?\s+(?:apt\.?|apartment|suite|ste\.?|unit|flat|#)\s*[A-Z0-9\-]{1,6})?"
 _UNIT_PREFIX = r"(?:(?:flat|apartment|apt\.?|unit|suite)\s+[A-Z0-9\-]{1,5},?\s+)?"

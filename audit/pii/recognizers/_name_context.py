@@ -1,0 +1,311 @@
+"""Names that no list holds, found from where they stand: fields, CSV columns, phrases around them.
+
+spaCy's small NER and the name lists find names they know; "Hasos Migiso", "Kozudos ben Pitin" or
+a rare real name are found only from context. This recognizer reports a run of capitalised words
+(particles such as "van der", "ben", "al" allowed inside) when the text says it is a person:
+
+* a person field: `Customer: …`, `full_name=…`, `"cardholder": "…"`, `Requester - …`, a value
+  that ends its field (line end, `|`, `;`, `,`, a quote) 0.88 (one word 0.75);
+* a CSV/TSV column whose header names a person (`ts,event,full_name,…`): every row's cell there
+  that is only letters 0.9;
+* a phrase before it, in English, Spanish, Portuguese, French, German, Italian or Dutch ("on
+  behalf of", "le escribe", "je m'appelle", "Ansprechpartner:", "Mit freundlichen Grüßen,") 0.87,
+  one word 0.75;
+* a verb after two or more capitalised words ("… says hi", "… joined the team", "… will handle")
+  or a Japanese/Korean honorific glued to a Latin name ("Weberさん") 0.86;
+* in text written all in lower case (speech-to-text), one or two unknown words after "this is",
+  "calling for", "on behalf of", "my name is" when the utterance moves on right after them
+  ("this is tipen tonar and …", "… thank you bye") 0.6.
+
+Capitalised function words, greetings and thoroughfare/organisation nouns end a run, and a run
+that is a place from the place list is skipped. Everything is one regex scan per rule.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import regex
+from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+
+__all__ = ["NameContextRecognizer"]
+
+# A capitalised name word: "Weber", "O'Brien", "McAllister", "Okonkwo-Bello", "al-Rashid".
+_CAP = (r"(?:(?:al|el|d|l|ben|bin|abu)[-'’])?(?:\p{Lu}['’])?\p{Lu}[\p{Ll}\p{M}]+"
+        r"(?:['’]\p{Ll}+)?(?:\p{Lu}[\p{Ll}\p{M}]+)?(?:-\p{Lu}?[\p{Ll}\p{M}]+)*")
+_UPPER = r"\p{Lu}{2,}(?:-\p{Lu}{2,})?"
+_PART = (r"(?:van|von|de|der|den|del|della|di|da|dos|das|du|le|la|al|el|bin|binti|bint|ibn|"
+         r"abu|ben|ter|ten|y|e|do|dei|mac|ó|ní|nic|af|zu|da)")
+_SP = r"[ \t]+"
+
+
+def _run(word: str) -> str:
+    return word + r"(?:" + _SP + r"(?:" + _PART + _SP + r"){0,2}" + word + r"){0,3}"
+
+
+_NAME = _run(_CAP)
+_NAME_OR_UPPER = r"(?:" + _NAME + r"|" + _run(_UPPER) + r")"
+# What may follow a field's value: the field ends there.
+_FIELD_END = r"(?=[ \t]*(?:$|[\r\n|;,\"'}\]>)]|\t| - |[ \t]{2,}|\.(?:[ \t]|$)))"
+
+# Keys that name a person. Specific keys take any letters-only value; the generic ones
+# ("name", "contact", "customer") only a capitalised one.
+_PERSON_KEYS = (r"full[ _-]?name|fullname|first[ _-]?name|last[ _-]?name|given[ _-]?name|"
+                r"family[ _-]?name|surname|display[ _-]?name|customer[ _-]?name|client[ _-]?name|"
+                r"contact[ _-]?name|contact[ _-]?person|patient[ _-]?name|card[ _-]?holder|"
+                r"cardholder[ _-]?name|account[ _-]?holder|holder[ _-]?name|emergency[ _-]?contact|"
+                r"next[ _-]?of[ _-]?kin|employee[ _-]?name|passenger[ _-]?name|"
+                r"recipient[ _-]?name|sender[ _-]?name|beneficiary[ _-]?name")
+_GENERIC_KEYS = (r"name|customer|client|requester|requested[ _]by|reporter|reported[ _]by|"
+                 r"passenger|contact|patient|holder|beneficiary|recipient|sender|signed|"
+                 r"signed[ _]by|ansprechpartner|kunde|kundin|nombre|nom|cliente|titular|"
+                 r"employee|guest|tenant|attendee|driver|caller|assignee|applicant|"
+                 r"destinatario|destinataire|empfänger|remitente|expéditeur|absender|"
+                 r"solicitante|interlocuteur|contacto|contato|nome|naam|klant")
+_KEY_START = r"(?:^|(?<=[\n\r|;,{(\t\"'>:=]|[ \t]-[ \t]|\][ \t]))[ \t]*\"?"
+_SEP = r"\"?[ \t]*(?:[:=：]|[ \t]-(?=[ \t])|\t)[ \t]*\"?"
+_FIELD = regex.compile(
+    _KEY_START + r"(?i:(?P<specific>" + _PERSON_KEYS + r")|(?:" + _GENERIC_KEYS + r"))" + _SEP
+    + r"(?P<name>" + _NAME_OR_UPPER + r")" + _FIELD_END, regex.MULTILINE)
+_FIELD_LOOSE = regex.compile(  # a specific key's quoted or line-ending letters-only value
+    _KEY_START + r"(?i:" + _PERSON_KEYS + r")" + _SEP
+    + r"(?P<name>\p{L}[\p{L}\p{M}'’.\-]*(?:[ \t]\p{L}[\p{L}\p{M}'’.\-]*){0,4})" + _FIELD_END,
+    regex.MULTILINE)
+
+_BEFORE = (
+    # English
+    r"on behalf of|belongs to|belonging to|account holder is|cardholder is|in the name of|"
+    r"signed|signed by|spoke with|spoke to|speaking with|talked to|talking to|assigned to|"
+    r"handed to|approved by|reported by|requested by|submitted by|booked by|sent by|"
+    r"written by|forward(?:ed)? to|cc|w/|with my|our engineer|our technician|our courier|"
+    r"the engineer|the technician|the courier|the driver|your agent|my colleague|colleague|"
+    r"my (?:wife|husband|son|daughter|mother|father|mum|mom|dad|brother|sister|friend|"
+    r"partner|boss|manager|neighbou?r|landlord|landlady|tenant|doctor|lawyer|uncle|aunt|cousin)|"
+    r"regards,|many thanks,|kind regards,|best regards,|warm regards,|best wishes,|best,|"
+    r"thanks,|thank you,|cheers,|sincerely,|yours,|br,|thx,|"
+    r"i am|i'm|this is|it's|call me|my name's|name's|hi,? i'm|hello,? i'm|"
+    # Spanish, Portuguese
+    r"soy|me llamo|mi nombre es|le escribe|les escribe|te escribe|atentamente,?|saludos,|"
+    r"un saludo,|a nombre de|de parte de|meu nome é|chamo-me|me chamo|sou o|sou a|"
+    r"atenciosamente,?|cumprimentos,|em nome de|"
+    # French
+    r"je m'appelle|je m’appelle|je suis|de la part de|cordialement,?|bien à vous,?|au nom de|"
+    r"mon nom est|ici|"
+    # German, Italian, Dutch
+    r"mein name ist|ich heiße|ich heisse|ich bin|ansprechpartner(?:in)?:?|"
+    r"mit freundlichen grüßen,?|mit freundlichen gruessen,?|viele grüße,?|beste grüße,?|"
+    r"liebe grüße,?|gruß,?|im auftrag von|mi chiamo|sono|cordiali saluti,?|distinti saluti,?|"
+    r"a nome di|mijn naam is|ik ben|met vriendelijke groet,?|groeten,?")
+_CUE_BEFORE = regex.compile(
+    r"(?<![\p{L}\p{N}])(?i:" + _BEFORE.replace(" ", r"[ \t]+") + r")[ \t]*[:\-–—]?\s+"
+    r"(?P<name>" + _NAME + r")")
+_AFTER = (r"says|said|joined|left|will|wrote|called|asked|replied|visited|approved|reviewed|"
+          r"confirmed|mentioned|reported|requested|signed|sent|paid|ordered|booked|emailed|"
+          r"texted|phoned|rang|is on call|has joined|has left|is out|is off|was here|"
+          r"dijo|escribió|llamó|a écrit|a appelé|hat angerufen|schrieb")
+_CUE_AFTER = regex.compile(
+    r"(?<![\p{L}\p{N}])(?P<name>" + _CAP + r"(?:" + _SP + r"(?:" + _PART + _SP + r"){0,2}" + _CAP
+    + r"){1,3})[\p{So}\p{Sk}\p{Sm}]*[ \t]+(?i:" + _AFTER.replace(" ", r"[ \t]+") + r")\b")
+_HONORIFIC = regex.compile(r"(?<![\p{L}\p{N}])(?P<name>" + _NAME + r")(?=[ \t]?(?:さん|様|さま|氏|씨|님))")
+
+# Speech-to-text: lower-case words after a self-introduction, then the utterance moves on.
+_STT_NEXT = (r"and|thank|thanks|yeah|yes|um|uh|so|also|bye|here|speaking|calling|my|card|email|"
+             r"e-mail|phone|number|postcode|zip|address|social|ssn|from|again|please|ok|okay|the")
+_STT_WORD = r"(?!(?:" + _STT_NEXT + r")\b)\p{Ll}[\p{Ll}\p{M}'\-]+"
+_STT_INITIAL = r"(?:[ \t]+\p{Ll}\.)?"  # "sanjay k. narayanan"
+_STT = regex.compile(
+    r"(?<![\p{L}])(?:this is|it's|its|it is|calling for|i'm calling for|i am calling for|"
+    r"on behalf of|my name is|my name's|name is|speaking with|you're speaking with|"
+    r"you are speaking with)[ \t]+(?P<name>" + _STT_WORD + _STT_INITIAL + r"(?:[ \t]+" + _STT_WORD + r")?)"
+    r"(?=[ \t]*(?:$|[,.!?]|[ \t](?:" + _STT_NEXT + r")\b))")
+# Words after "this is" that are not names ("this is urgent and …").
+_NOT_STT_NAME = frozenset("""
+urgent important ridiculous crazy wrong right correct fine good great bad weird strange terrible
+awful amazing perfect ok okay sorry about regarding really very just still also actually
+so not the my your our his her their a an it its me him them us you we they one two three four
+five six seven eight nine ten zero oh double triple hundred thousand um uh er erm yeah yes no
+calling speaking here there again back going trying looking having getting waiting ringing
+please hello hi hey thanks thank bye goodbye morning afternoon evening night today tomorrow
+customer service support team account card number email phone address order payment refund
+help problem issue question complaint follow up update call line message voicemail
+regarding re concerning for with from of on in at to by
+""".split())
+_STT_SUFFIX = ("ing", "ed", "ly", "ful", "ous", "ible", "able", "ive", "less", "ness")
+
+
+@lru_cache(maxsize=1)
+def _stops() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    from audit.pii.recognizers._gazetteer import _run_stops
+
+    extra = frozenset("""
+    summary subject address phone mobile email e-mail tel fax callback card iban pan ip ssn
+    billing shipping ship delivery invoice order ticket priority channel status note notes
+    remote client server service web api app user admin system team support sales help desk
+    hola bonjour hallo hello hi hey dear gracias merci danke thanks thank vielen dank grazie
+    obrigado obrigada bitte antemano voraus saludos grüße
+    """.split())
+    from audit.pii._ner_filter import _stop_words
+
+    return (frozenset(w.casefold() for w in STOP_WORDS) | _run_stops() | extra
+            | _stop_words()[1])
+
+
+class NameContextRecognizer(EntityRecognizer):
+    """PERSON from context: person fields and columns, phrases before and verbs after a name."""
+
+    ENTITIES = ["PERSON"]
+    # Above spaCy's 0.85: presidio's de-duplication drops a span inside an NER span of equal or
+    # higher score, and the NER span may itself be dropped later ("Gedul Lobur,2221…" holds
+    # digits; an NER name in Spanish text needs a listed name), losing both.
+    SCORE_COLUMN = 0.9
+    SCORE_FIELD = 0.88
+    SCORE_CUE = 0.87
+    SCORE_ONE_WORD = 0.75
+    SCORE_AFTER = 0.86
+    SCORE_STT = 0.6
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(supported_entities=self.ENTITIES, name="NameContextRecognizer",
+                         supported_language="en", context=[], **kwargs)
+
+    def load(self) -> None:
+        _stops()
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+        if "PERSON" not in entities:
+            return []
+        found: dict[tuple[int, int], tuple[float, str]] = {}
+
+        def add(start: int, end: int, score: float, why: str) -> None:
+            if end > start and ((start, end) not in found or found[(start, end)][0] < score):
+                found[(start, end)] = (score, why)
+
+        for m in _FIELD.finditer(text):
+            s, e = self._trim(text, m.start("name"), m.end("name"))
+            if e > s:
+                one = " " not in text[s:e].strip()
+                add(s, e, self.SCORE_ONE_WORD if one else self.SCORE_FIELD, "person field")
+        if "name" in text.lower() or "holder" in text.lower() or "kin" in text.lower():
+            for m in _FIELD_LOOSE.finditer(text):
+                value = m.group("name")
+                if value.casefold() not in _stops() and any(c.isalpha() for c in value):
+                    add(m.start("name"), m.end("name"), self.SCORE_FIELD, "person field")
+            for s, e in _column_cells(text):
+                add(s, e, self.SCORE_COLUMN, "person column")
+        for m in _CUE_BEFORE.finditer(text):
+            s, e = self._trim(text, m.start("name"), m.end("name"))
+            if e > s:
+                one = " " not in text[s:e].strip()
+                add(s, e, self.SCORE_ONE_WORD if one else self.SCORE_CUE, "name after phrase")
+        for rx in (_CUE_AFTER, _HONORIFIC):
+            for m in rx.finditer(text):
+                s, e = self._trim(text, m.start("name"), m.end("name"))
+                if e > s and (rx is _HONORIFIC or " " in text[s:e].strip()):
+                    add(s, e, self.SCORE_AFTER, "name before verb or honorific")
+        if not any(c.isupper() for c in text):
+            for m in _STT.finditer(text):
+                words = [w for w in m.group("name").split() if not w.endswith(".")]
+                if all(len(w) >= 3 and w not in _NOT_STT_NAME and w not in _stops()
+                       and not w.endswith(_STT_SUFFIX) for w in words):
+                    add(m.start("name"), m.end("name"), self.SCORE_STT, "lower-case name after cue")
+        return [self._result(s, e, score, why) for (s, e), (score, why) in found.items()]
+
+    @staticmethod
+    def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+        """The leading run of name words (stop words and places end it); (0, 0) if none."""
+        from audit.pii.recognizers._gazetteer import _holds_place
+        from audit.pii.recognizers._places import places
+
+        stops = _stops()
+        words = [(m.start(), m.end(), m.group()) for m in _WORDS.finditer(text, start, end)]
+        keep: list[tuple[int, int, str]] = []
+        for w in words:
+            f = w[2].casefold()
+            if f in stops and not (keep and f in _PARTICLES):
+                break
+            keep.append(w)
+        while keep and keep[-1][2].casefold() in _PARTICLES:
+            keep.pop()
+        if not keep:
+            return 0, 0
+        names = [w[2] for w in keep if w[2].casefold() not in _PARTICLES]
+        folded = tuple(n.casefold() for n in names)
+        if folded in places() or (len(names) == 1 and (folded[0],) in places()) \
+                or _holds_place(names):
+            return 0, 0
+        return keep[0][0], keep[-1][1]
+
+    def _result(self, start: int, end: int, score: float, why: str) -> RecognizerResult:
+        exp = AnalysisExplanation(recognizer=self.name, original_score=score, pattern_name=why,
+                                  textual_explanation=f"{self.name}: {why}")
+        return RecognizerResult("PERSON", start, end, score, analysis_explanation=exp,
+                                recognition_metadata={
+                                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
+
+
+_WORDS = regex.compile(r"\p{L}[\p{L}\p{M}'’]*(?:-\p{L}[\p{L}\p{M}'’]*)*")
+_PARTICLES = frozenset(_PART[3:-1].split("|"))
+_HEADER_KEY = regex.compile(r"(?i)(?:" + _PERSON_KEYS + r"|name|customer|client|passenger|"
+                            r"requester|contact|patient|holder|recipient|beneficiary|employee)")
+_HEADER_CELL = regex.compile(r"[A-Za-z_][A-Za-z0-9_ ]{0,40}")
+_LETTERS_CELL = regex.compile(r"\p{L}[\p{L}\p{M}'’.\-]*(?:[ \t]+\p{L}[\p{L}\p{M}'’.\-]*){0,4}")
+
+
+def _cells(line: str, delim: str) -> list[tuple[int, int]]:
+    """(start, end) of each cell of a delimited line, quotes honoured (offsets inside quotes)."""
+    out, i, n = [], 0, len(line)
+    while True:
+        if i < n and line[i] == '"':
+            j = i + 1
+            while j < n and not (line[j] == '"' and (j + 1 == n or line[j + 1] != '"')):
+                j += 2 if line[j] == '"' else 1
+            out.append((i + 1, min(j, n)))
+            k = line.find(delim, j)
+        else:
+            k = line.find(delim, i)
+            out.append((i, n if k < 0 else k))
+        if k < 0:
+            return out
+        i = k + 1
+
+
+def _column_cells(text: str) -> list[tuple[int, int]]:
+    """Cells under a header that names a person, in CSV/TSV/semicolon/pipe text."""
+    out: list[tuple[int, int]] = []
+    lines, pos = [], 0
+    for line in text.split("\n"):
+        lines.append((pos, line))
+        pos += len(line) + 1
+    i = 0
+    while i < len(lines):
+        start, line = lines[i]
+        header = None
+        for delim in (",", "\t", ";", "|"):
+            if line.count(delim) >= 1:
+                names = [line[a:b].strip() for a, b in _cells(line, delim)]
+                if all(_HEADER_CELL.fullmatch(c) for c in names):
+                    cols = [k for k, c in enumerate(names) if _HEADER_KEY.fullmatch(c)]
+                    if cols:
+                        header = (delim, len(names), cols)
+                        break
+        i += 1
+        if header is None:
+            continue
+        delim, width, cols = header
+        while i < len(lines) and lines[i][1].strip():
+            row_start, row = lines[i]
+            cells = _cells(row, delim)
+            if len(cells) == width:
+                for k in cols:
+                    a, b = cells[k]
+                    value = row[a:b]
+                    lead = len(value) - len(value.lstrip())
+                    value = value.strip()
+                    if value and _LETTERS_CELL.fullmatch(value) and value.casefold() not in _stops():
+                        out.append((row_start + a + lead, row_start + a + lead + len(value)))
+            i += 1
+    return out
