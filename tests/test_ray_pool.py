@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -136,7 +137,8 @@ def ray_cluster():
     port = _free_port()
     address = f"127.0.0.1:{port}"
     head = _ray_start(["--head", f"--port={port}", "--include-dashboard=false",
-                       f"--temp-dir={tmp}"], tmp / "head.log")
+                       f"--dashboard-port={_free_port()}", f"--temp-dir={tmp}"],
+                      tmp / "head.log")
     procs = [head]
     try:
         import ray
@@ -166,6 +168,7 @@ def ray_cluster():
     finally:
         for p in reversed(procs):
             _stop(p)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -189,10 +192,14 @@ def fp64_pool(ray_cluster):
 
 
 @pytest.fixture(scope="module")
-def fp64_local():
+def fp64_local(datasets, tmp_path_factory):
+    """The single-process float64 audit both pool tests compare with (metrics, samples, runs),
+    and the identity it ran on."""
     from audit.model import HFModel
 
-    return HFModel("default", device="cpu", dtype="float64").load()
+    lm = HFModel("default", device="cpu", dtype="float64").load()
+    url = f"sqlite:///{tmp_path_factory.mktemp('local') / 'local.db'}"
+    return _audit(lm, datasets, url), lm.identity
 
 
 def _audit(model, datasets: Path, url: str, progress=None):
@@ -228,14 +235,14 @@ def test_crows_pairs_on_two_replicas_equals_one_process(fp64_pool, fp64_local, d
                                                         tmp_path) -> None:
     before = dict(fp64_pool.status.shards_by_replica)
     pooled = _audit(fp64_pool, datasets, f"sqlite:///{tmp_path / 'pool.db'}")
-    local = _audit(fp64_local, datasets, f"sqlite:///{tmp_path / 'local.db'}")
+    local, local_identity = fp64_local
     _assert_same_numbers(pooled, local, 1e-5)
     done = {k: v - before.get(k, 0) for k, v in fp64_pool.status.shards_by_replica.items()}
     assert len(done) == 2 and min(done.values()) >= 1  # both replicas scored shards
     nodes = {m.node for m in fp64_pool.members}
     assert len(nodes) == 2  # one replica per node: shards crossed processes and raylets
     ident = pooled[2][0].model
-    assert ident["sha256"] == fp64_local.identity.sha256 and ident["dtype"] == "float64"
+    assert ident["sha256"] == local_identity.sha256 and ident["dtype"] == "float64"
     assert ident["extra"]["pool"]["replicas"] == 2
 
 
@@ -263,7 +270,7 @@ def test_replica_killed_mid_run_completes_with_same_numbers(fp64_pool, fp64_loca
     lost_before = fp64_pool.status.replicas_lost
     requeued_before = fp64_pool.status.shards_requeued
     pooled = _audit(fp64_pool, datasets, f"sqlite:///{tmp_path / 'pool.db'}", progress)
-    local = _audit(fp64_local, datasets, f"sqlite:///{tmp_path / 'local.db'}")
+    local = fp64_local[0]
     assert len(killed) == 1
     assert fp64_pool.status.replicas_lost == lost_before + 1
     assert fp64_pool.status.shards_requeued >= requeued_before + 1  # its shard re-ran

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,14 +130,16 @@ class Replica:
             os.environ.setdefault(key, "1")  # nothing downloads at run time, on any node
         self.error: str | None = None
         self.model: Any = None
+        if threads > 0:  # before torch is imported: its thread pools read it once
+            os.environ["OMP_NUM_THREADS"] = str(threads)
         try:
-            if threads > 0:
-                import torch
-
-                torch.set_num_threads(threads)
             from audit.model.registry import open_model
 
             self.model = open_model(spec, **options)
+            if threads > 0 and "torch" in sys.modules:  # an endpoint client never loads torch
+                import torch
+
+                torch.set_num_threads(threads)
         except Exception as exc:  # reported by describe(), see the class docstring
             self.error = exc.one_line() if hasattr(exc, "one_line") else (
                 f"{type(exc).__name__}: {exc}")
