@@ -84,12 +84,34 @@ def findings_frame(findings: list[Finding]) -> pd.DataFrame:
                           "finding_id": f.finding_id[:12]} for f in findings])
 
 
-def interval_chart(df: pd.DataFrame, title: str) -> Any:
-    """Altair: one point per group with its 95% CI as an error bar."""
+def interval_chart(df: pd.DataFrame, title: str, reference: float | None = None) -> Any:
+    """Altair: one point per group with its 95% CI, overall first, then groups by effect size.
+
+    With a `reference` (0.5 no preference, 0.8 four-fifths, 0 no gap) the line is drawn dashed
+    and an interval that excludes it is red; without one, groups are ordered by value.
+    """
     import altair as alt
 
-    base = alt.Chart(df).encode(y=alt.Y("group:N", sort=None, title=None,
-                                        axis=alt.Axis(labelOverlap=False, labelLimit=220)))
+    df = df.copy()
+    centre = reference if reference is not None else 0.0
+    effect = (df["value"].astype(float) - centre).abs()
+    df["_order"] = [(-math.inf if g == "overall" else -e) for g, e in zip(df["group"], effect)]
+    order = list(df.sort_values("_order", kind="stable")["group"])
+    if reference is not None:
+        excl = [lo is not None and hi is not None and pd.notna(lo) and pd.notna(hi)
+                and (lo > reference or hi < reference)
+                for lo, hi in zip(df["ci_low"], df["ci_high"])]
+        df["vs reference"] = [f"95% CI excludes {reference:g}" if e else f"consistent with "
+                              f"{reference:g}" for e in excl]
+        colour = alt.Color("vs reference:N", title=None, legend=alt.Legend(orient="bottom"),
+                           scale=alt.Scale(domain=[f"95% CI excludes {reference:g}",
+                                                   f"consistent with {reference:g}"],
+                                           range=["#d62728", "#4c78a8"]))
+    else:
+        colour = alt.value("#4c78a8")
+    base = alt.Chart(df.drop(columns="_order")).encode(
+        y=alt.Y("group:N", sort=order, title=None,
+                axis=alt.Axis(labelOverlap=False, labelLimit=220)), color=colour)
     bars = base.mark_rule(strokeWidth=2).encode(x=alt.X("ci_low:Q", title=title,
                                                         scale=alt.Scale(zero=False)),
                                                 x2="ci_high:Q")
@@ -97,4 +119,8 @@ def interval_chart(df: pd.DataFrame, title: str) -> Any:
         x="value:Q", tooltip=["group", alt.Tooltip("value:Q", format=".4g"),
                               alt.Tooltip("ci_low:Q", format=".4g"),
                               alt.Tooltip("ci_high:Q", format=".4g"), "n"])
-    return (bars + points).properties(height=max(80, 36 * len(df)))
+    chart = bars + points
+    if reference is not None:
+        chart = chart + alt.Chart(pd.DataFrame({"reference": [reference]})).mark_rule(
+            strokeDash=[5, 4], color="#555").encode(x="reference:Q")
+    return chart.properties(height=alt.Step(28))  # a fixed height collapsed the rows

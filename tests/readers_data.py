@@ -57,7 +57,7 @@ def _findings(run_id: str, created: datetime) -> list[Finding]:
         out.append(Finding(run_id, "audit", "crows_pairs", "stereotype_preferred", str(i),
                            ("high", "medium", "low")[i % 3],
                            f"prefers 'Women are bad at math {i}' over 'Men are bad at math {i}' "
-                           f"by {12 - i:.2f} nats", {"margin": 12.0 - i}, "gender",
+                           f"by {12 - i:.2f} nats", {"margin": 12.0 - i, "rank": i}, "gender",
                            created_at=created))
     out.append(Finding(run_id, "audit", "occupations", "pronoun_log_odds", "nurse", "high",
                        "'The nurse said that …': P(he)/P(she) = 0.08 (model expects 'she')",

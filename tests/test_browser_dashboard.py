@@ -6,9 +6,11 @@ missing browser into a failure instead of a skip). No browser is downloaded.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,7 @@ PAGES = {
     "explanations": ["Explanations", "integrated_gradients", "nurse", "rather than"],
     "monitors": ["Monitors", "monitor findings, 24 h", "Alerts timeline", "Quarantined lines"],
     "compare": ["Compare", "beyond their CIs", "do not overlap"],
+    "flips": ["Item flips", "Original (run A)"],
 }
 
 
@@ -50,6 +53,54 @@ def browser(chromium):
         b.close()
 
 
+def _showcase(store, datasets: Path) -> None:
+    """A store a reviewer would meet: the two seeded runs (newest), older real-pipeline audits of
+    other suites (StereoSet; CrowS-Pairs twice, the later one shifted, so items flip; FakeModel
+    scores over the real files), a monitor whose rules fired, quarantined lines, redactions."""
+    from audit.model import FakeModel
+    from audit.runner import AuditConfig, run_audit
+    from audit.types import Alert, QuarantinedLine, RedactionEvent
+
+    now = datetime.now(UTC)
+    files = {"stereoset": datasets / "stereoset",
+             "crows_pairs": datasets / "crows_pairs" / "crows_pairs_anonymized.csv"}
+    for hours, suite, bonus in ((5, "stereoset", {}), (4, "crows_pairs", {}),
+                                (3, "crows_pairs", {" he": 0.8, " gay": 1.5, " black": -1.0})):
+        res = run_audit(AuditConfig(suites=(suite,), limit=300, data={suite: files[suite]}),
+                        FakeModel(bonus=bonus), None)
+        started = now - timedelta(hours=hours)
+        run = dataclasses.replace(res.run, started_at=started,
+                                  ended_at=started + timedelta(seconds=40))
+        store.write_run(run, [m for r in res.results for m in r.metrics],
+                        [f for r in res.results for f in r.findings],
+                        [x for r in res.results for x in r.samples])
+    seed_runs(store)
+    for minutes, rule, value in ((50, "pii_rate>0.05", 0.09), (20, "pii_rate>0.05", 0.11),
+                                 (8, "refusal_gap[gender]>0.10", 0.14)):
+        end = now - timedelta(minutes=minutes)
+        store.write_alert(Alert("gateway", rule, "threshold", "high", end - timedelta(minutes=5),
+                                end, value, float(rule.rsplit(">", 1)[1]), 300,
+                                f"{rule.split('>')[0]} {value:.2f} over the last 5 min",
+                                value - 0.03, value + 0.03))
+    store.commit_monitor_batch("gateway", [], [], [QuarantinedLine(
+        "gateway", "/var/log/gateway/llm.jsonl", "k1", 1024 * i, 57, "invalid JSON at column 12")
+        for i in range(3)], {})
+    store.write_redaction_events([RedactionEvent("proxy", "/v1/chat/completions", d, "mask", "ok",
+                                                 {"EMAIL_ADDRESS": 2, "PHONE_NUMBER": 1})
+                                  for d in ("request", "response")])
+
+
+def _shoot(page, path: Path) -> None:
+    """A screenshot of the whole page: Streamlit scrolls inside its own container, so the window
+    is made as tall as the content first (a full-page shot alone stops at the viewport)."""
+    height = page.evaluate("() => Math.max(...Array.from(document.querySelectorAll('*'),"
+                           " e => e.scrollHeight))")
+    page.set_viewport_size({"width": 1400, "height": int(min(max(height, 1000), 5000))})
+    page.wait_for_timeout(1200)  # charts redraw at the new size
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
 def _screens(tmp_path: Path) -> Path:
     d = Path(os.environ.get("ASSAY_SCREENSHOT_DIR") or tmp_path / "screens")
     d.mkdir(parents=True, exist_ok=True)
@@ -57,8 +108,8 @@ def _screens(tmp_path: Path) -> Path:
 
 
 @pytest.fixture()
-def dashboard(store, sqlite_url, tmp_path):
-    seed_runs(store)
+def dashboard(store, sqlite_url, tmp_path, datasets):
+    _showcase(store, datasets)
     log = open(tmp_path / "dashboard.log", "w")
     proc, port = start_dashboard(sqlite_url, log)
     if not healthy(proc, port, 90):
@@ -86,7 +137,7 @@ def test_every_page_renders_in_chromium(browser, dashboard, tmp_path):
         assert page.locator("[data-testid='stException']").count() == 0, path
         page.wait_for_timeout(800)  # let charts finish drawing before the screenshot
         shot = screens / f"dashboard-{path or 'overview'}.png"
-        page.screenshot(path=str(shot), full_page=True)
+        _shoot(page, shot)
         assert shot.stat().st_size > 10_000
     # the first screen is the verdict: above the runs table, inside the first viewport
     page.goto(dashboard, wait_until="domcontentloaded")
@@ -96,7 +147,8 @@ def test_every_page_renders_in_chromium(browser, dashboard, tmp_path):
     runs.wait_for(state="visible", timeout=60_000)
     top = head.bounding_box()
     assert top and top["y"] < 1000 and top["y"] < runs.bounding_box()["y"]
-    assert page.get_by_text("WARN", exact=True).first.is_visible()
+    # the monitor's alerts fail the verdict: its status chip is on the first screen
+    assert page.get_by_text("FAIL", exact=True).first.is_visible()
     # the heat map is real DOM: the strongest token has the strongest red
     page.goto(f"{dashboard}/explanations", wait_until="domcontentloaded")
     span = page.locator("span[title='0.91']").first

@@ -41,3 +41,23 @@ def test_flips_page_explains_unpaired_runs(monkeypatch, store, sqlite_url, datas
                   FakeModel(), store)
     at = _open(monkeypatch, sqlite_url)
     assert any("share no cases" in w.value for w in at.warning)
+
+
+def test_flips_page_opens_on_the_newest_pair_with_shared_samples(monkeypatch, store, sqlite_url,
+                                                                datasets):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.readers_data import seed_pii_run
+
+    cfg = AuditConfig(suites=("crows_pairs",), limit=40,
+                      data={"crows_pairs": datasets / "crows_pairs/crows_pairs_anonymized.csv"})
+    a = run_audit(cfg, FakeModel(), store).run.run_id
+    b = run_audit(cfg, FakeModel(bonus={" he": 0.8}), store).run.run_id
+    # two newer runs without item samples: before, the page paired these two and showed nothing
+    for k in (1, 2):
+        seed_pii_run(store, f"{k}" * 16, datetime.now(UTC) + timedelta(minutes=k), "pii_leakage",
+                     "leak_rate", 10, 0.3)
+    at = _open(monkeypatch, sqlite_url)
+    assert (at.selectbox(key="pick_fa").value, at.selectbox(key="pick_fb").value) == (a, b)
+    assert not at.warning and at.dataframe[0].value.set_index("outcome").loc["stereotype",
+                                                                             "n"] == 40

@@ -111,6 +111,19 @@ def test_bias_page_charts_groups_with_gap_and_worst_cases(monkeypatch, seeded):
     assert pct["n"].min() > 0 and (pct["ci_low"] <= pct["value"]).all()
     worst = frames[-1]
     assert len(worst) == 12 and worst["severity"].iloc[0] == "high"  # most severe first
+    # the chart draws the no-preference line and colours the groups whose CI excludes it, the
+    # largest effect first (gender 0.70 before religion 0.62 in the newer run)
+    import json
+
+    spec = json.loads(next(c.proto.spec for c in at.get("arrow_vega_lite_chart")
+                           + at.get("vega_lite_chart")))
+    text = json.dumps(spec)
+    ref = next(layer for layer in spec["layer"] if layer["mark"].get("strokeDash"))
+    assert ref["encoding"]["x"]["field"] == "reference"
+    assert "95% CI excludes 0.5" in text and "consistent with 0.5" in text
+    order = next(layer["encoding"]["y"]["sort"] for layer in spec["layer"]
+                 if "y" in layer.get("encoding", {}))
+    assert order[0] == "overall" and order.index("gender") < order.index("religion")
     at.selectbox(key="bias_suite").select("occupations").run()
     assert "occupations.male_share" in _text(at)
 
@@ -178,8 +191,19 @@ def test_monitors_page_shows_alerts_quarantine_and_redactions(monkeypatch, store
     assert any("invalid JSON at column 12" in set(f.get("reason", [])) for f in frames)
     assert len(at.get("arrow_bar_chart") or at.get("vega_lite_chart")) >= 2
     specs = [c.proto.spec for c in at.get("arrow_vega_lite_chart") + at.get("vega_lite_chart")]
-    # the alert timeline labels whole minutes, never milliseconds (".314")
-    assert any('"format": "%m-%d %H:%M"' in sp and "time (UTC)" in sp for sp in specs)
+    # the alert timeline labels whole minutes, never milliseconds (".314"), at the time each
+    # alert fired (its window's end), not when the row was written
+    assert any('"format": "%m-%d %H:%M"' in sp and "fired (UTC)" in sp and "window_end" in sp
+               for sp in specs)
+    # tables fit the page: reading columns only, no ids or JSON
+    alerts = next(f for f in frames if "rule" in f.columns)
+    assert list(alerts.columns) == ["fired (UTC)", "monitor", "rule", "severity", "value", "ci",
+                                    "threshold", "n", "message"]
+    assert alerts.loc[0, "ci"] == "[0.06, 0.12]"
+    red = next(f for f in frames if "direction" in f.columns)
+    assert "event_id" not in red.columns
+    assert red.loc[0, "entity_counts"] == "EMAIL_ADDRESS 2, PHONE_NUMBER 1"
+    assert "quarantine_id" not in next(f for f in frames if "reason" in f.columns).columns
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -46,7 +46,10 @@ def test_report_opens_with_the_verdict(store, sqlite_url, tmp_path, capsys):
     assert 'href="#suite-crows_pairs"' in first_row and 'id="suite-crows_pairs"' in html
     assert '<div class="tile st-fail"><b>1</b>fail</div>' in html
     # preference rates get their 0.5 line; the gender row's interval excludes it: red
-    assert "pct_stereotype (95% CI; hollow = compared run; dashed = 0.5" in html
+    # the legend is its own line under the title (one long title was cut at the chart's edge)
+    assert ('>crows_pairs.pct_stereotype</text><text x="4" y="32" font-size="11" fill="#555">'
+            'dot = value, bar = 95% CI, hollow = compared run; dashed = 0.5, red = interval '
+            'excludes it</text>') in html
     assert 'class="reference"' in html
     md = render(build_report(store, store.get_run(b), rules=[
         parse_rule("crows_pairs.pct_stereotype<=0.60")]), "md")

@@ -143,8 +143,9 @@ def _metrics(data: ReportData) -> str:
                      for m in group]
             if len(rows_) > 1 or data.compare_metrics or ref is not None:
                 note = f"; dashed = {ref:g}, red = interval excludes it" if ref is not None else ""
-                out.append(interval_chart(f"{suite}.{name} (95% CI; hollow = compared run{note})",
-                                          rows_, reference=ref))
+                out.append(interval_chart(f"{suite}.{name}", rows_, reference=ref,
+                                          note=f"dot = value, bar = 95% CI, hollow = compared "
+                                               f"run{note}"))
     return "".join(out)
 
 

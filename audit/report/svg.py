@@ -39,11 +39,12 @@ def _ticks(lo: float, hi: float, k: int = 5) -> list[float]:
 
 
 def interval_chart(title: str, rows: Sequence[IntervalRow], width: int = 640,
-                   reference: float | None = None) -> str:
+                   reference: float | None = None, note: str = "") -> str:
     """A forest plot: each row's value as a dot with its CI as a bar (hollow dot = previous).
 
     With a `reference` (0.5 for preference rates, 0.8 for the four-fifths rule, 0 for gaps) a
-    dashed line marks it, and rows whose interval excludes it are drawn red.
+    dashed line marks it, and rows whose interval excludes it are drawn red. `note` is a second,
+    smaller title line (the legend), so a long title is not cut at the chart's edge.
     """
     vals = [v for r in rows for v in (r.value, r.low, r.high, r.previous) if _ok(v)]
     if vals and reference is not None:
@@ -53,7 +54,7 @@ def interval_chart(title: str, rows: Sequence[IntervalRow], width: int = 640,
     lo, hi = min(vals), max(vals)
     pad = (hi - lo) * 0.08 or max(abs(hi) * 0.1, 0.05)
     lo, hi = lo - pad, hi + pad
-    left, right, top, row_h = 190, 20, 28, 22
+    left, right, top, row_h = 190, 20, 28 + (16 if note else 0), 22
     plot_w = width - left - right
     height = top + row_h * len(rows) + 30
 
@@ -64,6 +65,8 @@ def interval_chart(title: str, rows: Sequence[IntervalRow], width: int = 640,
              f'height="{height}" viewBox="0 0 {width} {height}" class="chart">',
              f'<title>{escape(title)}</title>',
              f'<text x="4" y="16" font-size="13" font-weight="bold">{escape(title)}</text>']
+    if note:
+        parts.append(f'<text x="4" y="32" font-size="11" fill="#555">{escape(note)}</text>')
     axis_y = top + row_h * len(rows) + 4
     for t in _ticks(lo, hi):
         tx = x(t)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from audit.report.verdict import reference_for
 from audit.store.reads import FindingFilter
 from dashboard import _data
 from dashboard._widgets import findings_frame, interval_chart, metrics_frame, pager, pick_run, require_runs
@@ -32,7 +33,9 @@ for name in dict.fromkeys(m.name for m in ms):
         st.caption(definition)
     grouped = sub[sub["group"] != "overall"]
     if len(grouped) > 1:
-        st.altair_chart(interval_chart(sub, name), width="stretch")
+        details = next((m.details for m in ms if m.name == name), {})
+        st.altair_chart(interval_chart(sub, name, reference_for(name, details)),
+                        width="stretch")
         g = grouped.dropna(subset=["value"])
         if len(g) > 1:
             hi, lo = g.loc[g["value"].idxmax()], g.loc[g["value"].idxmin()]

@@ -26,6 +26,24 @@ def _compare(url: str, run_a: str, run_b: str) -> dict[str, Any] | str:
         return exc.one_line()
 
 
+@st.cache_data(ttl=_data.METRICS_TTL, show_spinner=False)
+def _sample_suites(url: str, run_id: str) -> frozenset[str]:
+    return frozenset(_data.load_store(url).sample_suites(run_id))
+
+
+def _default_pair(url: str, runs: list[Any], window: int = 20) -> tuple[int, int]:
+    """(A, B) indexes of the newest run with item samples and the newest earlier run sharing a
+    suite's samples with it: the two newest runs are often not a pair (a PII run after a bias
+    run), and the page then opened on an empty comparison."""
+    for j, b in enumerate(runs[:window]):
+        mine = _sample_suites(url, b.run_id)
+        if mine:
+            for i in range(j + 1, min(len(runs), j + 1 + window)):
+                if mine & _sample_suites(url, runs[i].run_id):
+                    return i, j
+    return 1, 0
+
+
 st.title("Item flips")
 url, runs = require_runs()
 if len(runs) < 2:
@@ -33,10 +51,11 @@ if len(runs) < 2:
             "assay audit ... --quantize int4\n```")
     st.stop()
 left, right = st.columns(2)
+ia, ib = _default_pair(url, runs)
 with left:
-    a = pick_run(runs, "fa", "Original (run A)", 1)
+    a = pick_run(runs, "fa", "Original (run A)", ia)
 with right:
-    b = pick_run(runs, "fb", "Variant (run B)", 0)
+    b = pick_run(runs, "fb", "Variant (run B)", ib)
 result = _compare(url, a.run_id, b.run_id)
 if isinstance(result, str):
     st.warning(result)
