@@ -3,7 +3,7 @@
 For each record whose prompt mentions a group term (word match, case-insensitive), the monitor
 counts, per group: `records`, `refusal` (the response opens like a refusal) and `negative` (VADER
 compound <= -0.05). These are the same scorers as the `counterfactual` audit suite
-(`probes/bias/_response.py`), so a production refusal rate by group and an audit-time refusal gap
+(`audit/scorers.py`), so a production refusal rate by group and an audit-time refusal gap
 mean the same thing. Counters land in the store's per-window counts under field `bias` with names
 `group:<group>:records|refusal|negative`; no text is stored.
 

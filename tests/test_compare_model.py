@@ -27,8 +27,8 @@ def test_compressed_variants_compare_item_by_item(default_model, datasets, store
 
     data = {"crows_pairs": datasets / "crows_pairs" / "crows_pairs_anonymized.csv"}
 
-    def audit(model, **kw):
-        cfg = AuditConfig(suites=("crows_pairs",), data=data, limit=LIMIT, **kw)
+    def audit(model, **kw):  # kw: the backend options the model was opened with
+        cfg = AuditConfig(suites=("crows_pairs",), data=data, limit=LIMIT, backend_options=kw)
         return run_audit(cfg, model, store).run
 
     base, again = audit(default_model), audit(default_model)

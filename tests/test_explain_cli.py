@@ -18,12 +18,14 @@ def run_main(capsys, *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture()
 def reuse_model(monkeypatch, default_model):
-    """The CLI's HFModel(...) gets the session's already loaded real model (one thread)."""
+    """The CLI's open_model(...) gets the session's already loaded real model (one thread)."""
     import torch
+
+    from audit.model.hf import HFModel
 
     n = torch.get_num_threads()
     torch.set_num_threads(1)
-    monkeypatch.setattr("audit.model.HFModel", lambda spec, device="auto", **kw: default_model)
+    monkeypatch.setattr(HFModel, "open", classmethod(lambda cls, spec, **kw: default_model))
     yield default_model
     torch.set_num_threads(n)
 
@@ -74,7 +76,10 @@ def test_bad_input_one_line_exit_2(capsys, monkeypatch, args, needle) -> None:
     def no_load(*a, **k):
         raise AssertionError("bad input must fail before the model loads")
 
-    monkeypatch.setattr("audit.model.HFModel", no_load)
+    from audit.model.hf import HFModel
+
+    monkeypatch.setattr(HFModel, "load", no_load)
+    monkeypatch.setattr(HFModel, "open", classmethod(no_load))
     code, out, err = run_main(capsys, "explain", *args)
     assert code == 2 and out == ""
     assert err.startswith("assay: error: ") and err.count("\n") == 1 and needle in err

@@ -76,8 +76,18 @@ def test_request_checks(prompt, target, foil, needle) -> None:
 
 
 def test_non_transformers_model_is_refused() -> None:
+    # a port model without white-box access: gradients refused by capability, naming the
+    # methods that work through log-likelihood requests
+    with pytest.raises(UsageError, match="'ig' needs gradients .* --method ablation or shapley"
+                       ) as exc:
+        get_explainer("ig").explain(FakeModel(), "The nurse said that", " he")
+    assert "\n" not in exc.value.one_line()
+
+    class Bare:  # declares no capabilities at all: must look like a transformers wrapper
+        identity = None
+
     with pytest.raises(UsageError, match="need a transformers model"):
-        get_explainer("ablation").explain(FakeModel(), "The nurse said that", " he")
+        get_explainer("ig").explain(Bare(), "The nurse said that", " he")
 
 
 class _Recorder:
@@ -139,3 +149,31 @@ def test_summary_lists_only_positive_tokens_towards_the_target() -> None:
     assert mixed[2] == "towards the target: ' nurse' +2.000, 'The' +0.100, ' that' +0.050"
     assert mixed[3] == "towards the foil: ' said' -0.300"
     assert summary_lines(_att(foil=None, foil_logprob=None))[3] == "against the target: ' said' -0.300"
+
+
+class _Additive(FakeModel):
+    """log P(cont | ctx) = -10 + 2 [nurse in ctx] + 0.5 [said in ctx] (+1 for ' she'): an
+    additive game, so leave-one-out and every Shapley estimate equal the word weights."""
+
+    def loglikelihood(self, requests, *, progress=None):
+        from audit.model.base import Loglikelihood
+
+        self.calls.append(("loglikelihood", len(requests)))
+        out = [-10 + 2 * ("nurse" in c) + 0.5 * ("said" in c) + (x == " she") for c, x in requests]
+        return [Loglikelihood(v, n_tokens=1) for v in out]
+
+
+@pytest.mark.parametrize("method", ["ablation", "shapley"])
+def test_perturbation_methods_run_through_loglikelihood_requests(method) -> None:
+    """A served model (log-likelihoods, no gradients): word deletions as requests."""
+    lm = _Additive()
+    att = get_explainer(method).explain(lm, "The nurse said that", " she", " he")
+    assert att.level == "word" and att.tokens == ("The", " nurse", " said", " that")
+    # contrastive: the context terms cancel between target and foil, exactly
+    assert att.scores == pytest.approx((0, 0, 0, 0), abs=1e-12)
+    assert att.target_scores == pytest.approx((0, 2, 0.5, 0), abs=1e-12)
+    assert att.score == pytest.approx(1.0) and att.target_logprob == pytest.approx(-6.5)
+    assert att.baseline_score == pytest.approx(1.0)  # empty prompt: only the ' she' bonus
+    # each distinct perturbed prompt is asked once per continuation
+    asked = sum(n for kind, n in lm.calls if kind == "loglikelihood")
+    assert att.parameters["requests"] == asked and asked <= 2 * 2 ** 4

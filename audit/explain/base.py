@@ -43,9 +43,10 @@ class Explainer(ABC):
 
     name: ClassVar[str]
     description: ClassVar[str]
-    # Every method here scores token-id perturbations (or embeddings) inside the model, so each
-    # needs white-box access: the GRADIENTS capability (local weights). A method that works from
-    # log-likelihood requests alone would declare {LOGLIKELIHOOD}.
+    # Gradient methods need white-box access: the GRADIENTS capability (local weights). The
+    # perturbation methods declare {LOGLIKELIHOOD}: on local weights they score token-id
+    # perturbations inside the model, on a served model word deletions through requests
+    # (`audit.explain.blackbox`).
     requires: ClassVar[frozenset[Capability]] = frozenset({Capability.GRADIENTS})
 
     def __init__(self, config: ExplainConfig | None = None) -> None:
@@ -61,13 +62,19 @@ class Explainer(ABC):
         if missing:
             from audit.errors import CapabilityError
 
+            from audit.explain.blackbox import BLACKBOX_METHODS
+
             ident = lm.identity
+            others = " or ".join(sorted(BLACKBOX_METHODS))
+            alternative = (f"use --method {others} (they run through log-likelihood requests), "
+                           if Capability.LOGLIKELIHOOD in lm.capabilities else "")
             raise CapabilityError(
-                f"explanation method {self.name!r} needs {missing[0].value} (white-box access "
-                f"to the weights); the {ident.backend} model {ident.path or ident.name} does not "
-                "offer it",
-                "explain with local weights (--model default, a .gguf file or a model "
-                "directory), or audit with --explain-top 0")
+                f"explanation method {self.name!r} needs {missing[0].value}"
+                + (" (white-box access to the weights)" if missing[0] is Capability.GRADIENTS
+                   else "")
+                + f"; the {ident.backend} model {ident.path or ident.name} does not offer it",
+                alternative + "or explain with local weights (--model default, a .gguf file or "
+                "a model directory)")
 
     @abstractmethod
     def _attribute(self, lm: Any, request: ExplainRequest, scorer: TargetScorer) -> RawAttribution:
@@ -76,6 +83,11 @@ class Explainer(ABC):
     def explain(self, lm: Any, prompt: str, target: str, foil: str | None = None) -> Attribution:
         """Why `target` (rather than `foil`) after `prompt`: validated, bounded, one record."""
         self.check_model(lm)
+        from audit.explain.blackbox import BLACKBOX_METHODS, explain_blackbox, is_blackbox
+
+        if is_blackbox(lm) and self.name in BLACKBOX_METHODS:
+            foil = ExplainRequest.check(prompt, target, foil)
+            return explain_blackbox(self.name, lm, prompt, target, foil, self.config)
         request = ExplainRequest.build(lm, prompt, target, foil)
         conts = request.continuations()
         scorer = TargetScorer(lm, self.config, companions=conts)

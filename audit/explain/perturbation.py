@@ -15,11 +15,16 @@ from audit.explain._features import display_tokens, feature_level, token_input, 
 from audit.explain._scoring import TargetScorer, baseline_token_id
 from audit.explain.base import Explainer, RawAttribution
 from audit.explain.request import ExplainRequest, NoSpecialTokens
+from audit.model.base import Capability
 
 __all__ = ["AblationExplainer", "ShapleyExplainer"]
 
 
 class _PerturbationExplainer(Explainer):
+    # local weights: token perturbations in the model; a served model: word deletions as
+    # log-likelihood requests (`audit.explain.blackbox`)
+    requires: ClassVar[frozenset[Capability]] = frozenset({Capability.LOGLIKELIHOOD})
+
     def _method(self, model: Any) -> Any:
         raise NotImplementedError
 

@@ -238,4 +238,4 @@ def recent_alerts(store: Any, hours: float = 24.0) -> list[dict[str, Any]] | Non
 def load_verdict(store: Any, run: Any, rules: Sequence[Rule] = ()) -> Verdict:
     """`build_verdict` for a stored run, with its suites' categories and recent alerts."""
     return build_verdict(run.run_id, store.metrics(run.run_id), rules,
-                         suite_categories(run.suites), recent_alerts(store))
+                         {s: run.category(s) for s in run.suites}, recent_alerts(store))
