@@ -58,9 +58,10 @@ def _cut(text: str, stops: list[str]) -> tuple[str, bool]:
 class _Engine:
     """The arithmetic of one causal LM: prompt log-probs and greedy/seeded decoding."""
 
-    def __init__(self, hf: Any, llama_cpp_bugs: bool) -> None:
+    def __init__(self, hf: Any, llama_cpp_bugs: bool, threads: int | None) -> None:
         self.model, self.tok = hf.model, hf.tokenizer
         self.bugs = llama_cpp_bugs
+        self.threads = threads
         self.lock = threading.Lock()  # one forward pass at a time, as a single-GPU server
         self.eos = self.tok.eos_token_id
 
@@ -83,34 +84,48 @@ class _Engine:
         import torch
 
         with self.lock, torch.no_grad():
-            out = self.model(torch.tensor([ids]), use_cache=True)
-            logp = torch.log_softmax(out.logits[0].float(), dim=-1)
-            lps: list[float | None] = [None]
-            tops: list[dict[str, float] | None] = [None]
-            for i in range(1, len(ids)):
-                row = logp[i] if self.bugs else logp[i - 1]
-                lps.append(float(row[ids[i]]))
-                tops.append(self.top(row, k, ids, i) if k else None)
-            gen = torch.Generator().manual_seed(seed)
-            past, row, n_prompt = out.past_key_values, logp[-1], len(ids)
-            limit = 256 if (self.bugs and max_tokens == 0) else max_tokens
-            seq = list(ids)
-            finish = "length"
-            while len(seq) - n_prompt < limit:
-                if temperature > 0:
-                    nxt = int(torch.multinomial(torch.softmax(row / temperature, -1), 1,
-                                                generator=gen))
-                else:
-                    nxt = int(row.argmax())
-                seq.append(nxt)
-                lps.append(float(row[nxt]))
-                tops.append(self.top(row, k, seq, len(seq) - 1) if k else None)
-                text = self.tok.decode(seq[n_prompt:])
-                if nxt == self.eos or _cut(text, stops)[1]:
-                    finish = "stop"
-                    break
-                out = self.model(torch.tensor([[nxt]]), past_key_values=past, use_cache=True)
-                past, row = out.past_key_values, torch.log_softmax(out.logits[0, -1].float(), -1)
+            prev = torch.get_num_threads()
+            if self.threads:
+                torch.set_num_threads(self.threads)
+            try:
+                return self._run(ids, max_tokens, temperature, seed, k, stops)
+            finally:
+                torch.set_num_threads(prev)
+
+    def _run(self, ids: list[int], max_tokens: int, temperature: float, seed: int, k: int,
+             stops: list[str]) -> dict[str, Any]:
+        import torch
+
+        out = self.model(torch.tensor([ids]), use_cache=True)
+        logp = torch.log_softmax(out.logits[0].float(), dim=-1)
+        lps: list[float | None] = [None]
+        tops: list[dict[str, float] | None] = [None]
+        for i in range(1, len(ids)):
+            row = logp[i] if self.bugs else logp[i - 1]
+            lps.append(float(row[ids[i]]))
+            tops.append(self.top(row, k, ids, i) if k else None)
+        gen = torch.Generator().manual_seed(seed)
+        past, row, n_prompt = out.past_key_values, logp[-1], len(ids)
+        limit = 256 if (self.bugs and max_tokens == 0) else max_tokens
+        seq = list(ids)
+        finish = "length"
+        while len(seq) - n_prompt < limit:
+            if temperature > 0:
+                nxt = int(torch.multinomial(torch.softmax(row / temperature, -1), 1,
+                                            generator=gen))
+            else:
+                nxt = int(row.argmax())
+            seq.append(nxt)
+            lps.append(float(row[nxt]))
+            tops.append(self.top(row, k, seq, len(seq) - 1) if k else None)
+            text = self.tok.decode(seq[n_prompt:])
+            if nxt == self.eos or _cut(text, stops)[1]:
+                finish = "stop"
+                break
+            if len(seq) - n_prompt >= limit:  # no forward pass for a token never asked
+                break
+            out = self.model(torch.tensor([[nxt]]), past_key_values=past, use_cache=True)
+            past, row = out.past_key_values, torch.log_softmax(out.logits[0, -1].float(), -1)
         pieces = [self.piece(seq, i) for i in range(len(seq))]
         offsets, pos = [], 0
         for p in pieces:
@@ -127,9 +142,15 @@ def _prompt_list(prompt: Any) -> list[Any]:
     return list(prompt)
 
 
-def model_app(hf: Any, name: str = "smollm2-135m-test", llama_cpp_bugs: bool = False) -> Starlette:
-    """An OpenAI-compatible app computing with the loaded HFModel `hf` (see module doc)."""
-    eng = _Engine(hf, llama_cpp_bugs)
+def model_app(hf: Any, name: str = "smollm2-135m-test", llama_cpp_bugs: bool = False,
+              threads: int | None = 1) -> Starlette:
+    """An OpenAI-compatible app computing with the loaded HFModel `hf` (see module doc).
+
+    `threads`: torch intra-op threads while it computes. One by default: on this project's
+    shared 2-core machine under load, OpenMP's spinning threads made one forward pass 13x slower
+    (10.4 s with 2 threads vs 0.8 s with 1, load average 17; 2026-12-02).
+    """
+    eng = _Engine(hf, llama_cpp_bugs, threads)
 
     def complete(body: dict[str, Any]) -> dict[str, Any]:
         prompts = _prompt_list(body.get("prompt", ""))

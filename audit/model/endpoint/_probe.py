@@ -54,55 +54,81 @@ def _tokens(choice: dict[str, Any]) -> int | None:
     return None
 
 
-def _gen_checks(t: Transport, model: str, res: ProbeResult) -> str | None:
-    """max_tokens and stop on /v1/completions; None when both hold, else what was wrong."""
-    base = {"model": model, "prompt": KNOWN_PROMPTS[2], "temperature": 0, "logprobs": 1,
-            "seed": 1234}
-    short, free = t.post_many("/completions", [{**base, "max_tokens": 3},
-                                               {**base, "max_tokens": 12}], use_cache=False,
-                              probe=True)
+def _completions_checks(t: Transport, model: str, res: ProbeResult, tol: float, url: str,
+                        prefix: str | None) -> tuple[str | None, str | None]:
+    """(why generation fails, why log-likelihood fails) on /v1/completions, None when it holds.
+
+    Two rounds of parallel requests: first the replies and next tokens, then what depends on
+    them (the stop check, the echoes, a batch of two, the prefix token)."""
+    base = {"model": model, "temperature": 0, "logprobs": 1, "seed": 1234}
+    first = t.post_many("/completions", [
+        {**base, "prompt": KNOWN_PROMPTS[2], "max_tokens": 3},
+        {**base, "prompt": KNOWN_PROMPTS[2], "max_tokens": 12},
+        echo_body(model, "Hello"),
+        *({**base, "prompt": p, "max_tokens": 1} for p in KNOWN_PROMPTS)], use_cache=False,
+        probe=True)
+    short, free, hello, nexts = first[0], first[1], first[2], first[3:]
+    why_gen = why_ll = None
     for a in (short, free):
         if isinstance(a, ModelError):
-            return f"/v1/completions failed ({a.problem})"
-    n = _tokens(short["choices"][0])
-    res.checks["max_tokens"] = {"asked": 3, "got": n}
-    if n is not None and n > 3:
-        return f"max_tokens=3 produced {n} tokens (the server does not stop where asked)"
-    text = free["choices"][0].get("text") or ""
-    cut = next((i for i in range(len(text) // 2, len(text)) if not text[i].isspace()), None)
-    if cut is None:
-        res.checks["stop"] = "not checked (reply too short)"
-        return None
-    stop = text[cut:cut + 2]
-    first = text.find(stop)
-    stopped = t.post_many("/completions", [{**base, "max_tokens": 12, "stop": [stop]}],
-                          use_cache=False, probe=True)[0]
-    if isinstance(stopped, ModelError):
-        return f"a request with stop failed ({stopped.problem})"
-    got = stopped["choices"][0].get("text") or ""
-    res.checks["stop"] = {"stop": stop, "expected": text[:first], "got": got}
-    if stop in got or got != text[:first]:
-        return f"stop={stop!r} was not respected (reply {got!r}, expected {text[:first]!r})"
-    return None
-
-
-def _loglik_check(t: Transport, model: str, res: ProbeResult, tol: float, url: str
-                  ) -> str | None:
-    nexts = t.post_many("/completions", [
-        {"model": model, "prompt": p, "max_tokens": 1, "temperature": 0, "logprobs": 1,
-         "seed": 1234} for p in KNOWN_PROMPTS], use_cache=False, probe=True)
+            why_gen = f"/v1/completions failed ({a.problem})"
+    stop = expected = None
+    if why_gen is None:
+        n = _tokens(short["choices"][0])
+        res.checks["max_tokens"] = {"asked": 3, "got": n}
+        if n is not None and n > 3:
+            why_gen = f"max_tokens=3 produced {n} tokens (the server does not stop where asked)"
+        text = free["choices"][0].get("text") or ""
+        cut = next((i for i in range(len(text) // 2, len(text)) if not text[i].isspace()), None)
+        if cut is None:
+            res.checks["stop"] = "not checked (reply too short)"
+        else:
+            stop = text[cut:cut + 2]
+            expected = text[:text.find(stop)]
     pairs = []
     for p, a in zip(KNOWN_PROMPTS, nexts):
         if isinstance(a, ModelError):
-            return f"next-token log-probs failed ({a.problem})"
+            why_ll = f"next-token log-probs failed ({a.problem})"
+            break
         lp = a["choices"][0].get("logprobs") or {}
-        if not lp.get("tokens") or lp.get("token_logprobs", [None])[0] is None:
-            return "the server returns no token log-probs"
+        if not lp.get("tokens") or (lp.get("token_logprobs") or [None])[0] is None:
+            why_ll = "the server returns no token log-probs"
+            break
         pairs.append((p, lp["tokens"][0], float(lp["token_logprobs"][0])))
-    echoes = t.post_many("/completions", [echo_body(model, p + g) for p, g, _ in pairs],
-                         use_cache=False, probe=True)
+    if why_ll is None and prefix is None:
+        info = t.get_json(url.rstrip("/").removesuffix("/v1") + "/tokenizer_info")
+        if isinstance(info, dict):
+            tok = info.get("bos_token") or info.get("eos_token")
+            prefix = tok.get("content") if isinstance(tok, dict) else tok
+            res.checks["prefix_token"] = {"text": prefix, "from": "/tokenizer_info"}
+    elif prefix is not None:
+        res.checks["prefix_token"] = {"text": prefix, "from": "option"}
+    second: list[dict[str, Any]] = []
+    if stop is not None:
+        second.append({**base, "prompt": KNOWN_PROMPTS[2], "max_tokens": 12, "stop": [stop]})
+    if why_ll is None:
+        second += [echo_body(model, p + g) for p, g, _ in pairs]
+        second.append(echo_body(model, [p + g for p, g, _ in pairs[:2]]))
+        if prefix:
+            second.append(echo_body(model, prefix + "Hello"))
+    answers = t.post_many("/completions", second, use_cache=False, probe=True) if second else []
+    if stop is not None:
+        stopped, answers = answers[0], answers[1:]
+        got = None if isinstance(stopped, ModelError) else stopped["choices"][0].get("text") or ""
+        res.checks["stop"] = {"stop": stop, "expected": expected, "got": got}
+        if why_gen is None and (got is None or stop in got or got != expected):
+            why_gen = f"stop={stop!r} was not respected (reply {got!r}, expected {expected!r})"
+    if why_ll is None:
+        why_ll = _echo_checks(res, pairs, answers, tol, url)
+    if why_ll is None:
+        _prefix(res, prefix, answers[-1] if prefix else None, hello)
+    return why_gen, why_ll
+
+
+def _echo_checks(res: ProbeResult, pairs: list[tuple[str, str, float]], answers: list[Any],
+                 tol: float, url: str) -> str | None:
     rows = []
-    for (p, g, want), a in zip(pairs, echoes):
+    for (p, g, want), a in zip(pairs, answers):
         if isinstance(a, ModelError):
             return f"echo with logprobs failed ({a.problem})"
         try:
@@ -115,12 +141,15 @@ def _loglik_check(t: Transport, model: str, res: ProbeResult, tol: float, url: s
         if got.n_tokens != 1 or abs(float(got) - want) > tol + 0.05 * abs(want):
             return (f"prompt log-probs disagree with next-token log-probs: {g!r} after {p!r} "
                     f"is {float(got):.2f} echoed but {want:.2f} generated")
-    both = t.post_many("/completions", [echo_body(model, [p + g for p, g, _ in pairs[:2]])],
-                       use_cache=False, probe=True)[0]
-    ok = (not isinstance(both, ModelError) and len(both.get("choices", [])) == 2
-          and all(abs(float(score_choice(c, pairs[c["index"]][0] + pairs[c["index"]][1],
-                                         len(pairs[c["index"]][1]), url)) - r["echoed"]) < 1e-3
-                  for c, r in zip(sorted(both["choices"], key=lambda c: c["index"]), rows)))
+    both = answers[len(pairs)]
+    ok = False
+    if not isinstance(both, ModelError) and len(both.get("choices") or []) == 2:
+        try:
+            ok = all(abs(float(score_choice(c, pairs[i][0] + pairs[i][1], len(pairs[i][1]), url))
+                         - rows[i]["echoed"]) < 1e-3
+                     for i, c in enumerate(sorted(both["choices"], key=lambda c: c["index"])))
+        except ModelError:
+            ok = False
     res.batch_ok = ok
     res.checks["batched_prompts"] = ("ok" if ok else
                                      f"refused ({both.problem})" if isinstance(both, ModelError)
@@ -128,30 +157,25 @@ def _loglik_check(t: Transport, model: str, res: ProbeResult, tol: float, url: s
     return None
 
 
-def _prefix(t: Transport, model: str, res: ProbeResult, given: str | None, url: str) -> None:
-    source = "option"
-    if given is None:
-        info = t.get_json(url.rstrip("/").removesuffix("/v1") + "/tokenizer_info")
-        if isinstance(info, dict):
-            tok = info.get("bos_token") or info.get("eos_token")
-            given = tok.get("content") if isinstance(tok, dict) else tok
-            source = "/tokenizer_info"
+def _first_token(answer: Any) -> str | None:
+    if answer is None or isinstance(answer, ModelError):
+        return None
+    toks = (answer["choices"][0].get("logprobs") or {}).get("tokens") or []
+    return toks[0] if toks else None
+
+
+def _prefix(res: ProbeResult, given: str | None, with_prefix: Any, hello: Any) -> None:
+    """The prefix an empty context becomes: the given/announced token if it is one token,
+    else "" when the server puts its own BOS before a prompt, else None (unknown)."""
     if given:
-        a = t.post_many("/completions", [echo_body(model, given + "Hello")], use_cache=False,
-                        probe=True)[0]
-        toks = [] if isinstance(a, ModelError) else (a["choices"][0].get("logprobs") or {}
-                                                     ).get("tokens") or []
-        if toks and toks[0] == given:
+        if _first_token(with_prefix) == given:
             res.prefix = given
-            res.checks["prefix_token"] = {"text": given, "from": source}
             return
-        res.checks["prefix_token"] = f"{given!r} (from {source}) is not one token here"
-    a = t.post_many("/completions", [echo_body(model, "Hello")], use_cache=False, probe=True)[0]
-    toks = [] if isinstance(a, ModelError) else (a["choices"][0].get("logprobs") or {}
-                                                 ).get("tokens") or []
-    if toks and toks[0] != "Hello" and "".join(toks).find("Hello") > 0:
+        res.checks["prefix_token"] = f"{given!r} is not one token on this server"
+    first = _first_token(hello)
+    if first is not None and first != "Hello":
         res.prefix = ""
-        res.checks["prefix_token"] = {"text": toks[0], "from": "added by the server"}
+        res.checks["prefix_token"] = {"text": first, "from": "added by the server"}
 
 
 def _chat_checks(t: Transport, model: str, res: ProbeResult, k: int) -> None:
@@ -180,13 +204,11 @@ def probe_endpoint(t: Transport, model: str, url: str, mode: str, prefix: str | 
     """Check the endpoint; capabilities that pass, and why the others were dropped."""
     res = ProbeResult()
     if mode in ("auto", "completions"):
-        why_gen = _gen_checks(t, model, res)
+        why_gen, why_ll = _completions_checks(t, model, res, tolerance, url, prefix)
         if why_gen is None:
             res.routes["generate_text"] = "completions"
-        why_ll = _loglik_check(t, model, res, tolerance, url)
         if why_ll is None:
             res.capabilities.add(Capability.LOGLIKELIHOOD)
-            _prefix(t, model, res, prefix, url)
         else:
             res.refused[Capability.LOGLIKELIHOOD.value] = why_ll
         if why_gen:

@@ -12,10 +12,10 @@ persistent response cache, so an interrupted call resumes where it stopped.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 import math
 import random
+import threading
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -27,24 +27,13 @@ import httpx
 from audit.errors import ModelError
 from audit.model.endpoint._cache import ResponseCache, request_key
 
-__all__ = ["CallStats", "Transport", "run_sync"]
+__all__ = ["CallStats", "Transport"]
 
 log = logging.getLogger(__name__)
 
 OVERLOAD_STATUSES = frozenset({429, 503})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_PAUSE = 120.0  # seconds: the longest Retry-After honoured as given
-
-
-def run_sync(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
-    """Run a coroutine to completion from synchronous code, also inside a running event loop
-    (a notebook, an ASGI app): then on a private thread with its own loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(make())
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 def _retry_after(resp: httpx.Response | None) -> float | None:
@@ -88,9 +77,10 @@ class _Window:
 
     def __init__(self, cap: int, fixed: int) -> None:
         self.cap, self.fixed = cap, fixed
-        self.limit = float(fixed or min(2, cap))
+        self.limit = float(fixed or min(4, cap))
         self.ssthresh = math.inf
         self.best: float | None = None
+        self.smooth: float | None = None
         self.last_cut = -math.inf
         self.pause_until = 0.0
         self.in_flight = 0
@@ -123,7 +113,9 @@ class _Window:
         if self.fixed:
             return
         self.best = latency if self.best is None else min(self.best, latency)
-        if latency <= 2 * self.best + 0.01:  # latency holds: the server has room
+        # smoothed, so one slow reply (a long prompt, a scheduler hiccup) is not "queueing"
+        self.smooth = latency if self.smooth is None else 0.8 * self.smooth + 0.2 * latency
+        if self.smooth <= 3 * self.best + 0.02:  # latency holds: the server has room
             self.limit += 1.0 if self.limit < self.ssthresh else 1.0 / self.limit
             self.limit = min(self.limit, float(self.cap))
         else:  # queueing at the server: more in flight only adds waiting
@@ -158,6 +150,50 @@ class Transport:
         self.cache, self.scope = cache, scope
         self.total = CallStats()
         self.last = CallStats()
+        # one event loop on a private thread for the model's life: the HTTP client, its
+        # keep-alive connections and the learned concurrency window carry over between calls
+        # (and synchronous callers inside a running loop, e.g. a notebook, still work)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._client: httpx.AsyncClient | None = None
+        self._window: _Window | None = None
+
+    def _call(self, make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+            self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
+                                            name="assay-endpoint")
+            self._thread.start()
+        future = asyncio.run_coroutine_threadsafe(make(), self._loop)
+        try:
+            return future.result()
+        except BaseException:  # Ctrl-C here: stop the requests in flight, keep what arrived
+            future.cancel()
+            raise
+
+    async def _ensure(self) -> tuple[httpx.AsyncClient, _Window]:
+        if self._client is None:
+            limits = httpx.Limits(max_connections=self.max_concurrency,
+                                  max_keepalive_connections=self.max_concurrency)
+            timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0))
+            self._client = httpx.AsyncClient(base_url=self.base_url, headers=self._headers,
+                                             timeout=timeout, limits=limits)
+            self._window = _Window(self.max_concurrency, self.concurrency)
+        assert self._window is not None
+        return self._client, self._window
+
+    def close(self) -> None:
+        """Close the HTTP client and stop the loop thread (idempotent)."""
+        if self._loop is None:
+            return
+        if self._client is not None:
+            self._call(self._client.aclose)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if not self._loop.is_running():
+            self._loop.close()
+        self._loop = self._client = self._window = self._thread = None
 
     def scrub(self, text: str) -> str:
         """`text` with the API key blanked (a server may echo a bad key in its error)."""
@@ -165,8 +201,12 @@ class Transport:
 
     def get_json(self, url: str, timeout: float = 10.0) -> Any:
         """A plain GET (model list, tokenizer info); None when it is not offered."""
+        async def get() -> httpx.Response:
+            client, _ = await self._ensure()
+            return await client.get(url, timeout=timeout)
+
         try:
-            resp = httpx.get(url, headers=self._headers, timeout=timeout)
+            resp = self._call(get)
         except httpx.HTTPError as exc:
             raise ModelError(f"cannot reach the endpoint at {self.base_url}: "
                              f"{type(exc).__name__}: {self.scrub(str(exc))}",
@@ -209,8 +249,8 @@ class Transport:
         start = time.perf_counter()
         try:
             if todo:
-                run_sync(lambda: self._run(route, bodies, todo, keys, results, cache, progress,
-                                           weights, stats, probe))
+                self._call(lambda: self._run(route, bodies, todo, keys, results, cache,
+                                             progress, weights, stats, probe))
         finally:
             if cache is not None:
                 cache.flush()
@@ -239,37 +279,32 @@ class Transport:
                    keys: list[str], results: list[Any], cache: ResponseCache | None,
                    progress: Callable[[int], None] | None, weights: list[int],
                    stats: CallStats, probe: bool) -> None:
-        window = _Window(self.max_concurrency, self.concurrency)
+        client, window = await self._ensure()
+        window.peak = window.in_flight
         budget = [max(8, len(todo) // 4)]  # retries the whole call may spend
-        limits = httpx.Limits(max_connections=self.max_concurrency,
-                              max_keepalive_connections=self.max_concurrency)
-        timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0))
-        async with httpx.AsyncClient(base_url=self.base_url, headers=self._headers,
-                                     timeout=timeout, limits=limits) as client:
-
-            async def one(i: int) -> None:
-                try:
-                    results[i] = await self._one(client, window, route, bodies[i], stats,
-                                                 budget, probe)
-                except ModelError as exc:
-                    if not probe:
-                        raise
-                    results[i] = exc
-                    return
-                if cache is not None:
-                    cache.put(keys[i], results[i])
-                if progress:
-                    progress(weights[i])
-
+        async def one(i: int) -> None:
             try:
-                async with asyncio.TaskGroup() as group:
-                    for i in todo:
-                        group.create_task(one(i))
-            except* ModelError as eg:
-                raise eg.exceptions[0] from None
-            finally:
-                stats.peak_in_flight = window.peak
-                stats.concurrency = window.limit
+                results[i] = await self._one(client, window, route, bodies[i], stats,
+                                             budget, probe)
+            except ModelError as exc:
+                if not probe:
+                    raise
+                results[i] = exc
+                return
+            if cache is not None:
+                cache.put(keys[i], results[i])
+            if progress:
+                progress(weights[i])
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for i in todo:
+                    group.create_task(one(i))
+        except* ModelError as eg:
+            raise eg.exceptions[0] from None
+        finally:
+            stats.peak_in_flight = window.peak
+            stats.concurrency = window.limit
 
     async def _one(self, client: httpx.AsyncClient, window: _Window, route: str,
                    body: dict[str, Any], stats: CallStats, budget: list[int],

@@ -69,7 +69,11 @@ class EndpointModel:
         """Connect, find the served model, and probe what the endpoint can do."""
         opts, explicit = parse_options(model_options)
         model = cls(spec, opts, opts.api_key(explicit))
-        model.connect()
+        try:
+            model.connect()
+        except BaseException:  # nothing half-open left behind (connections, the loop thread)
+            model.close()
+            raise
         return model
 
     def connect(self) -> EndpointModel:
@@ -205,6 +209,8 @@ class EndpointModel:
         return [_choice_values(a, cs) for a, cs in zip(answers, choices)]
 
     def close(self) -> None:
+        """Stop the HTTP client and commit the cache (the model is not used after this)."""
+        self.transport.close()
         if self._cache is not None:
             self._cache.close()
 
