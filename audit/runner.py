@@ -131,22 +131,27 @@ def prepare_suites(config: AuditConfig) -> list[Suite]:
 
 def check_capabilities(suites: Sequence[Suite], model: LanguageModel) -> None:
     """Refuse, before anything runs, a model that lacks a capability a suite needs: one line
-    naming the suite, what is missing, what the model offers, and what to use instead."""
-    for suite in suites:
-        missing = missing_capabilities(model, frozenset(suite.requires))
-        if not missing:
-            continue
-        need = " and ".join(c.value for c in missing)
-        have = sorted(c.value for c in getattr(model, "capabilities", ()))
-        ident = model.identity
-        where = (f"the {ident.backend} model at {ident.path}" if ident.path
-                 else f"the {ident.backend} model {ident.name}")
-        hint = getattr(model, "capability_hint", None)
-        fix = hint(missing[0]) if callable(hint) else None
-        raise CapabilityError(
-            f"{suite.id} needs {need}; {where} offers only {', '.join(have) or 'nothing'}",
-            fix or "drop --suite " + suite.id + ", or audit local weights (--model default, a "
-                   ".gguf file or a model directory), which offer every capability")
+    naming the suite, what is missing, what the model offers, and what to use instead (every
+    other refused suite is listed too, so one rerun fixes them all)."""
+    refused = [(s.id, missing) for s in suites
+               if (missing := missing_capabilities(model, frozenset(s.requires)))]
+    if not refused:
+        return
+    (first, missing), rest = refused[0], refused[1:]
+    have = sorted(c.value for c in getattr(model, "capabilities", ()))
+    ident = model.identity
+    where = (f"the {ident.backend} model at {ident.path}" if ident.path
+             else f"the {ident.backend} model {ident.name}")
+    also = ("; also refused: " + ", ".join(f"{sid} ({'+'.join(c.value for c in m)})"
+                                             for sid, m in rest)) if rest else ""
+    hint = getattr(model, "capability_hint", None)
+    fix = hint(missing[0]) if callable(hint) else None
+    drop = " ".join(f"--suite {sid}" for sid, _ in refused)
+    raise CapabilityError(
+        f"{first} needs {' and '.join(c.value for c in missing)}; {where} offers only "
+        f"{', '.join(have) or 'nothing'}{also}",
+        fix or f"drop {drop}, or audit local weights (--model default, a .gguf file or a "
+               "model directory), which offer every capability")
 
 
 def run_audit(config: AuditConfig, model: LanguageModel, store: Any | None = None,

@@ -275,8 +275,14 @@ def test_audit_cli_refuses_before_running(plugin, tmp_path, capsys):
 
 def test_run_audit_refuses_before_anything_runs(store):
     model = FakeModel(capabilities=frozenset({Capability.GENERATION}))
-    with pytest.raises(CapabilityError, match="occupations needs loglikelihood"):
-        run_audit(AuditConfig(suites=("counterfactual", "occupations"), limit=3), model, store)
+    with pytest.raises(CapabilityError) as exc:
+        run_audit(AuditConfig(suites=("counterfactual", "occupations", "decisions"), limit=3),
+                  model, store)
+    assert exc.value.one_line() == (
+        "occupations needs loglikelihood; the fake model at fake://fake offers only generation; "
+        "also refused: decisions (choice_logprobs); drop --suite occupations --suite decisions, "
+        "or audit local weights (--model default, a .gguf file or a model directory), which "
+        "offer every capability")
     assert model.calls == []  # counterfactual (first, servable) did not run either
     assert store.runs() == []
 

@@ -35,8 +35,8 @@ class Recorder:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.lm, name)
 
-    def loglikelihood(self, requests, progress=None):
-        out = self.lm.loglikelihood(requests, progress)
+    def loglikelihood(self, requests, *, progress=None):
+        out = self.lm.loglikelihood(requests, progress=progress)
         self.calls.append((list(requests), out))
         return out
 

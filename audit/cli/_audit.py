@@ -174,12 +174,13 @@ def audit(
 def list_suites() -> None:
     """List the available probe suites (built-in and plug-ins)."""
     table = Table(show_edge=False, header_style="bold")
-    for col in ("suite", "category", "data", "what it measures"):
+    for col in ("suite", "category", "data", "model needs", "what it measures"):
         table.add_column(col)
     for name in available_suites():
         cls = get_suite(name)
         need = "required" if cls.requires_data else ("optional" if cls.data_help else "built in")
-        table.add_row(name + (" *" if name in DEFAULT_SUITES else ""), cls.category, need,
+        caps = ", ".join(sorted(c.value for c in getattr(cls, "requires", ()))) or "—"
+        table.add_row(name + (" *" if name in DEFAULT_SUITES else ""), cls.category, need, caps,
                       cls.description)
     out.print(table)
     out.print("* part of the default audit")
