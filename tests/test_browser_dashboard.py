@@ -29,7 +29,7 @@ PAGES = {
     "explanations": ["Explanations", "integrated_gradients", "nurse", "rather than"],
     "monitors": ["Monitors", "monitor findings, 24 h", "Alerts timeline", "Quarantined lines"],
     "compare": ["Compare", "beyond their CIs", "do not overlap"],
-    "flips": ["Item flips", "Original (run A)"],
+    "flips": ["Item flips", "By group (Holm-adjusted McNemar p)"],
 }
 
 

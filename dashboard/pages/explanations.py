@@ -45,7 +45,9 @@ for a in attrs:
     import altair as alt
 
     st.altair_chart(alt.Chart(df).mark_bar().encode(
-        x=alt.X("label:N", sort=None, title="token (position:text)"),
+        # level labels: upright token labels took most of the chart's height from the bars
+        x=alt.X("label:N", sort=None, title="token (position:text)",
+                axis=alt.Axis(labelAngle=0, labelLimit=120)),
         y=alt.Y("score:Q", title="attribution"),
         color=alt.condition("datum.score > 0", alt.value("#d62728"), alt.value("#1f77b4")),
         tooltip=["token", alt.Tooltip("score:Q", format=".4g")]).properties(height=180),
