@@ -307,3 +307,35 @@ def test_backend_options_keep_config_hash_meaning():
     served = run_audit(AuditConfig(suites=("occupations",), limit=3, backend_options={
         "model_options": {"model": "other"}}), model).run.config_hash
     assert plain == on_cpu == timeout and len({plain, q, served}) == 3
+
+
+def test_migration_0006_backfills_categories_of_stored_runs(any_store_url):
+    """A store made before 0006 gets its runs' categories (built-ins known, others guessed)."""
+    import json
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from audit.store import _MIGRATIONS, _normalise_url, open_store
+
+    engine = create_engine(_normalise_url(any_store_url))
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0005")
+        conn.execute(text(
+            "INSERT INTO runs (run_id, model_name, model_sha256, model, suites, data, seed, "
+            "config_hash, config, versions, host, started_at, status, timings) VALUES "
+            "('old', 'm', 's', '{}', :suites, '{}', 0, 'h', '{}', '{}', 'h', "
+            "'2026-01-01T00:00:00+00:00', 'completed', '{}')"),
+            {"suites": json.dumps(["crows_pairs", "canary_exposure", "my_plugin"])})
+    engine.dispose()
+    st = open_store(any_store_url)
+    try:
+        run = st.get_run("old")
+    finally:
+        st.close()
+    assert run.categories == {"crows_pairs": "bias", "canary_exposure": "pii"}
+    assert [run.category(s) for s in run.suites] == ["bias", "pii", "bias"]
