@@ -14,7 +14,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from audit.model._prefix_tree import (  # noqa: E402
-    ancestor_mask, pack_tensors, plan_packs, trie_nodes)
+    ancestor_mask, pack_tensors, plan_packs, sharing_rows, trie_nodes)
 
 
 def test_trie_node_counts() -> None:
@@ -22,6 +22,23 @@ def test_trie_node_counts() -> None:
     assert trie_nodes(keys) == 6
     assert trie_nodes([(7, 7, 7)]) == 3
     assert trie_nodes([(1,), (2,), (3,)]) == 3
+
+
+def test_sharing_rows_decides_per_group() -> None:
+    """A group (neighbours sharing >= 20% of the shorter row) is packed when its trie saves
+    >= 20% of its tokens; rows that share only a first token stay out, whatever the call's mix."""
+    ctx = (1, 9, 9, 9, 9, 9, 9, 9)
+    bbq = [ctx + (a,) for a in (3, 4, 5)]                      # 27 tokens -> 11 trie nodes
+    crows = [(1, 20 + i, 7, 7, 7, 7) for i in range(8)]       # share only their first token
+    late = [(1, 40, 8, 8, 8, 8, 2), (1, 40, 8, 8, 8, 8, 3)]   # a pair that differs at the end
+    keys = crows + bbq + late
+    picked = sharing_rows(keys, 0.2)
+    assert sorted(keys[j] for j in picked) == sorted(bbq + late)
+    assert sharing_rows(crows, 0.2) == []
+    assert sharing_rows(keys, 0.0) == list(range(len(keys)))  # threshold 0: everything packed
+    # a pair sharing exactly 20% of its tokens: linked, but a group saving < 20% is not packed
+    assert sharing_rows([(1, 2, 3, 4, 5), (1, 6, 7, 8, 9)], 0.2) == []
+    assert sharing_rows([(1, 2, 3, 4, 5), (1, 2, 7, 8, 9)], 0.2) == [0, 1]
 
 
 def test_plan_packs_paths_share_only_leading_tokens() -> None:
@@ -151,6 +168,25 @@ def test_no_sharing_no_packs(tiny, monkeypatch) -> None:
     assert tiny().loglikelihood_tokens(distinct) == pytest.approx(ref, abs=1e-9, rel=0)
     tiny(share=False).loglikelihood_tokens(_pairs())
     assert seen == []
+
+
+def test_a_call_mixing_packed_and_padded_rows_scores_every_request(tiny, monkeypatch) -> None:
+    """At the default threshold, groups that share go packed and the rest padded in one call;
+    every request gets its own score, equal to scoring it alone."""
+    import audit.model._scoring as scoring
+
+    padded: list[int] = []
+    real = scoring._padded_batch
+    monkeypatch.setattr(scoring, "_padded_batch",
+                        lambda batch, *a, **k: padded.append(len(batch)) or real(batch, *a, **k))
+    seen = _spy(monkeypatch)
+    distinct = [([1, 3 + i], [5 + i, 7, 9]) for i in range(20)]  # share only the BOS token
+    pairs = _pairs(4) + distinct
+    got = tiny().loglikelihood_tokens(pairs)
+    alone = [tiny(share=False, budget=1).loglikelihood_tokens([p])[0] for p in pairs]
+    assert got == pytest.approx(alone, abs=1e-9, rel=0)
+    assert seen and padded, "both paths must have run in one call"
+    assert sum(padded) >= len(distinct)
 
 
 def test_progress_counts_every_request(tiny) -> None:

@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Pack", "plan_packs", "trie_nodes", "pack_tensors", "ancestor_mask", "packable", "PACK_TOKENS"]
+__all__ = ["Pack", "plan_packs", "trie_nodes", "sharing_rows", "pack_tensors", "ancestor_mask",
+           "packable", "PACK_TOKENS"]
 
 # Attention in a pack is dense over the pack (T x T; the mask hides what a node must not see),
 # so packs stay short. At 512 tokens attention adds ~15% to the linear layers' FLOPs on the
@@ -68,6 +69,33 @@ def trie_nodes(keys: Sequence[Sequence[int]]) -> int:
         total += len(a) - (_lcp(prev, a) if prev is not None else 0)
         prev = a
     return total
+
+
+def sharing_rows(keys: Sequence[Sequence[int]], min_fraction: float) -> list[int]:
+    """Indices of the rows worth packing: those in a group whose trie saves at least
+    `min_fraction` of the group's tokens.
+
+    Rows are sorted; neighbours whose common prefix is at least `min_fraction` of the shorter
+    one are linked, and each maximal linked run is a group. Deciding per group, not per call,
+    lets a call mix both shapes: CrowS-Pairs' pairs that differ in their first words (most of
+    them) stay on the padded path, while the pairs that differ late, or BBQ's answers after one
+    context, are packed. With `min_fraction` 0 every row is packed.
+    """
+    order, arrays = _sorted_arrays(keys)
+    picked: list[int] = []
+    start = 0
+    for i in range(1, len(arrays) + 1):
+        if i < len(arrays):
+            a, b = arrays[i - 1], arrays[i]
+            if _lcp(a, b) >= min_fraction * min(len(a), len(b)):
+                continue
+        group = arrays[start:i]
+        tokens = sum(len(a) for a in group)
+        saved = sum(_lcp(group[k - 1], group[k]) for k in range(1, len(group)))
+        if tokens and tokens - saved <= (1 - min_fraction) * tokens:
+            picked.extend(order[start:i])
+        start = i
+    return sorted(picked)
 
 
 def plan_packs(keys: Sequence[Sequence[int]], cap: int = PACK_TOKENS) -> list[Pack]:

@@ -1,11 +1,12 @@
 """Batched continuation scoring without a full-vocabulary log-softmax over the whole batch.
 
 Rows of one call that begin with the same tokens (several answers after one context) are packed
-as token tries and their common prefix is computed once (`_prefix_tree`), when that saves at
-least `_MIN_SHARED_FRACTION` of the tokens. Other rows are sorted longest first (as lm-evaluation-harness does), packed into batches under a
-padded-token budget, padded once on the right, and run through the decoder body. Only the hidden
-states at continuation positions go through the LM head, and the log-softmax normaliser is a
-chunked float32 logsumexp over those rows, so memory is O(selected rows x vocab / chunks).
+as token tries and their common prefix is computed once (`_prefix_tree`), for each group of rows
+whose trie saves at least `_MIN_SHARED_FRACTION` of its tokens. Other rows are sorted longest
+first (as lm-evaluation-harness does), packed into batches under a padded-token budget, padded
+once on the right, and run through the decoder body. Only the hidden states at continuation
+positions go through the LM head, and the log-softmax normaliser is a chunked float32 logsumexp
+over those rows, so memory is O(selected rows x vocab / chunks).
 """
 
 from __future__ import annotations
@@ -119,10 +120,12 @@ def _forward_selected(model: Any, input_ids: Any, attention_mask: Any, rows: Any
             body, head_logprob = _compiled(model)
         else:
             body, head_logprob = getattr(model, model.base_model_prefix), _head_logprob
-        hidden = body(input_ids=input_ids, attention_mask=attention_mask,
+        # use_cache=False: otherwise every layer's keys and values are copied into a cache
+        # that nothing reads
+        hidden = body(input_ids=input_ids, attention_mask=attention_mask, use_cache=False,
                       **extra).last_hidden_state
         return head_logprobs(model, hidden[rows, cols], targets, head_logprob, at, at_host)
-    logits = model(input_ids=input_ids, attention_mask=attention_mask,
+    logits = model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False,
                    **extra).logits[rows, cols].float()
     if at is not None:
         return logits[at, targets] - torch.logsumexp(logits, dim=-1)[at]
@@ -139,24 +142,23 @@ def _distinct_positions(index: np.ndarray, owner: np.ndarray, width: int
     return np.stack([uniq // width, uniq % width]), at, index[2][order], owner[order]
 
 
-# Pack only when the trie saves at least this fraction of the rows' tokens: a packed forward
-# pass pays dense attention over the pack and a masked (non-flash) kernel, so a small saving
-# (CrowS-Pairs' two sentences share ~16% of their tokens) is not worth it.
+# Pack a group of rows only when its trie saves at least this fraction of the group's tokens: a
+# packed forward pass pays dense attention over the pack (~12% of the CPU time at 512 nodes on
+# the default model), so a small saving is not worth it. Decided per group of neighbouring rows
+# (`sharing_rows`): CrowS-Pairs' pairs mostly differ early (the call shares ~16%) and stay padded.
 _MIN_SHARED_FRACTION = 0.2
 
 
 def _work(lm: Any, keys: list[tuple[int, ...]], budget: int) -> list[tuple[str, list[Any]]]:
     """Batches to run: ("pack", [Pack, ...]) for rows that share prefixes, ("pad", [key index,
     ...]) for the rest (right-padded rows, causal mask only)."""
-    from audit.model._prefix_tree import PACK_TOKENS, packable, plan_packs, trie_nodes
+    from audit.model._prefix_tree import PACK_TOKENS, packable, plan_packs, sharing_rows
 
     short: list[int] = []
     cap = min(PACK_TOKENS, max(budget, 1))
     if getattr(lm, "share_prefixes", True) and packable(lm.model):
-        short = [j for j, k in enumerate(keys) if len(k) <= cap]
-        tokens = sum(len(keys[j]) for j in short)
-        if not short or trie_nodes([keys[j] for j in short]) > (1 - _MIN_SHARED_FRACTION) * tokens:
-            short = []
+        fit = [j for j, k in enumerate(keys) if len(k) <= cap]
+        short = [fit[r] for r in sharing_rows([keys[j] for j in fit], _MIN_SHARED_FRACTION)]
     work: list[tuple[str, list[Any]]] = []
     if short:
         packs = plan_packs([keys[j] for j in short], cap)
