@@ -85,6 +85,7 @@ def test_overview_opens_with_the_verdict_and_group_bars(monkeypatch, seeded):
     # audit and production counted apart: 20 monitor findings never reach the audit tiles
     assert {m.label: m.value for m in at.metric}["high findings"] == "10"  # not 15
     assert "20 in 24 h" in "\n".join(c.value for c in at.caption)
+    assert "Production (monitors): 1 finding in 5 min, " in "\n".join(c.value for c in at.caption)
     # the older run's verdict, picked
     at.selectbox(key="pick_run").select(a).run()
     assert at.markdown[0].value == "### Verdict: :orange-background[WARN]"

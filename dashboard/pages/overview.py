@@ -82,8 +82,10 @@ cols[0].metric("Runs", f"{total_runs:,}")
 cols[1].metric("Models", len({r.model.get("sha256") for r in runs}))
 for col, sev in zip(cols[2:], reversed(SEVERITIES)):
     col.metric(f"{sev} findings", f"{sev_audit.get(sev, 0):,}", help="audit findings, all runs")
-st.caption(f"Production (monitors): {live['5 min']:,} findings in 5 min, {live['1 h']:,} in 1 h, "
-           f"{live['24 h']:,} in 24 h; {len(alerts or []):,} alerts in 24 h. Audit and production "
+st.caption(f"Production (monitors): {live['5 min']:,} finding{'' if live['5 min'] == 1 else 's'} "
+           f"in 5 min, {live['1 h']:,} in 1 h, "
+           f"{live['24 h']:,} in 24 h; {len(alerts or []):,} "
+           f"alert{'' if len(alerts or []) == 1 else 's'} in 24 h. Audit and production "
            "findings are counted apart.")
 
 st.subheader("Runs")
