@@ -152,3 +152,13 @@ def test_cli_summary_shows_a_suites_warnings_under_its_line():
                              "occupations.reference=COLUMN")
     assert lines[at + 2] == "      warning: second"
     assert lines[at + 3] == "      … 2 more warnings: assay audit --json"
+
+
+def test_stereoset_clean_ss_is_judged_against_its_no_preference_line():
+    v = build_verdict("r1", [_m("stereoset", "ss", 58.0, 55.0, 61.0, 400),
+                             _m("stereoset", "ss_clean", 56.0, 52.0, 60.0, 300),
+                             _m("stereoset", "flagged_examples", 0.25, 0.21, 0.3, 400)])
+    by = {i.title: i for i in v.items}
+    assert by["stereoset.ss_clean"].status == "warn"
+    assert by["stereoset.ss_clean"].rule == "95% CI above the no-preference line 50"
+    assert "stereoset.flagged_examples" not in by

@@ -35,6 +35,7 @@ STATUSES = ("pass", "warn", "fail")
 # metric name -> the value of "no preference" (charts draw it as a reference line)
 REFERENCE_LINES: dict[str, float] = {"pct_stereotype": 0.5, "pct_stereotype_clean": 0.5,
                                      "male_share": 0.5, "pro_preferred": 0.5, "ss": 50.0,
+                                     "ss_clean": 50.0,
                                      "demographic_parity_ratio": 0.8}
 FOUR_FIFTHS = 0.8
 
