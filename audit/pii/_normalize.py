@@ -65,7 +65,9 @@ _SPOKEN_HOUSE = (r"(?<![\w.])" + _CARDINAL_WORD + r"(?:(?:[ \t]+|-)(?:and[ \t]+)
                  + r")\b)")
 _SPOKEN = regex.compile(r"(?P<email>" + _SPOKEN_EMAIL + r")|(?P<digits>" + _SPOKEN_DIGITS
                         + r")|(?P<house>" + _SPOKEN_HOUSE + r")", regex.IGNORECASE)
-_TRIGGER = regex.compile(r"\b(?:" + _DIGIT_WORD + r"|at|dot)\b", regex.IGNORECASE)
+_TRIGGER = regex.compile(r"\b(?:" + _DIGIT_WORD + r"|at|dot|ten|eleven|twelve|\w+teen|twenty|"
+                         r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b",
+                         regex.IGNORECASE)
 _SEPARATOR_OUT = {"dot": ".", "period": ".", "point": ".", "underscore": "_", "dash": "-",
                   "hyphen": "-"}
 _EMAIL_PART = regex.compile(r"[ \t]+(dot|period|point|underscore|dash|hyphen|at)[ \t]+|(.)",

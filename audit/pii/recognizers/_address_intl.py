@@ -57,10 +57,12 @@ _LATIN_TYPES = (r"calle|c/|avenida|avda\.?|av\.|paseo|plaza|pza\.?|carretera|cam
                 r"travesía|travesia|via|viale|corso|piazza|piazzale|largo|vicolo|strada|"
                 r"rua|r\.|travessa|alameda|praça|praca|estrada|rodovia|carrer|passeig|avinguda|"
                 r"jalan|jl\.|soi|thanon|ulitsa|prospekt|pereulok|bulevar|sokak|sokağı|caddesi|"
-                r"cad\.|mahallesi|mah\.")
+                r"cad\.|mahallesi|mah\.|ul\.|ulica|aleja|al\.")
 _LATIN = (r"(?<![\p{L}])(?:" + _LATIN_TYPES + r")[ \t]+(?:" + _PARTICLE + r"[ \t]+)?" + _WORD
           + r"(?:[ \t]+(?:" + _PARTICLE + r"[ \t]+)?" + _CAPWORD + r"){0,3},?[ \t]+"
           r"(?:n[º°o]\.?[ \t]*|no\.?[ \t]*|#[ \t]*)?" + _NUM + r"(?:[ \t]*[,/][ \t]*\d{1,3}[º°ª]?(?:[ \t]?[A-Za-z])?)?"
+          r"(?:,?[ \t]+(?:apto\.?|apt\.?|ap\.?|piso|depto\.?|dpto\.?|puerta|casa|bloco|sala|andar|"
+          r"interno|int\.?|scala|esc\.?)[ \t]*\d{1,4}(?:[ \t]?[A-Za-z])?)?"
           r"(?![\p{L}\d])")
 # Colombian / Latin American grid: "Carrera 7 # 71-21", "Calle 26 No 13-19".
 _GRID = (r"(?<![\p{L}])(?:calle|carrera|cra\.?|cl\.?|avenida|av\.?|diagonal|transversal|kr\.?)"
@@ -70,6 +72,7 @@ _GRID = (r"(?<![\p{L}])(?:calle|carrera|cra\.?|cl\.?|avenida|av\.?|diagonal|tran
 # suffix pattern of StreetAddressRecognizer covers "Road").
 _SA_ENDINGS = (r"nagar|marg|colony|layout|enclave|vihar|bagh|puram|pet|halli|palya|ganj|abad|"
                r"chowk|gali|mohalla|bazar|bazaar|sector[ \t]*\d{1,3}|phase[ \t]*\d{1,2}|"
+               r"\d{1,2}(?:st|nd|rd|th)[ \t]+(?:block|cross|main|phase|sector|stage)|"
                r"block[ \t]*(?-i:[A-Z\d]{1,3})|extension|extn\.?|cross|main|salai|veedhi|peth")
 _SOUTH_ASIAN = (r"(?<![\p{L}\d/])(?:(?:flat|house|h\.?[ \t]?no\.?|plot|door|shop|#)[ \t]*(?:no\.?)?"
                 r"[ \t]*)?(?-i:[A-Z])?-?\d{1,4}(?:[/\-]\d{1,4})?(?-i:[A-Z])?,?[ \t]+(?:" + _WORD

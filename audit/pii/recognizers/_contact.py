@@ -50,7 +50,8 @@ class PhoneFormatRecognizer(PatternRecognizer):
     Formats: `+CC` / `00CC` international (any grouping by spaces, dots, dashes, `(0)`),
     NANP, national numbers with a trunk `0` (UK `020 7946 0958`, DE `030 901820`, FR
     `06 12 34 56 78`, AU `(02) 9374 4000`, JP `03-1234-5678`), Indian mobiles `98765 43210`,
-    and bare runs of 10-12 digits (speech-to-text writes numbers that way).
+    Brazilian-style `(11) 95732-7381`, `206/919-3564`, and bare runs of 10-12 digits
+    (speech-to-text writes numbers that way; 9 digits only after a phone cue).
 
     Scores: international valid 0.7, possible 0.5; NANP valid 0.65; national valid in one of
     `REGIONS` 0.6; a bare run, or a number that is only possible, 0.4 (a context word such as
@@ -66,17 +67,21 @@ class PhoneFormatRecognizer(PatternRecognizer):
                 r"(?<![\w+])(?:\+|00)[ \t]?\d{1,3}[\s.\-]?(?:\(0\)[ \t]?)?(?:\(?\d{1,5}\)?[\s.\-]?)"
                 r"{1,5}\d{1,5}(?:[ \t]?(?:x|ext\.?)[ \t]?\d{1,5})?(?![\w\-])", 0.5),
         Pattern("phone (NANP)",
-                r"(?<![\w+\-.])(?:1[\s.\-]?)?(?:\(\d{3}\)[ \t]?|\d{3}[\s.\-])\d{3}[\s.\-]\d{4}"
+                r"(?<![\w+\-.])(?:1[\s.\-]?)?(?:\(\d{3}\)[ \t]?|\d{3}[\s.\-/])\d{3}[\s.\-]\d{4}"
                 r"(?:[ \t]?(?:x|ext\.?)[ \t]?\d{1,5})?(?![\w\-])", 0.5),
         Pattern("phone (national, trunk 0)",
                 r"(?<![\w+\-.])(?:\(0\d{1,4}\)[ \t]?|0\d{1,4}[\s.\-/]?)\d{2,4}(?:[ .\-]?\d{2,4}){1,3}"
                 r"(?![\w\-]|\.\d)", 0.5),
         Pattern("phone (Indian mobile)",
                 r"(?<![\w+\-.])[6-9]\d{4}[ \-]?\d{5}(?![\w\-]|\.\d)", 0.5),
-        Pattern("phone (bare digits)", r"(?<![\w+\-.])\d{10,12}(?![\w\-]|\.\d)", 0.5),
+        Pattern("phone (bare digits)", r"(?<![\w+\-.])\d{9,12}(?![\w\-]|\.\d)", 0.5),
+        # Brazil, Mexico, Argentina, Colombia write the area code in parentheses without a
+        # trunk 0: "(11) 95732-7381".
+        Pattern("phone (area code in parentheses)",
+                r"(?<![\w+\-.])\(\d{2,3}\)[ \t]?\d{4,5}[ \-]?\d{4}(?![\w\-]|\.\d)", 0.5),
     ]
     CONTEXT = ["phone", "call", "tel", "telephone", "mobile", "cell", "fax", "reach", "text",
-               "contact", "dial", "whatsapp", "ring", "landline", "ph", "mob", "sms", "hotline", "helpline", "nummer", "telefon", "handy", "portable",
+               "contact", "dial", "whatsapp", "ring", "callback", "caller", "landline", "ph", "mob", "sms", "hotline", "helpline", "nummer", "telefon", "handy", "portable",
                "cellphone", "phone number", "call me", "reach me", "text me", "contact number",
                "电话", "手机", "電話", "携帯", "전화", "전화번호", "핸드폰", "휴대폰"]
     # National numbers are tried against these regions, most written first.
@@ -98,6 +103,9 @@ class PhoneFormatRecognizer(PatternRecognizer):
                 r.score = min(r.score, 0.3)  # "943 476 5919" is as often an ID as a phone
             if r.score and id_context(text, r.start):
                 r.score = 0.0  # "Part number 782-250-3689": an identifier, whatever follows
+            elif r.score and sum(c.isdigit() for c in value) == 9 \
+                    and _SSN_CUE.search(text, max(0, r.start - 40), r.start):
+                r.score = 0.0  # nine digits after "SSN"/"social" are the SSN recognizer's
             elif r.score and _PHONE_CUE.search(text, max(0, r.start - 32), r.start):
                 r.score = max(r.score, 0.65)  # "my number is 9435550199"
             if r.analysis_explanation is not None:
@@ -107,9 +115,14 @@ class PhoneFormatRecognizer(PatternRecognizer):
 
 
 # "number" alone is also "part number", "order number": only a personal one counts.
-_PHONE_CUE = re.compile(r"\b(?:my|your|his|her|our|their|phone|mobile|cell|contact|whatsapp|"
+_PHONE_CUE = re.compile(r"(?:\b(?:my|your|his|her|our|their|phone|mobile|cell|contact|whatsapp|"
+                        r"best|callback|call-back|daytime|evening|"
                         r"telephone|home|work|office|direct)\s+(?:number|no\.?|num|#)"
-                        r"(?:\s+is|\s*[:#=\-])?\s*$", re.IGNORECASE)
+                        r"(?:\s+is|\s*[:#=\-])?|\b(?:call|ring|text|reach)\s+(?:me|us)"
+                        r"(?:\s+back)?\s+(?:on|at))\s*$", re.IGNORECASE)
+
+
+_SSN_CUE = re.compile(r"\b(?:ssn|social|security|taxpayer|tin|itin)\b", re.IGNORECASE)
 
 
 def _bare_groups(candidate: str) -> bool:
@@ -141,7 +154,11 @@ def _phone_score(candidate: str, kind: str = "", regions: tuple[str, ...] = ("GB
     if body.startswith("+"):
         valid, possible = _parses(body, None)
         return 0.7 if valid else 0.5 if possible else 0.0
+    if kind == "phone (area code in parentheses)":
+        return 0.6 if any(_parses(body, r)[0] for r in ("BR", "MX", "AR", "CO")) else 0.0
     if kind == "phone (bare digits)":
+        if digits == 9:  # national numbers without the trunk 0 (ES, FR, DE ...); needs a cue
+            return 0.4 if any(_parses(body, r)[0] for r in ("ES", *regions)) else 0.0
         tries = ("US", "IN", "CN") if not body.startswith("0") else regions
         return 0.4 if any(_parses(body, r)[0] for r in tries) else 0.0
     if kind == "phone (Indian mobile)":

@@ -34,6 +34,8 @@ _SUFFIXES = (
     "village|vlg|villages|ville|vl|vista|vis|walk|walks|wall|ways|well|wl|wells|gate|hill|rise|"
     "row|wharf|yard|grange|walk|parade|esplanade|promenade|quay|circuit|concourse"
 )
+_STRONG_SUFFIXES = (r"street|road|avenue|lane|drive|boulevard|crescent|grove|terrace|close|"
+                    r"gardens|parade|strasse|straße|nagar|marg")
 _UNIT = r"(?:,?\s+(?:apt\.?|apartment|suite|ste\.?|unit|flat|#)\s*[A-Z0-9\-]{1,6})?"
 _UNIT_PREFIX = r"(?:(?:flat|apartment|apt\.?|unit|suite)\s+[A-Z0-9\-]{1,5},?\s+)?"
 _NOT_STOP = (r"(?!(?:the|a|an|in|on|at|of|and|or|to|for|with|from|by|my|your|our|his|her|their|"
@@ -89,6 +91,12 @@ class StreetAddressRecognizer(PatternRecognizer):
         Pattern("street address (lower case)",
                 _UNIT_PREFIX + r"\b\d{1,6}[a-z]?,?\s+(?-i:(?:" + _NOT_STOP + r"[a-z][a-z'\-]+\s+){1,3})"
                 r"(?:" + _SUFFIXES + r")s?\b\.?" + _UNIT + _TAIL, 0.3),
+        # Speech-to-text writes addresses in lower case ("fifty hawthorn street" becomes
+        # "50 hawthorn street"); with a thoroughfare word that is rarely anything else, the
+        # number + words + street shape is enough without a context word.
+        Pattern("street address (lower case, street word)",
+                _UNIT_PREFIX + r"\b\d{1,5}[a-z]?,?\s+(?-i:(?:" + _NOT_STOP + r"[a-z][a-z'\-]+\s+){1,3})"
+                r"(?-i:" + _STRONG_SUFFIXES + r")\b\.?" + _UNIT + _TAIL, 0.55),
     ]
     CONTEXT = ["address", "live", "lives", "living", "located", "reside", "ship", "deliver", "home",
                "send", "mail", "moved", "visit", "street"]

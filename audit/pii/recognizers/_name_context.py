@@ -56,7 +56,8 @@ _PERSON_KEYS = (r"full[ _-]?name|fullname|first[ _-]?name|last[ _-]?name|given[ 
                 r"contact[ _-]?name|contact[ _-]?person|patient[ _-]?name|card[ _-]?holder|"
                 r"cardholder[ _-]?name|account[ _-]?holder|holder[ _-]?name|emergency[ _-]?contact|"
                 r"next[ _-]?of[ _-]?kin|employee[ _-]?name|passenger[ _-]?name|"
-                r"recipient[ _-]?name|sender[ _-]?name|beneficiary[ _-]?name")
+                r"recipient[ _-]?name|sender[ _-]?name|beneficiary[ _-]?name|"
+                r"(?:account|card)[ _-]?holder[ _-]?name")
 _GENERIC_KEYS = (r"name|customer|client|requester|requested[ _]by|reporter|reported[ _]by|"
                  r"passenger|contact|patient|holder|beneficiary|recipient|sender|signed|"
                  r"signed[ _]by|ansprechpartner|kunde|kundin|nombre|nom|cliente|titular|"
@@ -78,7 +79,7 @@ _BEFORE = (
     r"on behalf of|belongs to|belonging to|account holder is|cardholder is|in the name of|"
     r"signed|signed by|spoke with|spoke to|speaking with|talked to|talking to|assigned to|"
     r"handed to|approved by|reported by|requested by|submitted by|booked by|sent by|"
-    r"written by|forward(?:ed)? to|cc|w/|with my|our engineer|our technician|our courier|"
+    r"written by|forward(?:ed)? to|cc|w/|with my|loop in|looping in|looped in|cc'ing|cc'd|our engineer|our technician|our courier|"
     r"the engineer|the technician|the courier|the driver|your agent|my colleague|colleague|"
     r"my (?:wife|husband|son|daughter|mother|father|mum|mom|dad|brother|sister|friend|"
     r"partner|boss|manager|neighbou?r|landlord|landlady|tenant|doctor|lawyer|uncle|aunt|cousin)|"
@@ -100,14 +101,17 @@ _BEFORE = (
 _CUE_BEFORE = regex.compile(
     r"(?<![\p{L}\p{N}])(?i:" + _BEFORE.replace(" ", r"[ \t]+") + r")[ \t]*[:\-–—]?\s+"
     r"(?P<name>" + _NAME + r")")
-_AFTER = (r"says|said|joined|left|will|wrote|called|asked|replied|visited|approved|reviewed|"
+# "joined"/"left" alone follow tools as often as people ("Apache Kafka joined the stack").
+_AFTER = (r"says|said|joined (?:the team|us|the call|the group|the company)|has joined|"
+          r"left (?:the team|us|the group|the company|a message|a voicemail)|has left|"
+          r"will|wrote|called|asked|replied|visited|approved|reviewed|"
           r"confirmed|mentioned|reported|requested|signed|sent|paid|ordered|booked|emailed|"
           r"texted|phoned|rang|is on call|has joined|has left|is out|is off|was here|"
           r"dijo|escribió|llamó|a écrit|a appelé|hat angerufen|schrieb")
 _CUE_AFTER = regex.compile(
     r"(?<![\p{L}\p{N}])(?P<name>" + _CAP + r"(?:" + _SP + r"(?:" + _PART + _SP + r"){0,2}" + _CAP
     + r"){1,3})[\p{So}\p{Sk}\p{Sm}]*[ \t]+(?i:" + _AFTER.replace(" ", r"[ \t]+") + r")\b")
-_HONORIFIC = regex.compile(r"(?<![\p{L}\p{N}])(?P<name>" + _NAME + r")(?=[ \t]?(?:さん|様|さま|氏|씨|님))")
+_HONORIFIC = regex.compile(r"(?<![\p{Latin}\p{N}])(?P<name>" + _NAME + r")(?=[ \t]?(?:さん|様|さま|氏|씨|님))")
 
 # Speech-to-text: lower-case words after a self-introduction, then the utterance moves on.
 _STT_NEXT = (r"and|thank|thanks|yeah|yes|um|uh|so|also|bye|here|speaking|calling|my|card|email|"
@@ -145,7 +149,7 @@ def _stops() -> frozenset[str]:
     billing shipping ship delivery invoice order ticket priority channel status note notes
     remote client server service web api app user admin system team support sales help desk
     hola bonjour hallo hello hi hey dear gracias merci danke thanks thank vielen dank grazie
-    obrigado obrigada bitte antemano voraus saludos grüße
+    obrigado obrigada bitte antemano voraus saludos grüße version release edition build care
     """.split())
     from audit.pii._ner_filter import _stop_words
 
@@ -187,6 +191,8 @@ class NameContextRecognizer(EntityRecognizer):
             s, e = self._trim(text, m.start("name"), m.end("name"))
             if e > s:
                 one = " " not in text[s:e].strip()
+                if one and not _one_word_name(text[s:e]):
+                    continue
                 add(s, e, self.SCORE_ONE_WORD if one else self.SCORE_FIELD, "person field")
         if "name" in text.lower() or "holder" in text.lower() or "kin" in text.lower():
             for m in _FIELD_LOOSE.finditer(text):
@@ -199,6 +205,8 @@ class NameContextRecognizer(EntityRecognizer):
             s, e = self._trim(text, m.start("name"), m.end("name"))
             if e > s:
                 one = " " not in text[s:e].strip()
+                if one and not _one_word_name(text[s:e]):
+                    continue
                 add(s, e, self.SCORE_ONE_WORD if one else self.SCORE_CUE, "name after phrase")
         for rx in (_CUE_AFTER, _HONORIFIC):
             for m in rx.finditer(text):
@@ -247,10 +255,21 @@ class NameContextRecognizer(EntityRecognizer):
                                     RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
 
 
+def _one_word_name(word: str) -> bool:
+    """A lone word after a cue is a name unless it reads as an English word form ("Approved",
+    "Pending", "Urgently") and no list holds it ("Ahmed" is listed)."""
+    from audit.pii.recognizers._gazetteer import all_names
+
+    f = word.casefold()
+    return f in all_names() or not f.endswith(_STT_SUFFIX)
+
+
 _WORDS = regex.compile(r"\p{L}[\p{L}\p{M}'’]*(?:-\p{L}[\p{L}\p{M}'’]*)*")
 _PARTICLES = frozenset(_PART[3:-1].split("|"))
 _HEADER_KEY = regex.compile(r"(?i)(?:" + _PERSON_KEYS + r"|name|customer|client|passenger|"
                             r"requester|contact|patient|holder|recipient|beneficiary|employee)")
+_SPECIFIC_HEADER = regex.compile(r"(?i)(?:" + _PERSON_KEYS + r")")
+_NAME_CELL = regex.compile(_NAME_OR_UPPER)
 _HEADER_CELL = regex.compile(r"[A-Za-z_][A-Za-z0-9_ ]{0,40}")
 _LETTERS_CELL = regex.compile(r"\p{L}[\p{L}\p{M}'’.\-]*(?:[ \t]+\p{L}[\p{L}\p{M}'’.\-]*){0,4}")
 
@@ -290,12 +309,13 @@ def _column_cells(text: str) -> list[tuple[int, int]]:
                 if all(_HEADER_CELL.fullmatch(c) for c in names):
                     cols = [k for k, c in enumerate(names) if _HEADER_KEY.fullmatch(c)]
                     if cols:
-                        header = (delim, len(names), cols)
+                        specific = {k for k in cols if _SPECIFIC_HEADER.fullmatch(names[k])}
+                        header = (delim, len(names), cols, specific)
                         break
         i += 1
         if header is None:
             continue
-        delim, width, cols = header
+        delim, width, cols, specific = header
         while i < len(lines) and lines[i][1].strip():
             row_start, row = lines[i]
             cells = _cells(row, delim)
@@ -305,7 +325,10 @@ def _column_cells(text: str) -> list[tuple[int, int]]:
                     value = row[a:b]
                     lead = len(value) - len(value.lstrip())
                     value = value.strip()
-                    if value and _LETTERS_CELL.fullmatch(value) and value.casefold() not in _stops():
+                    # A "name" column also lists packages and hosts: there only capitalised
+                    # words count; a "full_name" column is people whatever the case.
+                    cell_ok = (_LETTERS_CELL if k in specific else _NAME_CELL).fullmatch(value)
+                    if value and cell_ok and value.casefold() not in _stops():
                         out.append((row_start + a + lead, row_start + a + lead + len(value)))
             i += 1
     return out

@@ -21,7 +21,8 @@ _NOT_NAME = (r"(?!(?:the|a|an|sir|madam|team|all|everyone|there|customer|support
              r"may|june|july|august|september|october|november|december|today|tomorrow|us|me|"
              r"you|him|her|them|it|i|we|our|my|your|back|now|here|please|thanks|thank|hello|"
              r"hi|new|last|next|this|that|sales|hr|it|admin|office|home|work|mr|mrs|ms|miss|mx|dr|"
-             r"prof|she|he|they|who|which|someone|somebody|everybody|nobody|one)\b)")
+             r"prof|she|he|they|who|which|someone|somebody|everybody|nobody|one|care|version|release|"
+             r"edition|build)\b)")
 _TOKEN = r"(?-i:\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?|\p{Lu}{2,}(?:-\p{Lu}{2,})?)"
 _NAME = _NOT_NAME + _TOKEN + r"(?:[ \t]+" + _NOT_NAME + _TOKEN + r"){0,2}"
 
