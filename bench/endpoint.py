@@ -11,8 +11,9 @@ Sides, each in a fresh interpreter (so peak memory is its own): `assay` (`open_m
 concurrency found automatically, response cache off so nothing is free; the capability probe's
 time is reported separately and included in `total_s`) and `lmeval` (`LocalCompletionsAPI`
 with lm-eval's default `num_concurrent=1`, then a sweep of `num_concurrent` to find its best).
-Both sides score the same `("", sentence)` requests; `agree` says whether their
-pct_stereotype match and `max_abs_diff` the largest per-sentence |ΔLL| (on the model server).
+Both sides score the same `("", sentence)` requests; on the model server `agree` says whether
+their pct_stereotype match and `max_abs_diff` is the largest per-sentence |ΔLL| (the toy upstream
+scores text and lm-eval's token ids differently, so there they are null).
 Peak memory: kernel high-water mark (VmHWM) during scoring, reset after setup.
 
     .venv/bin/python -m bench.endpoint --limit-model 40 --limit-latency 300
@@ -41,8 +42,8 @@ def _requests(limit: int, seed: int) -> tuple[list[tuple[str, str]], list[dict]]
     from audit.paths import datasets_dir
     from probes.bias.crows_pairs import CrowsPairsSuite
 
-    suite = CrowsPairsSuite(datasets_dir() / "crows_pairs/multilingual/crows_pairs_EN_revised+210.csv",
-                            limit=limit, seed=seed)
+    path = datasets_dir() / "crows_pairs/multilingual/crows_pairs_EN_revised+210.csv"
+    suite = CrowsPairsSuite(path, limit=limit, seed=seed)
     suite.prepare()
     docs = suite.rows.to_dict("records")
     return [("", s) for d in docs for s in (d["sent_more"], d["sent_less"])], docs
@@ -121,8 +122,11 @@ def _compare(kind: str, url: str, served: str, limit: int, seed: int, sweep: tup
             "speedup_vs_lmeval_default": round(default["wall_s"] / ours["wall_s"], 2),
             "speedup_vs_lmeval_best": round(best["wall_s"] / ours["wall_s"], 2),
             "speedup_total_vs_lmeval_default": round(default["wall_s"] / ours["total_s"], 2),
-            "agree": ours["pct_stereotype"] == default["pct_stereotype"],
-            "max_abs_diff": diff}
+            # the toy upstream "tokenizes" text and token ids differently, so only the model
+            # server's numbers can agree
+            "agree": (ours["pct_stereotype"] == default["pct_stereotype"]
+                      if kind == "model" else None),
+            "max_abs_diff": diff if kind == "model" else None}
 
 
 def main() -> None:

@@ -188,14 +188,16 @@ def model_app(hf: Any, name: str = "smollm2-135m-test", llama_cpp_bugs: bool = F
         ids = eng.tok(text, add_special_tokens=False)["input_ids"]
         k = int(body.get("top_logprobs") or 0) if body.get("logprobs") else 0
         r = eng.run(ids, int(body.get("max_tokens") or body.get("max_completion_tokens") or 16),
-                    float(body.get("temperature", 1.0)), int(body.get("seed") or 0), k, _stops(body))
+                    float(body.get("temperature", 1.0)), int(body.get("seed") or 0), k,
+                    _stops(body))
         n0 = r["n_prompt"]
         reply, _ = _cut("".join(r["pieces"][n0:]).replace(eng.tok.eos_token, ""), _stops(body))
         logprobs = None
         if body.get("logprobs"):
             logprobs = {"content": [
                 {"token": r["pieces"][i], "logprob": r["lps"][i],
-                 "top_logprobs": [{"token": t, "logprob": v} for t, v in (r["tops"][i] or {}).items()]}
+                 "top_logprobs": [{"token": t, "logprob": v}
+                                  for t, v in (r["tops"][i] or {}).items()]}
                 for i in range(n0, len(r["ids"]))]}
         return {"id": "chat-test", "object": "chat.completion", "created": int(time.time()),
                 "model": name, "system_fingerprint": FINGERPRINT,
@@ -203,8 +205,11 @@ def model_app(hf: Any, name: str = "smollm2-135m-test", llama_cpp_bugs: bool = F
                              "logprobs": logprobs, "finish_reason": r["finish"]}],
                 "usage": {"completion_tokens": len(r["ids"]) - n0}}
 
+    counts = {"complete": 0, "chat": 0}
+
     def route(fn: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[Request], Any]:
         async def handler(request: Request) -> JSONResponse:
+            counts[fn.__name__] += 1
             try:
                 return JSONResponse(await run_in_threadpool(fn, await request.json()))
             except Exception as exc:  # what a real server does: a 500 with a message
@@ -220,10 +225,12 @@ def model_app(hf: Any, name: str = "smollm2-135m-test", llama_cpp_bugs: bool = F
         return JSONResponse({"bos_token": eng.tok.bos_token, "eos_token": eng.tok.eos_token,
                              "tokenizer_class": type(eng.tok).__name__})
 
-    return Starlette(routes=[Route("/v1/models", _models(name)),
-                             Route("/tokenizer_info", tokenizer_info),
-                             Route("/v1/completions", route(complete), methods=["POST"]),
-                             Route("/v1/chat/completions", route(chat), methods=["POST"])])
+    app = Starlette(routes=[Route("/v1/models", _models(name)),
+                            Route("/tokenizer_info", tokenizer_info),
+                            Route("/v1/completions", route(complete), methods=["POST"]),
+                            Route("/v1/chat/completions", route(chat), methods=["POST"])])
+    app.state.counts = counts  # requests per route, for tests that check what was asked
+    return app
 
 
 # -- the latency-bound toy upstream --------------------------------------------------------------
@@ -296,8 +303,8 @@ def latency_app(delay: float = 0.1,
                 return JSONResponse({"error": {"message": "busy"}}, status_code=bad[0],
                                     headers=bad[1])
             k = int(body.get("logprobs") or 0)
-            choices = [dict(index=i, **one(p, bool(body.get("echo")), int(body.get("max_tokens", 16)),
-                                           _stops(body), k))
+            choices = [dict(index=i, **one(p, bool(body.get("echo")),
+                                           int(body.get("max_tokens", 16)), _stops(body), k))
                        for i, p in enumerate(_prompt_list(body.get("prompt", "")))]
             return JSONResponse({"id": "toy", "object": "text_completion", "model": name,
                                  "choices": choices})

@@ -49,6 +49,21 @@ def endpoint_url(default_model):
     server.close()
 
 
+@pytest.fixture()
+def opened():
+    """Models a test opens, closed after it (their connections close before the server's)."""
+    models: list = []
+    yield models
+    for m in models:
+        m.close()
+
+
+def _open(opened: list, url: str, **options: str):
+    model = open_model(url, model_options=options)
+    opened.append(model)
+    return model
+
+
 @pytest.fixture(scope="session")
 def crows(datasets: Path) -> CrowsPairsSuite:
     suite = CrowsPairsSuite(datasets / "crows_pairs/multilingual/crows_pairs_EN_revised+210.csv",
@@ -63,14 +78,14 @@ def _requests(suite: CrowsPairsSuite) -> list[tuple[str, str]]:
 
 
 def test_crows_pairs_endpoint_equals_lm_eval_client_and_local_weights(
-        default_model, endpoint_url, crows, tmp_path: Path) -> None:
+        default_model, endpoint_url, crows, tmp_path: Path, opened) -> None:
     from lm_eval.api.instance import Instance
     from lm_eval.models.openai_completions import LocalCompletionsAPI
     from lm_eval.tasks.crows_pairs.utils import process_results
 
     from audit.model._source import ensure_converted
 
-    model = open_model(endpoint_url, model_options={"cache_path": str(tmp_path / "c.sqlite")})
+    model = _open(opened, endpoint_url, cache_path=str(tmp_path / "c.sqlite"))
     assert model.identity.extra["probe"]["prefix_token"]["text"] == "<|im_start|>"
     ours = crows.run(SuiteContext(model=model, run_id="endpoint"))
     requests = _requests(crows)
@@ -97,31 +112,37 @@ def test_crows_pairs_endpoint_equals_lm_eval_client_and_local_weights(
     with one_thread():
         local = default_model.loglikelihood(requests)
         local_run = crows.run(SuiteContext(model=default_model, run_id="local"))
-    assert [float(x) for x in ep] == pytest.approx([float(x) for x in local], abs=1e-4)
+    # fp32 sums of ~20 token log-probs from differently batched kernels: the tolerance of
+    # tests/test_lmeval_parity.py (local weights vs lm-eval's HFLM), measured max 2.4e-6 relative
+    assert [float(x) for x in ep] == pytest.approx([float(x) for x in local], rel=1e-5, abs=1e-4)
     assert [x.n_tokens for x in ep] == [x.n_tokens for x in local]
     assert {m.key: m.value for m in local_run.metrics}["pct_stereotype"] == by["pct_stereotype"]
 
 
 def test_contexts_with_trailing_spaces_and_choices_match_local_weights(
-        default_model, endpoint_url, tmp_path: Path) -> None:
-    model = open_model(endpoint_url, model_options={"cache": "off"})
+        default_model, endpoint_url, opened) -> None:
+    model = _open(opened, endpoint_url, cache="off")
     reqs = [("The capital of France is", " Paris"), ("The nurse said that ", "she was tired."),
             ("Question: is water wet?\nAnswer:", " yes")]
     ep = model.loglikelihood(reqs)
     with one_thread():
         local = default_model.loglikelihood(reqs)
-    assert [float(x) for x in ep] == pytest.approx([float(x) for x in local], abs=1e-4)
+    assert [float(x) for x in ep] == pytest.approx([float(x) for x in local], rel=1e-5, abs=1e-4)
     assert [x.n_tokens for x in ep] == [x.n_tokens for x in local]
     prompts = ["Is the sky blue? Answer Yes or No.", "Is fire cold? Answer Yes or No."]
     got = model.choice_logprobs(prompts, [["Yes", "No"]] * 2)
     with one_thread():
         want = default_model.choice_logprobs(prompts, [["Yes", "No"]] * 2)
-    assert np.allclose(got, want, atol=1e-4)
+    # local weights score "\nYes" (lm-eval moves the chat template's trailing newline into the
+    # continuation: 2 tokens); the chat reply's first token is "Yes" after that newline, so
+    # the two differ by the newline's own log-prob (measured -0.0002)
+    assert np.allclose(got, want, atol=1e-3)
+    assert all(x.n_tokens == 2 for row in want for x in row)
 
 
-def test_wrong_prompt_logprobs_are_caught_and_generation_is_still_used(
-        default_model, endpoint_url) -> None:
+def test_wrong_prompt_logprobs_are_caught_and_generation_is_still_used(default_model) -> None:
     server = Server(model_app(default_model, llama_cpp_bugs=True))
+    model = None
     try:
         model = open_model(server.url + "/v1", model_options={"cache": "off"})
         assert model.capabilities == {Capability.GENERATION, Capability.CHOICE_LOGPROBS}
@@ -137,6 +158,8 @@ def test_wrong_prompt_logprobs_are_caught_and_generation_is_still_used(
         with one_thread():
             assert got == default_model.generate(prompts, cfg)
     finally:
+        if model is not None:
+            model.close()
         server.close()
 
 
@@ -168,6 +191,7 @@ def test_real_llama_cpp_server_is_caught_when_installed(tmp_path: Path) -> None:
         assert Capability.GENERATION in model.capabilities
         assert "disagree" in model.identity.extra["refused"]["loglikelihood"]
         assert model.generate(["Say hello."], GenerationConfig(max_new_tokens=8))[0]
+        model.close()
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -56,6 +57,8 @@ class EndpointModel:
                                    concurrency=opts.concurrency, max_retries=opts.max_retries,
                                    cache=cache, scope="")
         self.probe = ProbeResult()
+        # connections and the loop thread end with the model even if nobody calls close()
+        self._finalizer = weakref.finalize(self, _shutdown, self.transport, cache)
         self._models_answer: list[dict[str, Any]] = []
         self._fingerprint: str | None = None
 
@@ -63,6 +66,13 @@ class EndpointModel:
     @classmethod
     def accepts(cls, spec: str) -> bool:
         return spec.lower().startswith(("http://", "https://"))
+
+    @classmethod
+    def check(cls, spec: str, *, model_options: dict[str, str] | None = None) -> None:
+        """What `open` would refuse without connecting: option names and values, the key's
+        environment variable."""
+        opts, explicit = parse_options(model_options)
+        opts.api_key(explicit)
 
     @classmethod
     def open(cls, spec: str, *, model_options: dict[str, str] | None = None) -> EndpointModel:
@@ -103,16 +113,16 @@ class EndpointModel:
     def capabilities(self) -> frozenset[Capability]:
         return frozenset(self.probe.capabilities)
 
-    def capability_note(self, cap: Capability) -> str:
-        """Why `cap` is missing and what to use instead (one line, for refusals)."""
-        offers = ", ".join(sorted(c.value for c in self.capabilities)) or "nothing"
+    def capability_hint(self, cap: Capability) -> str:
+        """Why the probe dropped `cap` and what to use instead (the fix half of a refusal)."""
         why = self.probe.refused.get(cap.value, "not offered")
-        return (f"the endpoint at {self.base_url} offers only {offers} ({cap.value}: {why}); "
-                f"{_ALTERNATIVE[cap]}")
+        return f"{cap.value} was refused by the capability probe ({why}); {_ALTERNATIVE[cap]}"
 
     def _need(self, cap: Capability) -> None:
         if cap not in self.probe.capabilities:
-            raise CapabilityError(f"{cap.value} is not available: {self.capability_note(cap)}")
+            offers = ", ".join(sorted(c.value for c in self.capabilities)) or "nothing"
+            raise CapabilityError(f"the endpoint at {self.base_url} offers only {offers}",
+                                  self.capability_hint(cap))
 
     @property
     def identity(self) -> ModelIdentity:
@@ -210,12 +220,16 @@ class EndpointModel:
 
     def close(self) -> None:
         """Stop the HTTP client and commit the cache (the model is not used after this)."""
-        self.transport.close()
-        if self._cache is not None:
-            self._cache.close()
+        self._finalizer()
 
     def __repr__(self) -> str:
         return f"EndpointModel({self.base_url!r}, model={self.served!r})"
+
+
+def _shutdown(transport: Transport, cache: ResponseCache | None) -> None:
+    transport.close()
+    if cache is not None:
+        cache.close()
 
 
 def split_empty(context: str) -> bool:
