@@ -66,6 +66,16 @@ def test_audit_a_served_model_into_the_store(served, datasets: Path, tmp_path: P
     again = json.loads(out2.strip().splitlines()[-1])
     assert again["suites"]["crows_pairs"]["metrics"] == doc["suites"]["crows_pairs"]["metrics"]
     assert counts["complete"] - before == 12
+    # --no-cache asks again: the probe's 12 + 16 sentences in batches of 8
+    before = counts["complete"]
+    code, out3, err = run_main(capsys, "audit", "--model", url, "--suite", "crows_pairs",
+                               "--data", f"crows_pairs={data}", "--limit", "8", "--json",
+                               "--no-progress", "--explain-top", "0", "--no-cache",
+                               "--store", store)
+    assert code == 0, err
+    assert counts["complete"] - before == 12 + 2
+    fresh = json.loads(out3.strip().splitlines()[-1])
+    assert fresh["suites"]["crows_pairs"]["metrics"] == doc["suites"]["crows_pairs"]["metrics"]
 
 
 def test_a_server_with_wrong_prompt_logprobs_is_refused_before_anything_runs(

@@ -11,7 +11,8 @@ from rich.text import Text
 
 from audit.cli import app
 from audit.cli._common import StoreOption, err, open_cli_store, out, print_json, progress_factory
-from audit.cli._model import MODEL_HELP, backend_options, check_cli_model, model_option_flag
+from audit.cli._model import (MODEL_HELP, backend_options, check_cli_model, model_option_flag,
+                              no_cache_flag, with_no_cache)
 from audit.cli._ray import (RayOption, RayTimeoutOption, ReplicaCpusOption, ReplicaGpusOption,
                             ReplicasOption, open_audit_model, pool_config)
 from audit.errors import UsageError
@@ -78,6 +79,7 @@ def print_summary(result: AuditResult, location: str, rules: list | None = None,
 def audit(
     model: str = typer.Option("default", "--model", "-m", help=MODEL_HELP),
     model_option: list[str] = model_option_flag(),
+    no_cache: bool = no_cache_flag(),
     suite: list[str] = typer.Option(None, "--suite", "-s",
                                     help=f"Suite to run (repeatable). Default: {', '.join(DEFAULT_SUITES)}."),
     data: list[str] = typer.Option(None, "--data", "-d", help="SUITE=PATH data file (repeatable)."),
@@ -128,7 +130,8 @@ def audit(
 
     rules = [parse_rule(r) for r in rule or []]  # a malformed rule fails before anything runs
 
-    model_opts = backend_options(device, quantize, prune, model_option)
+    model_opts = with_no_cache(model, backend_options(device, quantize, prune, model_option),
+                               no_cache)
     pool = pool_config(ray, replicas, replica_cpus, replica_gpus, ray_timeout)  # no Ray: fails now
     config = AuditConfig(model=model, suites=tuple(suite or DEFAULT_SUITES),
                          data=parse_data_options(data or []), seed=seed, limit=limit,

@@ -8,7 +8,7 @@ from rich.markup import escape
 from audit.cli import app
 from audit.cli._common import err, out, print_json
 from audit.cli._model import (MODEL_HELP, backend_options, check_cli_model, model_option_flag,
-                              open_cli_model)
+                              no_cache_flag, open_cli_model, with_no_cache)
 from audit.explain.config import ExplainConfig
 
 _CONFIG = ExplainConfig()
@@ -30,6 +30,7 @@ def explain_cmd(
                                help="ig (integrated gradients), ablation, shapley or shap."),
     model: str = typer.Option("default", "--model", "-m", help=MODEL_HELP),
     model_option: list[str] = model_option_flag(),
+    no_cache: bool = no_cache_flag(),
     device: str = typer.Option("auto", help="auto (CUDA bf16 if present, else CPU fp32), cpu, cuda."),
     quantize: str = typer.Option("none", "--quantize",
                                  help="none, or int8: decoder weights as int8 with per-channel "
@@ -59,7 +60,8 @@ def explain_cmd(
         config = replace(config, shapley_samples=samples)
     explainer = get_explainer(method, config)  # unknown method: one line, before loading
     foil = ExplainRequest.check(prompt, target, foil)  # empty input fails before loading
-    model_opts = backend_options(device, quantize, "none", model_option)
+    model_opts = with_no_cache(model, backend_options(device, quantize, "none", model_option),
+                               no_cache)
     check_cli_model(model, model_opts)  # bad path or option: one line, before loading
     if not json_out:
         err.print(f"loading model {model!r} …")

@@ -9,7 +9,7 @@ import typer
 from audit.errors import UsageError
 
 __all__ = ["MODEL_HELP", "MODEL_OPTION_HELP", "backend_options", "check_cli_model",
-           "open_cli_model", "parse_model_options"]
+           "no_cache_flag", "open_cli_model", "parse_model_options", "with_no_cache"]
 
 MODEL_HELP = ("'default' (bundled SmolLM2-135M-Instruct), a .gguf file, a local Hugging Face model "
               "directory, or an OpenAI-compatible endpoint http(s)://HOST:PORT/v1.")
@@ -21,6 +21,24 @@ MODEL_OPTION_HELP = ("KEY=VALUE option of the model backend (repeatable): for an
 def model_option_flag() -> Any:
     """The repeatable `--model-option KEY=VALUE` flag, the same on every command."""
     return typer.Option(None, "--model-option", help=MODEL_OPTION_HELP)
+
+
+def no_cache_flag() -> Any:
+    """`--no-cache`: an endpoint's answers are asked again, not read from the response cache."""
+    return typer.Option(False, "--no-cache", help="For an endpoint: ask the server again instead "
+                        "of reading its response cache (= --model-option cache=off).")
+
+
+def with_no_cache(spec: str, options: dict[str, Any], no_cache: bool) -> dict[str, Any]:
+    """`options` with the endpoint's cache off when `--no-cache` was given."""
+    if not no_cache:
+        return options
+    from audit.model.registry import is_url
+
+    if not is_url(spec):
+        raise UsageError("--no-cache applies to an endpoint (--model http(s)://HOST/v1)",
+                         "local weights have no response cache; drop --no-cache")
+    return {**options, "model_options": {**options.get("model_options", {}), "cache": "off"}}
 
 
 def parse_model_options(values: list[str] | None) -> dict[str, str]:
