@@ -7,6 +7,8 @@
 3. generation throughput: stock `generate` (batched) vs Assay's static-cache CUDA-graph decode.
 4. int8 weights (`--quantize int8`) vs bf16: weight memory, scoring and decode speed.
 5. scoring with the torch.compile'd decoder body (`ASSAY_COMPILE=1`), several batches per call.
+6. shared contexts (BBQ's shape: answers after one long context): Assay with shared prefixes vs
+   the same with `share_prefixes=False` vs stock full-logits scoring of every row.
 MFU is reported against the card's dense bf16 spec (989 TFLOP/s for H100/H200 SXM) and against
 an 8192³ bf16 matmul measured in the same run.
 """
@@ -168,6 +170,51 @@ def scoring(torch: Any, arch: str, seq: int, peak: float, baseline_batch: int,
     torch.cuda.empty_cache()
 
 
+def shared_scoring(torch: Any, arch: str, contexts: int = 512, ctx_len: int = 192,
+                   answers: int = 3, answer_len: int = 6, stock_batch: int = 64) -> None:
+    """BBQ-shaped requests: `answers` continuations after each of `contexts` shared contexts.
+    Assay packs each context once (`_prefix_tree`); `share_prefixes=False` and stock scoring
+    run every request as its own row. Same random weights, same requests, one run."""
+    from bench._arch import random_llama
+
+    model = random_llama(arch, device=DEVICE)
+    vocab = model.config.vocab_size - 1
+    g = torch.Generator().manual_seed(0)
+    pairs = []
+    for _ in range(contexts):
+        ctx = [1] + torch.randint(3, vocab, (ctx_len - 1,), generator=g).tolist()
+        pairs += [(ctx, torch.randint(3, vocab, (answer_len,), generator=g).tolist())
+                  for _ in range(answers)]
+    shared, rows = wrap(model), wrap(model)
+    rows.share_prefixes = False
+    out: dict[str, Any] = {}
+    lls: dict[str, list[float]] = {}
+    for name, lm in (("shared", shared), ("rows", rows)):
+        lls[name] = lm.loglikelihood_tokens(pairs)
+        out[name] = timed(lambda lm=lm: lm.loglikelihood_tokens(pairs), torch.cuda.synchronize,
+                          repeat=2)
+    ids = torch.tensor([c + x for c, x in pairs], device=DEVICE)
+
+    def stock() -> None:
+        with torch.inference_mode():
+            for s in range(0, ids.shape[0], stock_batch):
+                b = ids[s:s + stock_batch]
+                logp = model(b[:, :-1]).logits.float().log_softmax(-1)
+                logp.gather(-1, b[:, 1:, None]).sum()
+
+    out["stock"] = timed(stock, torch.cuda.synchronize, repeat=2)
+    rel = max(abs(a - b) / abs(b) for a, b in zip(lls["shared"], lls["rows"]))
+    emit({"bench": "shared_scoring", "arch": arch, "contexts": contexts, "ctx_len": ctx_len,
+          "answers": answers, "answer_len": answer_len, "stock_batch": stock_batch,
+          "wall_s": {k: round(v, 3) for k, v in out.items()},
+          "shared_vs_stock": round(out["stock"] / out["shared"], 2),
+          "shared_vs_rows": round(out["rows"] / out["shared"], 2),
+          "max_rel_shared_vs_rows": rel, "pass": rel < 2e-2,
+          "peak_mem_gb": round(torch.cuda.max_memory_allocated() / 2**30, 1)})
+    del model, shared, rows
+    torch.cuda.empty_cache()
+
+
 def generation(torch: Any, arch: str, batch: int, prompt: int = 32, new: int = 64,
                stock: bool = True) -> None:
     from bench._arch import random_llama
@@ -270,6 +317,7 @@ def main() -> None:
     steps = [
         ("correctness", lambda: correctness(torch)),
         ("scoring-135m", lambda: scoring(torch, "smollm2-135m", 256, peak, 256)),
+        ("shared-135m", lambda: shared_scoring(torch, "smollm2-135m")),
         ("generation-8b-128", lambda: generation(torch, "llama3-8b", 128)),
         ("scoring-8b", lambda: scoring(torch, "llama3-8b", 512, peak, 16)),
         ("generation-8b-256", lambda: generation(torch, "llama3-8b", 256, stock=False)),
@@ -279,6 +327,7 @@ def main() -> None:
         ("scoring-135m-compiled", lambda: scoring(torch, "smollm2-135m", 256, peak, 256,
                                                   batches=3, compile=True)),
         ("int8-8b", lambda: int8_weights(torch, "llama3-8b")),
+        ("shared-8b", lambda: shared_scoring(torch, "llama3-8b", contexts=128, stock_batch=16)),
         ("scoring-8b-compiled", lambda: scoring(torch, "llama3-8b", 512, peak, 16,
                                                 batches=2, compile=True)),
     ]

@@ -54,6 +54,16 @@ def test_gpu_bench_steps_run_on_cpu_stand_in(cpu_bench):
     assert 0 < int8["max_rel_ll_int8_vs_bf16"] < 0.05
 
 
+def test_gpu_bench_shared_scoring_step_on_cpu_stand_in(cpu_bench):
+    gpu, out = cpu_bench
+    gpu.shared_scoring(torch, "smollm2-135m", contexts=6, ctx_len=20, answer_len=3,
+                       stock_batch=4)
+    (row,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert row["bench"] == "shared_scoring" and row["pass"] is True
+    assert row["max_rel_shared_vs_rows"] < 1e-5  # float32 on the CPU stand-in
+    assert set(row["wall_s"]) == {"shared", "rows", "stock"}
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not (shutil.which("cc") or shutil.which("gcc")),
                     reason="torch.compile (inductor) needs a C compiler")
