@@ -105,9 +105,10 @@ def _free_port() -> int:
 
 
 def _ray_start(args: list[str], log: Path) -> subprocess.Popen:
-    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0")
+    # workers at normal priority: Ray's default nice 15 starves them behind other CI jobs
+    env = dict(os.environ, RAY_worker_niceness="0")
     with open(log, "w") as fh:
-        return subprocess.Popen([str(RAY_BIN), "start", "--block", "--num-cpus=1", "--num-gpus=0",
+        return subprocess.Popen([str(RAY_BIN), "start", "--block", "--num-cpus=2", "--num-gpus=0",
                                  "--object-store-memory=100000000", "--disable-usage-stats",
                                  "--node-ip-address=127.0.0.1", *args],
                                 stdout=fh, stderr=subprocess.STDOUT, env=env,
@@ -130,8 +131,14 @@ def _stop(proc: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def ray_cluster():
-    """Address of a head node plus one worker node (1 CPU each), both on loopback."""
+    """Address of a head node plus one worker node (2 CPUs each: room for the module's pool and
+    one `assay audit --ray` beside it), both on loopback."""
     pytest.importorskip("ray")
+    # Token auth off for this loopback-only cluster, in every process that talks to it: Ray 2.60
+    # turns it on for a `ray start` head once any `ray.init()` has written ~/.ray/auth_token,
+    # and `ray status` then cannot connect.
+    saved = {k: os.environ.get(k) for k in ("RAY_AUTH_MODE", "RAY_USAGE_STATS_ENABLED")}
+    os.environ.update(RAY_AUTH_MODE="disabled", RAY_USAGE_STATS_ENABLED="0")
     # short: Ray puts unix sockets under it, and their paths are limited to 107 bytes
     tmp = Path(tempfile.mkdtemp(prefix="assay-ray-", dir="/tmp"))
     port = _free_port()
@@ -153,7 +160,8 @@ def ray_cluster():
             if probe.returncode == 0:
                 break
             if time.monotonic() > deadline:
-                pytest.fail("ray head did not come up within 120 s")
+                pytest.fail("ray head did not come up within 120 s: "
+                            f"{(probe.stderr or probe.stdout).strip()[-1500:]}")
         procs.append(_ray_start([f"--address={address}"], tmp / "worker.log"))
         ray.init(address=address, log_to_driver=False, logging_level="WARNING",
                  configure_logging=False)
@@ -169,6 +177,11 @@ def ray_cluster():
         for p in reversed(procs):
             _stop(p)
         shutil.rmtree(tmp, ignore_errors=True)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 @pytest.fixture(scope="module")
@@ -202,11 +215,11 @@ def fp64_local(datasets, tmp_path_factory):
     return _audit(lm, datasets, url), lm.identity
 
 
-def _audit(model, datasets: Path, url: str, progress=None):
+def _audit(model, datasets: Path, url: str, progress=None, limit: int = 30):
     from audit.runner import AuditConfig, run_audit
     from audit.store import open_store
 
-    config = AuditConfig(model="default", suites=("crows_pairs",), limit=30,
+    config = AuditConfig(model="default", suites=("crows_pairs",), limit=limit,
                          data={"crows_pairs": datasets / "crows_pairs" /
                                "crows_pairs_anonymized.csv"})
     store = open_store(url)
@@ -280,20 +293,57 @@ def test_replica_killed_mid_run_completes_with_same_numbers(fp64_pool, fp64_loca
 
 
 @pytest.mark.ray
+@pytest.mark.model
+def test_assay_audit_on_ray_cli(ray_cluster, default_model, datasets, tmp_path) -> None:
+    """`assay audit --ray ADDRESS --replicas 2`: the run is stored once, with the pool recorded,
+    and its numbers are the in-process model's (fp32: within its batch-composition noise)."""
+    import json
+
+    from audit.store import open_store
+
+    csv = datasets / "crows_pairs" / "crows_pairs_anonymized.csv"
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "assay"), "audit", "--ray", ray_cluster,
+         "--replicas", "2", "--suite", "crows_pairs", "--data", f"crows_pairs={csv}",
+         "--limit", "10", "--json", "--store", url],
+        capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads(proc.stdout)
+    assert summary["model"]["extra"]["pool"]["replicas"] == 2
+    assert "ray: 2 replicas of SmolLM2-135M-Instruct" in proc.stderr
+    assert "--ray runs no attributions" in proc.stderr
+    local = _audit(default_model, datasets, f"sqlite:///{tmp_path / 'local.db'}", limit=10)
+    st = open_store(url)
+    try:
+        runs = st.runs()
+        samples = {s.case_id: s.scores for s in st.samples(runs[0].run_id, "crows_pairs")}
+    finally:
+        st.close()
+    assert len(runs) == 1
+    got = summary["suites"]["crows_pairs"]["metrics"]["pct_stereotype"]
+    assert got == local[0]["pct_stereotype"]
+    assert samples.keys() == local[1].keys() and len(samples) == 10
+    # fp32 sums move by up to ~5e-5 nats with batch composition alone (see fp64_pool)
+    assert max(abs(samples[c][k] - local[1][c][k]) for c in samples
+               for k in ("ll_more", "ll_less")) <= 2e-4
+
+
+@pytest.mark.ray
 def test_unplaceable_replicas_fail_in_one_line_without_hanging(ray_cluster, tmp_path) -> None:
-    """Three 1-CPU replicas on a 2-CPU cluster: refused after --ray-timeout, nothing written."""
+    """Replicas of 3 CPUs on nodes of 2: refused after --ray-timeout, nothing written."""
     db = tmp_path / "a.db"
     t0 = time.monotonic()
     proc = subprocess.run(
         [str(Path(sys.executable).parent / "assay"), "audit", "--ray", ray_cluster,
-         "--replicas", "3", "--ray-timeout", "3", "--suite", "occupations", "--no-progress",
-         "--store", f"sqlite:///{db}"],
+         "--replicas", "2", "--replica-cpus", "3", "--ray-timeout", "3", "--suite",
+         "occupations", "--no-progress", "--store", f"sqlite:///{db}"],
         capture_output=True, text=True, timeout=180)
     assert proc.returncode == 2, proc.stderr
     lines = [ln for ln in proc.stderr.strip().splitlines() if ln.startswith("assay: error")]
     assert len(lines) == 1, proc.stderr
-    assert "could not place 3 replicas of 1 CPU within 3 s" in lines[0]
-    assert "2 CPU in total" in lines[0] and "room for 2 such replica(s)" in lines[0]
+    assert "could not place 2 replicas of 3 CPU within 3 s" in lines[0]
+    assert "4 CPU in total" in lines[0] and "on 2 node(s), room for 0 such" in lines[0]
     assert time.monotonic() - t0 < 120
     from audit.store import open_store
 

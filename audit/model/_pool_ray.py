@@ -39,6 +39,9 @@ def connect(address: str, *, num_cpus: int | None = None) -> bool:
                               "configure_logging": False}
     try:
         if address == "local":
+            # Ray starts workers at nice 15 (to keep its own daemons responsive); a private
+            # instance exists only for this audit, so its replicas get the audit's priority
+            os.environ.setdefault("RAY_worker_niceness", "0")
             ray.init(num_cpus=num_cpus, include_dashboard=False, **kwargs)
         else:
             ray.init(address=address, **kwargs)
