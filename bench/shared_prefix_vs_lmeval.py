@@ -104,26 +104,23 @@ def _round_robin(sides: dict[str, Callable[[], Any]], repeats: int
     return outs, wall, cpu
 
 
-def _table(report: dict) -> str:
-    """The human-readable summary: wall s per side and Assay's speed-up over each lm-eval size."""
-    sides = [k for k in next(iter(report["suites"].values()))["wall_s"]] if report["suites"] else []
+def _header(sides: list[str]) -> str:
     lm_sides = [k for k in sides if k.startswith("lm_eval")]
-    head = (["suite", "requests", "row→trie tokens"] + [f"{k} s" for k in sides]
-            + [f"× vs {k}" for k in lm_sides] + [f"CPU × vs {k}" for k in lm_sides]
-            + ["max |ΔLL|", "same"])
-    lines = [" | ".join(head)]
-    for name, r in report["suites"].items():
-        lines.append(" | ".join(
-            [name, str(r["requests"]), f"{r['row_tokens']}→{r['trie_tokens']}"]
-            + [f"{r['wall_s'][k]:.2f}" for k in sides]
-            + [f"{r['speedup_vs'][k]:.2f}" for k in lm_sides]
-            + [f"{r['cpu_speedup_vs'][k]:.2f}" for k in lm_sides]
-            + [f"{r['max_abs_ll_delta']:.1e}",
-               "yes" if r["lls_within_tolerance"] and r["decisions_identical"] else "NO"]))
-    lines.append(f"load average {report['load_before']:.1f} before, {report['load_after']:.1f} "
-                 f"after; torch threads {report['torch_threads']}; limit {report['limit']}; "
-                 f"repeats {report['repeats']} (round-robin, fastest wall kept)")
-    return "\n".join(lines)
+    return " | ".join(["suite", "requests", "row→run tokens"] + [f"{k} s" for k in sides]
+                      + [f"× vs {k}" for k in lm_sides] + [f"CPU × vs {k}" for k in lm_sides]
+                      + ["max |ΔLL|", "same"])
+
+
+def _row(name: str, r: dict) -> str:
+    """One suite's line of the table: wall s per side, Assay's speed-up over each lm-eval size."""
+    lm_sides = [k for k in r["wall_s"] if k.startswith("lm_eval")]
+    return " | ".join(
+        [name, str(r["requests"]), f"{r['row_tokens']}→{r['trie_tokens']}"]
+        + [f"{v:.2f}" for v in r["wall_s"].values()]
+        + [f"{r['speedup_vs'][k]:.2f}" for k in lm_sides]
+        + [f"{r['cpu_speedup_vs'][k]:.2f}" for k in lm_sides]
+        + [f"{r['max_abs_ll_delta']:.1e}",
+           "yes" if r["lls_within_tolerance"] and r["decisions_identical"] else "NO"])
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -208,9 +205,14 @@ def main(argv: list[str] | None = None) -> dict:
             "speedup_vs": {k: round(v / wall["assay"], 2) for k, v in wall.items()
                            if k != "assay"},
             "speedup_vs_best_lm_eval": round(best_lm / wall["assay"], 2)}
+        if len(report["suites"]) == 1:
+            print(_header(list(wall)))
+        print(_row(name, report["suites"][name]), flush=True)  # each suite as it finishes
     report["load_after"] = os.getloadavg()[0]
     report["identical_numbers"] = ok
-    print(_table(report))
+    print(f"load average {report['load_before']:.1f} before, {report['load_after']:.1f} after; "
+          f"torch threads {report['torch_threads']}; limit {report['limit']}; repeats "
+          f"{args.repeats} (sides take turns, fastest wall kept)")
     print(json.dumps(report))
     if not ok:
         print("shared_prefix_vs_lmeval: numbers differ from lm-eval (see lls_within_tolerance, "
