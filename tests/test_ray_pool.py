@@ -392,3 +392,105 @@ def _identity(sha: str):
 
     return ModelIdentity(name="m", path="/m", sha256=sha, dtype="float32", device="cpu",
                          backend="hf")
+
+
+# -- the dispatch loop on a scripted stand-in for Ray (no cluster) ------------------------------
+class _Ref:
+    def __init__(self, fn):
+        self.fn = fn
+
+
+class _DeadActor(Exception):
+    pass
+
+
+class OutOfMemoryError(RuntimeError):  # named like torch's, as `is_out_of_memory` matches
+    pass
+
+
+class _FakeRay:
+    class exceptions:  # noqa: N801 - mirrors ray.exceptions
+        RayActorError = _DeadActor
+        ActorUnavailableError = NodeDiedError = WorkerCrashedError = ObjectLostError = _DeadActor
+
+    @staticmethod
+    def wait(refs, num_returns, timeout):  # the pool lists restart probes last: they come first
+        return refs[-1:], refs[:-1]
+
+    @staticmethod
+    def get(ref):
+        return ref.fn()
+
+
+class _Method:
+    def __init__(self, fn):
+        self.remote = lambda *args: _Ref(lambda: fn(*args))
+
+
+class _ScriptedReplica:
+    """Scores a request as -len(continuation); dies on call `die_on`; runs out of memory on
+    shards of more than `max_rows` requests."""
+
+    def __init__(self, pid: int, die_on: int | None = None, max_rows: int = 10**9) -> None:
+        self.pid, self.die_on, self.max_rows, self.calls = pid, die_on, max_rows, 0
+        self.loglikelihood = _Method(self._score)
+        self.describe = _Method(lambda: {"identity": _identity("a" * 64), "pid": self.pid + 100,
+                                         "node": "n", "error": None,
+                                         "capabilities": frozenset()})
+
+    def _score(self, reqs):
+        self.calls += 1
+        if self.calls == self.die_on:
+            raise _DeadActor("The actor died unexpectedly before finishing this task")
+        if len(reqs) > self.max_rows:
+            raise OutOfMemoryError("CUDA out of memory")
+        return [-float(len(x)) for _, x in reqs]
+
+
+def _scripted_pool(monkeypatch, replicas, **cfg):
+    from audit.model import pool as pool_mod
+    from audit.model.pool import PoolConfig, PoolModel
+
+    monkeypatch.setattr(pool_mod, "import_ray", lambda: _FakeRay)
+    events: list[str] = []
+    pool = PoolModel("default", PoolConfig(replicas=len(replicas), min_shard_requests=1, **cfg),
+                     on_event=events.append)
+    pool.members = [pool_mod._Member(r, state="alive", pid=r.pid) for r in replicas]
+    pool._identity = _identity("a" * 64)
+    return pool, events
+
+
+def test_lost_replica_shard_reruns_and_the_replica_rejoins(monkeypatch) -> None:
+    reqs = [("", "x" * (1 + i % 13)) for i in range(50)]
+    pool, events = _scripted_pool(monkeypatch, [_ScriptedReplica(1), _ScriptedReplica(2, 2)])
+    advanced: list[int] = []
+    out = pool.loglikelihood(reqs, progress=advanced.append)
+    assert out == [-float(len(x)) for _, x in reqs]  # every answer, in request order
+    assert sum(advanced) == 50  # 0 lost, 0 counted twice
+    st = pool.status
+    assert (st.replicas_lost, st.shards_requeued, st.replicas_restarted) == (1, 1, 1)
+    assert st.alive == 2 and pool.members[1].pid == 102  # rejoined as the restarted process
+    assert any("replica 1 (pid 2) lost" in e for e in events)
+
+
+def test_out_of_memory_shards_are_split_until_they_fit(monkeypatch) -> None:
+    reqs = [("", "y" * (1 + i)) for i in range(40)]
+    pool, events = _scripted_pool(monkeypatch, [_ScriptedReplica(1, max_rows=3)])
+    assert pool.loglikelihood(reqs) == [-float(len(x)) for _, x in reqs]
+    assert pool.status.shards_requeued >= 1 and any("out of memory" in e for e in events)
+
+
+def test_no_replica_left_fails_without_answers(monkeypatch) -> None:
+    pool, _ = _scripted_pool(monkeypatch, [_ScriptedReplica(1, 1)], max_restarts=0)
+    with pytest.raises(ModelError, match="all 1 Ray replicas were lost.*nothing was written"):
+        pool.loglikelihood([("", "a"), ("", "b")])
+
+
+def test_schedule_passes_the_ray_flags_to_its_audit() -> None:
+    pytest.importorskip("ray")
+    from audit.cli._ray import pool_from_audit_args
+
+    cfg = pool_from_audit_args(["audit", "--ray", "local", "--replicas", "3",
+                                "--replica-gpus", "1", "--suite", "bbq"])
+    assert (cfg.address, cfg.replicas, cfg.replica_gpus) == ("local", 3, 1.0)
+    assert pool_from_audit_args(["audit", "--suite", "bbq"]) is None
