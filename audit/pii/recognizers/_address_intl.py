@@ -41,7 +41,7 @@ _GERMANIC = (r"(?<![\p{L}\-])(?-i:\p{Lu})[\p{L}\-]*?(?:" + _ENDINGS + r")\.?[ \t
              + r"(?![\p{L}\d])")
 # The street type as its own word after an adjective-like name: "Rosenheimer Str. 104",
 # "Berliner Straße 5", "Münchner Platz 3".
-_GERMANIC_WORD = (r"(?<![\p{L}\-])" + _CAPWORD + r"[ \t]+(?-i:Str\.|Straße|Strasse|Weg|Allee|"
+_GERMANIC_WORD = (r"(?<![\p{L}'’\-])" + _CAPWORD + r"[ \t]+(?-i:Str\.|Straße|Strasse|Weg|Allee|"
                   r"Platz|Gasse|Ring|Damm|Ufer|Chaussee|Markt)[ \t]+" + _NUM + r"(?![\p{L}\d])")
 _GERMANIC_SPLIT = (r"(?<![\p{L}])(?-i:(?:Am|An der|Auf der|Im|In der|Unter den|Zum|Zur|Alte|Neue|"
                    r"Große|Kleine|Lange|Hoher|Hohe|Obere|Untere)[ \t]+\p{Lu}[\p{L}\-]+)[ \t]+"
