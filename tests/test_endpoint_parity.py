@@ -195,3 +195,26 @@ def test_real_llama_cpp_server_is_caught_when_installed(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_opened_endpoint_meets_the_port_contract(endpoint_url, opened) -> None:
+    """What tests/test_model_port.py asks of an opened backend, for the endpoint."""
+    from audit.model.base import LanguageModel, Loglikelihood
+    from audit.types import ModelIdentity
+
+    lm = _open(opened, endpoint_url, cache="off")
+    assert isinstance(lm, LanguageModel) and isinstance(lm.identity, ModelIdentity)
+    assert lm.capabilities == {Capability.LOGLIKELIHOOD, Capability.GENERATION,
+                               Capability.CHOICE_LOGPROBS}
+    seen: list[int] = []
+    reqs = [("", "The nurse said."), ("The doctor said that", " he"), ("A", " b c d")]
+    lls = lm.loglikelihood(reqs, progress=seen.append)
+    assert sum(seen) == len(reqs)
+    assert all(isinstance(x, Loglikelihood) and x < 0 for x in lls)
+    assert [x.n_tokens for x in lls] == [4, 1, 3]
+    seen.clear()
+    out = lm.generate(["Hi"], GenerationConfig(max_new_tokens=2), progress=seen.append)
+    assert len(out) == 1 and isinstance(out[0], str) and sum(seen) == 1
+    seen.clear()
+    lps = lm.choice_logprobs(["Is it?"], [["Yes", "No"]], progress=seen.append)
+    assert len(lps) == 1 and len(lps[0]) == 2 and sum(seen) == 1
