@@ -64,3 +64,16 @@ def test_gate_latest_takes_the_newest_run_with_the_rules_suite(store, sqlite_url
                          "--rule", "bbq.accuracy>=0.5"], capsys)
     assert code == 2 and "no run in" in err and "bbq" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_findings_of_a_run_read_most_severe_then_strongest_first(store, sqlite_url, capsys):
+    _, b = seed_runs(store)  # 12 crows_pairs findings written at one instant, margin 12 - i
+    code, out, _ = _run(["findings", "--run", b, "--suite", "crows_pairs", "--json",
+                         "--store", sqlite_url], capsys)
+    import json
+
+    rows = [json.loads(ln) for ln in out.splitlines()]
+    # high: cases 0, 3, 6, 9 (margins 12, 9, 6, 3), then medium 1, 4, ..., then low; before, one
+    # run's findings came out in finding-id order (random within a severity)
+    assert code == 0 and [r["case_id"] for r in rows] == \
+        ["0", "3", "6", "9", "1", "4", "7", "10", "2", "5", "8", "11"]

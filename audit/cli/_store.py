@@ -82,7 +82,7 @@ def findings(run: str = typer.Option(None, "--run", help="Only this run id (or p
              limit: int = typer.Option(100, min=1, help="At most N findings."),
              store: str = StoreOption,
              json_out: bool = typer.Option(False, "--json", help="One JSON object per line.")) -> None:
-    """List findings, newest first.
+    """List findings: of one run (--run) most severe and strongest first, else newest first.
 
     Example: assay findings --run 3f2a9c --suite crows_pairs --json
     """
@@ -90,7 +90,15 @@ def findings(run: str = typer.Option(None, "--run", help="Only this run id (or p
         raise UsageError(f"--source {source!r} is not valid", "use audit or monitor")
     st = open_cli_store(store, create=False)
     run_id = st.get_run(run).run_id if run else None
-    rows = st.findings(run_id=run_id, source=source, suite=suite, severity=severity, limit=limit)
+    if run_id:  # the verdict's evidence link: one run's findings all share a timestamp
+        from audit.store.reads import FindingFilter, StoreReads
+
+        rows = StoreReads(st).page(FindingFilter(run_id=run_id, source=source,
+                                                 suites=(suite,) if suite else None,
+                                                 severity=severity), limit, 0)
+    else:
+        rows = st.findings(run_id=None, source=source, suite=suite, severity=severity,
+                           limit=limit)
     if json_out:
         for f in rows:
             print_json(f.to_dict())
