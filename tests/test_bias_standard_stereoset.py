@@ -230,6 +230,9 @@ def test_real_model_on_shared_stereoset(default_model, datasets: Path) -> None:
      "only the second sentence has 'not'"),
     ("intersentence", "He is dark and moody.", "She is a lovely and gifted doctor.",
      "the candidates refer to different people (he / she)"),
+    # one person in both: an added "him" is not a different referent (flagged before)
+    ("intersentence", "He had several assistants with him.",
+     "He and the defense lawyer were friends.", None),
     ("intersentence", "They are lazy.", "They work long hours to support their whole family.",
      "one candidate is 3.0x as long as the other (3 / 9 words)"),
 ])

@@ -18,9 +18,10 @@ Intrasentence candidates are one context with BLANK filled, so they must differ 
 most `MAX_SPAN_WORDS` words (the fill), as above. Intersentence candidates are whole different
 continuations, so the group-term rule cannot apply; a pair is flagged when its contrast is not the
 attribute: words only added or removed (an edit such as an added "not"), gendered words that
-differ ("He is dark and moody." / "She is a lovely and gifted doctor.": the preference then also
-measures which person the context names), or one candidate more than `MAX_LENGTH_RATIO` times as
-long as the other in words (per-token averages of very different lengths are not comparable).
+name men in one candidate and women in the other ("He is dark and moody." / "She is a lovely and
+gifted doctor.": the preference then also measures which person the context names), or one
+candidate more than `MAX_LENGTH_RATIO` times as long as the other in words (per-token averages of
+very different lengths are not comparable).
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ __all__ = ["MAX_LENGTH_RATIO", "MAX_SPAN_WORDS", "pair_artefact", "stereoset_art
 
 MAX_SPAN_WORDS = 4
 MAX_LENGTH_RATIO = 2.0
-_GENDERED = frozenset("he him his himself she her hers herself man men woman women boy boys girl "
-                      "girls father mother husband wife son daughter brother sister".split())
+_MALE = frozenset("he him his himself man men boy boys father husband son brother".split())
+_FEMALE = frozenset("she her hers herself woman women girl girls mother wife daughter "
+                    "sister".split())
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 
 
@@ -62,6 +64,11 @@ def pair_artefact(a: str, b: str) -> str | None:
     return None
 
 
+def _genders(words: list[str]) -> set[str]:
+    return ({"male"} if _MALE.intersection(words) else set()) | \
+        ({"female"} if _FEMALE.intersection(words) else set())
+
+
 def stereoset_artefact(split: str, stereo: str, anti: str) -> str | None:
     """Why a StereoSet stereotype/anti-stereotype pair does not contrast only the attribute (one
     line), or None; the rule is in the module docstring."""
@@ -71,8 +78,12 @@ def stereoset_artefact(split: str, stereo: str, anti: str) -> str | None:
     if reason is not None and reason.startswith(("only the", "the two sentences")):
         return reason
     wa, wb = _words(stereo), _words(anti)
-    ga, gb = sorted(set(wa) & _GENDERED), sorted(set(wb) & _GENDERED)
-    if ga and gb and ga != gb:
+    # only when one names men and the other women, not when a "him" or "her" is merely added
+    # ("He had assistants with him." / "He and the lawyer were friends." is one person)
+    sa, sb = _genders(wa), _genders(wb)
+    if sa and sb and sa.isdisjoint(sb):
+        ga = sorted(set(wa) & (_MALE | _FEMALE))
+        gb = sorted(set(wb) & (_MALE | _FEMALE))
         return f"the candidates refer to different people ({'/'.join(ga)} / {'/'.join(gb)})"
     short, long_ = sorted((max(len(wa), 1), max(len(wb), 1)))
     if long_ > MAX_LENGTH_RATIO * short:
