@@ -129,7 +129,7 @@ def refine(span: Span, text: str, foreign: dict[str, bool]) -> Span | None:
         return None
     if span.entity_type == "PERSON" and words[-1][2].casefold() in _STREET_END:
         return None  # the street recognizer reports the address with its number
-    if span.entity_type == "PERSON" and _place_like([w for _, _, w in words], names):
+    if span.entity_type == "PERSON" and _place_like(text, words, names):
         return Span(words[0][0], words[-1][1], "LOCATION", span.score, span.recognizer,
                     span.explanation + "; read as a place")
     if span.entity_type == "PERSON":
@@ -151,12 +151,19 @@ def refine(span: Span, text: str, foreign: dict[str, bool]) -> Span | None:
     return Span(start, end, span.entity_type, span.score, span.recognizer, span.explanation)
 
 
-def _place_like(words: list[str], names: frozenset[str]) -> bool:
+# Brazilian, Australian and Canadian state codes written after a town; US codes are left out
+# ("MD", "PA" follow names as degrees and titles too).
+_STATE_CODES = frozenset("AC AL AP AM BA CE DF ES GO MA MT MS MG PA PB PR PE PI RJ RN RS RO RR SC "
+                         "SP SE TO NSW VIC QLD TAS ACT NT QC BC NB NS PE NL YT NU".split())
+
+
+def _place_like(text: str, words: list[tuple[int, int, str]], names: frozenset[str]) -> bool:
     """A "name" that is a town with its state code ("Salvador - BA", "Hobart TAS") or a listed
-    place that is no listed name ("Montréal")."""
+    place that is no listed name ("Montréal"); "Ramazan Kohl MBA" stays a person."""
     from audit.pii.recognizers._places import places
 
-    if len(words) >= 2 and 2 <= len(words[-1]) <= 3 and words[-1].isupper():
+    if len(words) >= 2 and words[-1][2] in _STATE_CODES and (
+            "-" in text[words[-2][1]:words[-1][0]] or not text[words[0][0]:words[-1][1]].isupper()):
         return True
-    folded = tuple(w.casefold() for w in words)
+    folded = tuple(w.casefold() for _, _, w in words)
     return folded in places() and not any(f in names for f in folded)

@@ -113,9 +113,13 @@ def _explain(res: Any) -> tuple[str, str]:
     return recognizer, "; ".join(parts)
 
 
+_SPOKEN_WORDS = frozenset("double triple dash dot at underscore hyphen period zero oh one two three "
+                          "four five six seven eight nine".split())
+
+
 def _plausible(span: Span, text: str) -> bool:
     """NER names and places never contain digits ("Batch 30854", "Fisherberg S0" are not); an NER
-    name without a capital letter needs every word in the name lists ("zip code" is not one)."""
+    name without a capital letter needs a listed word ("zip code" is not one)."""
     if span.recognizer == "SpacyRecognizer" and span.entity_type in ("PERSON", "LOCATION"):
         value = text[span.start:span.end]
         if any(c.isdigit() for c in value):
@@ -123,8 +127,11 @@ def _plausible(span: Span, text: str) -> bool:
         if span.entity_type == "PERSON" and not any(c.isupper() for c in value):
             from audit.pii.recognizers._gazetteer import all_names
 
-            names = all_names()  # every word: "su respuesta", "kofi double" are not names
-            return all(w.casefold() in names for w in value.split())
+            names = all_names()  # a listed word of 3+ letters ("su respuesta" is no name) and
+            # no spoken-number word ("kofi double two at …" is an e-mail being spelled out)
+            words = [w.casefold() for w in value.split()]
+            return (any(len(w) >= 3 and w in names for w in words)
+                    and not any(w in _SPOKEN_WORDS for w in words))
     return True
 
 
