@@ -150,8 +150,8 @@ def check_capabilities(suites: Sequence[Suite], model: LanguageModel) -> None:
     fix = hint(missing[0]) if callable(hint) else None
     drop = " ".join(f"--suite {sid}" for sid, _ in refused)
     raise CapabilityError(
-        f"{first} needs {' and '.join(c.value for c in missing)}; {where} offers only "
-        f"{', '.join(have) or 'nothing'}{also}",
+        f"{first} needs {' and '.join(c.value for c in missing)}; {where} "
+        + (f"offers only {', '.join(have)}" if have else "declares no capabilities") + also,
         fix or f"drop {drop}, or audit local weights (--model default, a .gguf file or a "
                "model directory), which offer every capability")
 

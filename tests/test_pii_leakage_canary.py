@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from audit.errors import DataError
+from audit.model.base import Capability
 from audit.runner import AuditConfig, run_audit
 from audit.types import ModelIdentity
 from probes.pii._exposure import (
@@ -28,6 +29,8 @@ class NumberModel:
     """Scores a continuation by minus the number its digits spell: smaller numbers are likelier,
     so the rank of secret `s` among `{ddd}` candidates is exactly int(s) + 1."""
 
+    capabilities = frozenset({Capability.LOGLIKELIHOOD})
+
     def __init__(self) -> None:
         self.requests = 0
 
@@ -35,7 +38,7 @@ class NumberModel:
     def identity(self) -> ModelIdentity:
         return ModelIdentity("number", "test://number", "0" * 64, "float32", "cpu", "test")
 
-    def loglikelihood(self, requests, progress=None):
+    def loglikelihood(self, requests, *, progress=None):
         self.requests += len(requests)
         out = [-float(int("".join(ch for ch in cont if ch.isdigit()))) for _, cont in requests]
         if progress:
