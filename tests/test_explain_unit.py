@@ -78,7 +78,7 @@ def test_request_checks(prompt, target, foil, needle) -> None:
 def test_non_transformers_model_is_refused() -> None:
     # a port model without white-box access: gradients refused by capability, naming the
     # methods that work through log-likelihood requests
-    with pytest.raises(UsageError, match="'ig' needs gradients .* --method ablation or shapley"
+    with pytest.raises(UsageError, match="'ig' needs gradients .* --method ablation or shap or shapley"
                        ) as exc:
         get_explainer("ig").explain(FakeModel(), "The nurse said that", " he")
     assert "\n" not in exc.value.one_line()
@@ -163,7 +163,7 @@ class _Additive(FakeModel):
         return [Loglikelihood(v, n_tokens=1) for v in out]
 
 
-@pytest.mark.parametrize("method", ["ablation", "shapley"])
+@pytest.mark.parametrize("method", ["ablation", "shapley", "shap"])
 def test_perturbation_methods_run_through_loglikelihood_requests(method) -> None:
     """A served model (log-likelihoods, no gradients): word deletions as requests."""
     lm = _Additive()

@@ -24,8 +24,10 @@ from audit.model.base import Capability
 
 __all__ = ["BLACKBOX_METHODS", "explain_blackbox", "is_blackbox"]
 
-# explanation method -> captum class that runs over the segment mask
-BLACKBOX_METHODS = {"ablation": "FeatureAblation", "shapley": "ShapleyValueSampling"}
+# explanation method -> estimator that runs over the segment mask: captum classes, and the shap
+# library's KernelExplainer (Kernel SHAP, Lundberg & Lee 2017) for "shap"
+BLACKBOX_METHODS = {"ablation": "FeatureAblation", "shapley": "ShapleyValueSampling",
+                    "shap": "KernelExplainer"}
 
 
 def is_blackbox(lm: Any) -> bool:
@@ -67,7 +69,7 @@ class _Scorer:
 
 def explain_blackbox(method: str, lm: Any, prompt: str, target: str, foil: str | None,
                      config: ExplainConfig) -> Attribution:
-    """`method` ("ablation" | "shapley") on `lm` through log-likelihood requests."""
+    """`method` ("ablation" | "shapley" | "shap") on `lm` through log-likelihood requests."""
     import torch
     from captum import attr as captum_attr
 
@@ -81,10 +83,15 @@ def explain_blackbox(method: str, lm: Any, prompt: str, target: str, foil: str |
     kwargs: dict[str, Any] = {"perturbations_per_eval": per_eval}
     if method == "shapley":
         kwargs["n_samples"] = config.shapley_samples
+    if method == "shap":  # Kernel SHAP samples coalitions; at most 2^n of them exist
+        kwargs = {"nsamples": int(min(max(config.shap_max_evals, 2 * n + 2), 2 ** min(n, 30)))}
     t0 = time.perf_counter()
     ones = torch.ones((1, n), dtype=torch.float64)
     per_cont = []
     for cont in conts:
+        if method == "shap":
+            per_cont.append(_kernel_shap(scorer, cont, n, kwargs["nsamples"], config.seed))
+            continue
         algo = getattr(captum_attr, BLACKBOX_METHODS[method])(scorer.forward(cont))
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
@@ -108,3 +115,23 @@ def explain_blackbox(method: str, lm: Any, prompt: str, target: str, foil: str |
         foil_scores=tup(per_cont[1]) if contrastive else None,
         baseline_score=float(empty[0] - empty[1] if contrastive else empty[0]),
         level="word", parameters=params, seconds=round(time.perf_counter() - t0, 4))
+
+
+def _kernel_shap(scorer: _Scorer, continuation: str, n: int, nsamples: int,
+                 seed: int) -> np.ndarray:
+    """shap's KernelExplainer over the segment mask: background = every segment deleted, the
+    explained point = every segment kept; f(mask) is one log-likelihood request per prompt."""
+    import shap
+
+    def f(masks: Any) -> np.ndarray:
+        rows = [scorer.prompt(m) for m in (np.asarray(masks) > 0.5).tolist()]
+        return np.asarray(scorer.score(rows, continuation), dtype=np.float64)
+
+    state = np.random.get_state()  # KernelExplainer samples with numpy's global generator
+    try:
+        np.random.seed(seed)
+        explainer = shap.KernelExplainer(f, np.zeros((1, n)))
+        values = explainer.shap_values(np.ones((1, n)), nsamples=nsamples, silent=True)
+    finally:
+        np.random.set_state(state)
+    return np.asarray(values, dtype=np.float64).reshape(-1)[:n]

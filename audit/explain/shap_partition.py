@@ -15,6 +15,7 @@ import numpy as np
 from audit.explain._scoring import TargetScorer, baseline_token_id
 from audit.explain.base import Explainer, RawAttribution
 from audit.explain.request import ExplainRequest, NoSpecialTokens
+from audit.model.base import Capability
 
 __all__ = ["ShapPartitionExplainer"]
 
@@ -23,6 +24,9 @@ class ShapPartitionExplainer(Explainer):
     """`shap.explainers.Partition` + `shap.maskers.Text`, bounded `max_evals` and `batch_size`."""
 
     name: ClassVar[str] = "shap"
+    # local weights: the Partition explainer below; a served model: Kernel SHAP over word
+    # segments as log-likelihood requests (`audit.explain.blackbox`)
+    requires: ClassVar[frozenset[Capability]] = frozenset({Capability.LOGLIKELIHOOD})
     description: ClassVar[str] = "SHAP Partition explainer with a Text masker"
 
     def _attribute(self, lm: Any, request: ExplainRequest, scorer: TargetScorer) -> RawAttribution:
