@@ -1,9 +1,10 @@
 """A persistent response cache: an interrupted audit resumes without re-asking, a rerun is free.
 
-Keyed by the endpoint's identity (base URL + served model name) and the canonical request body;
-the API key is never part of a key or a row. SQLite in WAL mode; rows are committed in small
-groups as answers arrive, and whatever is pending is committed when a call ends or is
-interrupted.
+Keyed by what names the served model (its name, and the `/v1/models` root and max_model_len when
+given) and the canonical request body, not by base URL: a moved server or another replica set of
+the same model answers a rerun from the cache. The API key is never part of a key or a row.
+SQLite in WAL mode; rows are committed in small groups as answers arrive, and whatever is
+pending is committed when a call ends or is interrupted.
 """
 
 from __future__ import annotations

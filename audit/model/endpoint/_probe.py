@@ -54,7 +54,7 @@ def _tokens(choice: dict[str, Any]) -> int | None:
     return None
 
 
-def _completions_checks(t: Transport, model: str, res: ProbeResult, tol: float, url: str,
+def _completions_checks(t: Any, model: str, res: ProbeResult, tol: float, url: str,
                         prefix: str | None) -> tuple[str | None, str | None]:
     """(why generation fails, why log-likelihood fails) on /v1/completions, None when it holds.
 
@@ -178,7 +178,7 @@ def _prefix(res: ProbeResult, given: str | None, with_prefix: Any, hello: Any) -
         res.checks["prefix_token"] = {"text": first, "from": "added by the server"}
 
 
-def _chat_checks(t: Transport, model: str, res: ProbeResult, k: int) -> None:
+def _chat_checks(t: Any, model: str, res: ProbeResult, k: int) -> None:
     a = t.post_many("/chat/completions", [{
         "model": model, "messages": CHAT_PROBE, "max_tokens": 3, "temperature": 0,
         "logprobs": True, "top_logprobs": k, "seed": 1234}], use_cache=False, probe=True)[0]
@@ -199,9 +199,24 @@ def _chat_checks(t: Transport, model: str, res: ProbeResult, k: int) -> None:
         res.checks["chat_top_logprobs"] = len(tops)
 
 
-def probe_endpoint(t: Transport, model: str, url: str, mode: str, prefix: str | None,
-                   tolerance: float, top_k: int) -> ProbeResult:
-    """Check the endpoint; capabilities that pass, and why the others were dropped."""
+class _Pinned:
+    """The transport with every request sent to one replica (each replica is probed alone)."""
+
+    def __init__(self, t: Transport, replica: int) -> None:
+        self.t, self.replica = t, replica
+
+    def post_many(self, route: str, bodies: list[dict[str, Any]], **kw: Any) -> list[Any]:
+        return self.t.post_many(route, bodies, replica=self.replica, **kw)
+
+    def get_json(self, url: str, timeout: float = 10.0) -> Any:
+        return self.t.get_json(url, timeout, replica=self.replica)
+
+
+def probe_endpoint(transport: Transport, model: str, url: str, mode: str, prefix: str | None,
+                   tolerance: float, top_k: int, replica: int = 0) -> ProbeResult:
+    """Check the endpoint (its replica `replica`, base URL `url`); capabilities that pass, and
+    why the others were dropped."""
+    t: Any = _Pinned(transport, replica)
     res = ProbeResult()
     if mode in ("auto", "completions"):
         why_gen, why_ll = _completions_checks(t, model, res, tolerance, url, prefix)

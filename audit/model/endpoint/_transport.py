@@ -7,13 +7,16 @@ once per round trip, never above `max_concurrency`. A `Retry-After` pauses every
 just the one that got it, so a busy server sees silence rather than a retry storm; retries are
 bounded per request and per call, with jittered exponential backoff. Answers go through the
 persistent response cache, so an interrupted call resumes where it stopped.
+
+With several base URLs (replicas of one model) each has its own window and pause, and a request
+goes to the least-loaded healthy one; a replica that keeps failing is put aside and its requests
+go to the others, without spending the request's retries (`_replicas`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import random
 import threading
 import time
@@ -26,6 +29,7 @@ import httpx
 
 from audit.errors import ModelError
 from audit.model.endpoint._cache import ResponseCache, request_key
+from audit.model.endpoint._replicas import STRIKES, NoReplicaLeft, Replica, Replicas, Window
 
 __all__ = ["CallStats", "Transport"]
 
@@ -55,6 +59,7 @@ class CallStats:
     requests: int = 0
     cache_hits: int = 0
     retries: int = 0
+    rerouted: int = 0  # requests moved to another replica after a failure
     peak_in_flight: int = 0
     concurrency: float = 0.0
     seconds: float = 0.0
@@ -66,82 +71,23 @@ class CallStats:
 
     def to_dict(self) -> dict[str, Any]:
         return {"requests": self.requests, "cache_hits": self.cache_hits,
-                "retries": self.retries, "peak_in_flight": self.peak_in_flight,
+                "retries": self.retries, "rerouted": self.rerouted,
+                "peak_in_flight": self.peak_in_flight,
                 "final_concurrency": round(self.concurrency, 2),
                 "seconds": round(self.seconds, 3),
                 "requests_per_s": round(self.requests_per_s, 2), "errors": dict(self.statuses)}
 
 
-class _Window:
-    """The AIMD concurrency window shared by one call's requests."""
-
-    def __init__(self, cap: int, fixed: int) -> None:
-        self.cap, self.fixed = cap, fixed
-        self.limit = float(fixed or min(4, cap))
-        self.ssthresh = math.inf
-        self.best: float | None = None
-        self.smooth: float | None = None
-        self.last_cut = -math.inf
-        self.pause_until = 0.0
-        self.in_flight = 0
-        self.peak = 0
-        self.cond = asyncio.Condition()
-
-    async def acquire(self) -> None:
-        loop = asyncio.get_running_loop()
-        async with self.cond:
-            while True:
-                wait = self.pause_until - loop.time()
-                if wait > 0:
-                    try:
-                        await asyncio.wait_for(self.cond.wait(), timeout=wait)
-                    except TimeoutError:
-                        pass
-                elif self.in_flight < int(self.limit):
-                    self.in_flight += 1
-                    self.peak = max(self.peak, self.in_flight)
-                    return
-                else:
-                    await self.cond.wait()
-
-    async def release(self) -> None:
-        async with self.cond:
-            self.in_flight -= 1
-            self.cond.notify_all()
-
-    def success(self, latency: float, now: float) -> None:
-        if self.fixed:
-            return
-        self.best = latency if self.best is None else min(self.best, latency)
-        # smoothed, so one slow reply (a long prompt, a scheduler hiccup) is not "queueing"
-        self.smooth = latency if self.smooth is None else 0.8 * self.smooth + 0.2 * latency
-        if self.smooth <= 3 * self.best + 0.02:  # latency holds: the server has room
-            self.limit += 1.0 if self.limit < self.ssthresh else 1.0 / self.limit
-            self.limit = min(self.limit, float(self.cap))
-        else:  # queueing at the server: more in flight only adds waiting
-            self._cut(now, 0.75, latency)
-
-    def overload(self, now: float, pause: float | None) -> None:
-        if pause:
-            self.pause_until = max(self.pause_until, now + pause)
-        if not self.fixed:
-            self._cut(now, 0.5, self.best or 1.0)
-
-    def _cut(self, now: float, factor: float, round_trip: float) -> None:
-        if now - self.last_cut < round_trip:  # one cut per round trip, not one per reply
-            return
-        self.limit = max(1.0, self.limit * factor)
-        self.ssthresh = self.limit
-        self.last_cut = now
-
-
 class Transport:
-    """POSTs JSON bodies to one endpoint; the key is held in a header and nowhere else."""
+    """POSTs JSON bodies to one endpoint (one or several replica base URLs); the key is held in
+    a header and nowhere else."""
 
-    def __init__(self, base_url: str, api_key: str | None, *, timeout: float,
+    def __init__(self, base_urls: str | list[str], api_key: str | None, *, timeout: float,
                  max_concurrency: int, concurrency: int, max_retries: int,
                  cache: ResponseCache | None, scope: str) -> None:
-        self.base_url = base_url.rstrip("/")
+        urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
+        self.urls = [u.rstrip("/") for u in urls]
+        self.base_url = ",".join(self.urls)
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._secret = api_key
         self.timeout = timeout
@@ -150,13 +96,12 @@ class Transport:
         self.cache, self.scope = cache, scope
         self.total = CallStats()
         self.last = CallStats()
-        # one event loop on a private thread for the model's life: the HTTP client, its
-        # keep-alive connections and the learned concurrency window carry over between calls
+        # one event loop on a private thread for the model's life: the HTTP clients, their
+        # keep-alive connections and the learned concurrency windows carry over between calls
         # (and synchronous callers inside a running loop, e.g. a notebook, still work)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._client: httpx.AsyncClient | None = None
-        self._window: _Window | None = None
+        self._pool: Replicas | None = None
 
     def _call(self, make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
         if self._loop is None:
@@ -171,49 +116,58 @@ class Transport:
             future.cancel()
             raise
 
-    async def _ensure(self) -> tuple[httpx.AsyncClient, _Window]:
-        if self._client is None:
+    async def _ensure(self) -> Replicas:
+        if self._pool is None:
             limits = httpx.Limits(max_connections=self.max_concurrency,
                                   max_keepalive_connections=self.max_concurrency)
             timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0))
-            self._client = httpx.AsyncClient(base_url=self.base_url, headers=self._headers,
-                                             timeout=timeout, limits=limits)
-            self._window = _Window(self.max_concurrency, self.concurrency)
-        assert self._window is not None
-        return self._client, self._window
+            self._pool = Replicas([Replica(i, url, Window(self.max_concurrency, self.concurrency),
+                                           httpx.AsyncClient(base_url=url, headers=self._headers,
+                                                             timeout=timeout, limits=limits))
+                                   for i, url in enumerate(self.urls)], asyncio.Condition())
+        return self._pool
+
+    @property
+    def replicas(self) -> list[Replica]:
+        """The replicas (empty before the first request)."""
+        return self._pool.replicas if self._pool is not None else []
 
     def close(self) -> None:
-        """Close the HTTP client and stop the loop thread (idempotent)."""
+        """Close the HTTP clients and stop the loop thread (idempotent)."""
         if self._loop is None:
             return
-        if self._client is not None:
-            self._call(self._client.aclose)
+        for r in self.replicas:
+            if r.client is not None:
+                self._call(r.client.aclose)
         self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(timeout=10)
         if not self._loop.is_running():
             self._loop.close()
-        self._loop = self._client = self._window = self._thread = None
+        self._loop = self._pool = self._thread = None
 
     def scrub(self, text: str) -> str:
         """`text` with the API key blanked (a server may echo a bad key in its error)."""
         return text.replace(self._secret, "***") if self._secret else text
 
-    def get_json(self, url: str, timeout: float = 10.0) -> Any:
-        """A plain GET (model list, tokenizer info); None when it is not offered."""
+    def get_json(self, url: str, timeout: float = 10.0, replica: int = 0) -> Any:
+        """A plain GET of an absolute URL (model list, tokenizer info) through `replica`'s
+        client; None when it is not offered."""
         async def get() -> httpx.Response:
-            client, _ = await self._ensure()
+            client = (await self._ensure()).replicas[replica].client
+            assert client is not None
             return await client.get(url, timeout=timeout)
 
+        where = self.urls[replica]
         try:
             resp = self._call(get)
         except httpx.HTTPError as exc:
-            raise ModelError(f"cannot reach the endpoint at {self.base_url}: "
+            raise ModelError(f"cannot reach the endpoint at {where}: "
                              f"{type(exc).__name__}: {self.scrub(str(exc))}",
                              "check the URL (it should end in /v1) and that the server is up"
                              ) from None
         if resp.status_code in (401, 403):
-            raise ModelError(f"the endpoint at {self.base_url} refused the credentials "
+            raise ModelError(f"the endpoint at {where} refused the credentials "
                              f"(HTTP {resp.status_code})",
                              "export the key and name its variable with "
                              "--model-option api_key_env=VAR")
@@ -226,10 +180,12 @@ class Transport:
 
     def post_many(self, route: str, bodies: list[dict[str, Any]], *, use_cache: bool = True,
                   progress: Callable[[int], None] | None = None,
-                  weights: list[int] | None = None, probe: bool = False) -> list[Any]:
+                  weights: list[int] | None = None, probe: bool = False,
+                  replica: int | None = None) -> list[Any]:
         """Answers (parsed JSON) in the order of `bodies`. `weights[i]` is what body i counts
         for in `progress`. With `probe`, a failed request yields its ModelError in place (no
-        retry for 4xx/500) instead of ending the call."""
+        retry for 4xx/500) instead of ending the call. `replica`: send every request to that
+        replica only (the probe checks each one)."""
         weights = weights or [1] * len(bodies)
         results: list[Any] = [None] * len(bodies)
         keys = [request_key(self.scope, route, b) for b in bodies]
@@ -250,7 +206,7 @@ class Transport:
         try:
             if todo:
                 self._call(lambda: self._run(route, bodies, todo, keys, results, cache,
-                                             progress, weights, stats, probe))
+                                             progress, weights, stats, probe, replica))
         finally:
             if cache is not None:
                 cache.flush()
@@ -258,8 +214,9 @@ class Transport:
             self.last = stats
             self._add(stats)
         if stats.requests:
+            where = self.urls[replica] if replica is not None else self.base_url
             log.info("endpoint %s%s: %d requests in %.1f s (%.1f req/s), peak %d in flight, "
-                     "%d retries, %d from cache", self.base_url, route, stats.requests,
+                     "%d retries, %d from cache", where, route, stats.requests,
                      stats.seconds, stats.requests_per_s, stats.peak_in_flight, stats.retries,
                      stats.cache_hits)
         return results
@@ -269,6 +226,7 @@ class Transport:
         t.requests += s.requests
         t.cache_hits += s.cache_hits
         t.retries += s.retries
+        t.rerouted += s.rerouted
         t.peak_in_flight = max(t.peak_in_flight, s.peak_in_flight)
         t.concurrency = s.concurrency or t.concurrency
         t.seconds += s.seconds
@@ -278,13 +236,14 @@ class Transport:
     async def _run(self, route: str, bodies: list[dict[str, Any]], todo: list[int],
                    keys: list[str], results: list[Any], cache: ResponseCache | None,
                    progress: Callable[[int], None] | None, weights: list[int],
-                   stats: CallStats, probe: bool) -> None:
-        client, window = await self._ensure()
-        window.peak = window.in_flight
+                   stats: CallStats, probe: bool, replica: int | None) -> None:
+        pool = await self._ensure()
+        pool.peak = pool.in_flight
         budget = [max(8, len(todo) // 4)]  # retries the whole call may spend
+
         async def one(i: int) -> None:
             try:
-                results[i] = await self._one(client, window, route, bodies[i], stats,
+                results[i] = await self._one(pool, replica, route, bodies[i], stats,
                                              budget, probe)
             except ModelError as exc:
                 if not probe:
@@ -303,37 +262,50 @@ class Transport:
         except* ModelError as eg:
             raise eg.exceptions[0] from None
         finally:
-            stats.peak_in_flight = window.peak
-            stats.concurrency = window.limit
+            stats.peak_in_flight = pool.peak
+            stats.concurrency = pool.limit
 
-    async def _one(self, client: httpx.AsyncClient, window: _Window, route: str,
-                   body: dict[str, Any], stats: CallStats, budget: list[int],
-                   probe: bool) -> Any:
+    async def _one(self, pool: Replicas, only: int | None, route: str, body: dict[str, Any],
+                   stats: CallStats, budget: list[int], probe: bool) -> Any:
         loop = asyncio.get_running_loop()
-        attempt = 0
+        # several replicas: a failure counts against the replica, and the request moves on to
+        # another one without spending its retries (bounded, so nothing loops forever)
+        several = only is None and len(pool.replicas) > 1
+        attempt = reroutes = 0
+        avoid: Replica | None = None
         while True:
-            await window.acquire()
+            try:
+                r = await pool.acquire(only, avoid)
+            except NoReplicaLeft as exc:
+                raise ModelError(f"no replica of the endpoint is left (every one failed "
+                                 f"{STRIKES} times in a row): {self.scrub(str(exc))}",
+                                 "check the servers' logs; drop the dead base URLs from --model"
+                                 ) from None
             t0 = loop.time()
             resp: httpx.Response | None = None
             problem = ""
             try:
                 stats.requests += 1
-                resp = await client.post(route, json=body)
+                assert r.client is not None
+                resp = await r.client.post(route, json=body)
             except httpx.TimeoutException:
                 problem = f"no answer within {self.timeout:g} s"
             except httpx.TransportError as exc:
                 problem = f"{type(exc).__name__}: {self.scrub(str(exc))}"
             finally:
-                await window.release()
+                await pool.release(r)
             now = loop.time()
             if resp is not None and resp.status_code == 200:
                 try:
                     data = resp.json()
                 except ValueError:
-                    raise ModelError(f"the endpoint answered POST {route} with non-JSON",
-                                     "check the URL points at an OpenAI-compatible /v1 API"
-                                     ) from None
-                window.success(now - t0, now)
+                    raise ModelError(f"the endpoint at {r.url} answered POST {route} with "
+                                     "non-JSON", "check the URL points at an "
+                                     "OpenAI-compatible /v1 API") from None
+                r.window.success(now - t0, now)
+                pool.success(r)
+                if isinstance(data, dict) and (fp := data.get("system_fingerprint")):
+                    r.fingerprint = str(fp)
                 return data
             status = resp.status_code if resp is not None else None
             label = str(status) if status else ("timeout" if "within" in problem else "connection")
@@ -341,17 +313,26 @@ class Transport:
             if resp is not None:
                 problem = f"HTTP {status}: {self.scrub(_message(resp))}"
             if status in (401, 403):
-                raise ModelError(f"the endpoint at {self.base_url} refused the credentials "
+                raise ModelError(f"the endpoint at {r.url} refused the credentials "
                                  f"({problem})", "export the key and name its variable with "
                                  "--model-option api_key_env=VAR")
             overload = status is None or status in OVERLOAD_STATUSES
             if overload:
-                window.overload(now, _retry_after(resp))
+                r.window.overload(now, _retry_after(resp))
             retryable = overload or (status in RETRY_STATUSES and not probe)
+            if several and retryable:
+                if status != 429:  # rate-limited is alive; its pause already steers work away
+                    pool.strike(r, now, problem[:200])
+                if pool.others_healthy(r, now) and reroutes < 4 * len(pool.replicas):
+                    reroutes += 1
+                    stats.rerouted += 1
+                    avoid = r
+                    continue
+            avoid = None
             if not retryable or attempt >= self.max_retries or budget[0] <= 0:
                 why = ("" if not retryable else f" after {attempt + 1} attempts"
                        if attempt >= self.max_retries else " (the call's retry budget is spent)")
-                raise ModelError(f"the endpoint at {self.base_url} failed POST {route}{why}: "
+                raise ModelError(f"the endpoint at {r.url} failed POST {route}{why}: "
                                  f"{problem}", "check the server's log; lower "
                                  "--model-option max_concurrency if it is overloaded")
             attempt += 1

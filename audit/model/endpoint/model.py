@@ -10,12 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from audit.errors import CapabilityError, ModelError
+from audit.errors import CapabilityError, ModelError, UsageError
 from audit.model.base import Capability, GenerationConfig, Loglikelihood, Progress
 from audit.model.endpoint._cache import ResponseCache
 from audit.model.endpoint._logprobs import echo_body, prompt_for, score_choice
 from audit.model.endpoint._options import EndpointOptions, parse_options
 from audit.model.endpoint._probe import ProbeResult, probe_endpoint
+from audit.model.endpoint._replicas import split_urls
 from audit.model.endpoint._transport import Transport
 from audit.paths import cache_dir
 from audit.types import ModelIdentity
@@ -39,12 +40,16 @@ class EndpointModel:
     Nothing about the weights is known: `identity.sha256` is "" and `identity.extra` says so,
     with the base URL, served model name, `/v1/models` answer, `system_fingerprint` and what the
     probe found. The API key is read from the environment and held only in a request header.
+
+    `base_url` may list several replicas of one model, comma-separated: each is probed and must
+    agree with the first; requests then go to the least-loaded healthy one (`_replicas`).
     """
 
     options: ClassVar[frozenset[str]] = frozenset({"model_options"})
 
     def __init__(self, base_url: str, opts: EndpointOptions, api_key: str | None) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_urls = split_urls(base_url)
+        self.base_url = ",".join(self.base_urls)
         self.opts = opts
         cache = None
         if opts.cache:
@@ -52,7 +57,7 @@ class EndpointModel:
                                   else cache_dir() / "endpoint-responses.sqlite")
         self._cache = cache
         self.served = opts.model
-        self.transport = Transport(self.base_url, api_key, timeout=opts.timeout,
+        self.transport = Transport(self.base_urls, api_key, timeout=opts.timeout,
                                    max_concurrency=opts.max_concurrency,
                                    concurrency=opts.concurrency, max_retries=opts.max_retries,
                                    cache=cache, scope="")
@@ -73,10 +78,18 @@ class EndpointModel:
         environment variable."""
         opts, explicit = parse_options(model_options)
         opts.api_key(explicit)
+        urls = split_urls(spec)
+        for url in urls:
+            if not cls.accepts(url):
+                raise UsageError(f"--model {spec}: {url!r} is not an http(s) base URL",
+                                 "list replicas as http://HOST1:PORT/v1,http://HOST2:PORT/v1")
+        if len(set(urls)) != len(urls):
+            raise UsageError(f"--model {spec}: a base URL is listed twice", "list each once")
 
     @classmethod
     def open(cls, spec: str, *, model_options: dict[str, str] | None = None) -> EndpointModel:
         """Connect, find the served model, and probe what the endpoint can do."""
+        cls.check(spec, model_options=model_options)
         opts, explicit = parse_options(model_options)
         model = cls(spec, opts, opts.api_key(explicit))
         try:
@@ -87,23 +100,40 @@ class EndpointModel:
         return model
 
     def connect(self) -> EndpointModel:
-        answer = self.transport.get_json(self.base_url + "/models")
-        listed = [m for m in (answer or {}).get("data", []) if isinstance(m, dict)]
-        self._models_answer = [{k: m[k] for k in ("id", "owned_by", "max_model_len", "root")
-                                if k in m} for m in listed]
-        ids = [str(m.get("id")) for m in listed]
-        if not self.served:
-            if not ids:
-                raise ModelError(f"the endpoint at {self.base_url} lists no model at /v1/models",
-                                 "name the served model with --model-option model=NAME")
-            self.served = ids[0]
-        elif ids and self.served not in ids:
-            raise ModelError(f"the endpoint at {self.base_url} does not serve {self.served!r} "
-                             f"(it lists {', '.join(ids)})", "fix --model-option model=NAME")
-        self.transport.scope = f"{self.base_url}|{self.served}"
-        self.probe = probe_endpoint(self.transport, self.served, self.base_url, self.opts.mode,
-                                    self.opts.prefix_token, self.opts.tolerance,
-                                    self.opts.top_logprobs)
+        """Find the served model and probe every replica; each must agree with the first."""
+        first: dict[str, Any] = {}
+        for i, url in enumerate(self.base_urls):
+            answer = self.transport.get_json(url + "/models", replica=i)
+            listed = [m for m in (answer or {}).get("data", []) if isinstance(m, dict)]
+            ids = [str(m.get("id")) for m in listed]
+            if not self.served:
+                if not ids:
+                    raise ModelError(f"the endpoint at {url} lists no model at /v1/models",
+                                     "name the served model with --model-option model=NAME")
+                self.served = ids[0]
+            elif ids and self.served not in ids:
+                fix = ("fix --model-option model=NAME" if i == 0 else
+                       f"serve {self.served!r} there too, or drop {url} from --model")
+                raise ModelError(f"the endpoint at {url} does not serve {self.served!r} "
+                                 f"(it lists {', '.join(ids)})", fix)
+            if i == 0:
+                self._models_answer = [{k: m[k] for k in ("id", "owned_by", "max_model_len",
+                                                          "root") if k in m} for m in listed]
+                first = next((m for m in self._models_answer if m.get("id") == self.served), {})
+        # the cache is keyed by what names the model, not by where it is served: a rerun
+        # against another replica set (or a moved server) of the same model is free
+        self.transport.scope = "|".join([self.served, str(first.get("root") or ""),
+                                         str(first.get("max_model_len") or "")])
+        for i, url in enumerate(self.base_urls):
+            probe = probe_endpoint(self.transport, self.served, url, self.opts.mode,
+                                   self.opts.prefix_token, self.opts.tolerance,
+                                   self.opts.top_logprobs, replica=i)
+            if i == 0:
+                self.probe = probe
+            elif differs := _disagreement(self.probe, probe):
+                raise ModelError(f"the replica at {url} disagrees with {self.base_urls[0]}: "
+                                 f"{differs}", f"serve the same model the same way on every "
+                                 f"replica, or drop {url} from --model")
         for cap, why in sorted(self.probe.refused.items()):
             if cap != Capability.GRADIENTS.value:
                 log.warning("endpoint %s: no %s: %s", self.base_url, cap, why)
@@ -127,6 +157,9 @@ class EndpointModel:
     @property
     def identity(self) -> ModelIdentity:
         extra = {"base_url": self.base_url, "served_model": self.served,
+                 **({"base_urls": self.base_urls,
+                     "replicas": [r.report() for r in self.transport.replicas]}
+                    if len(self.base_urls) > 1 else {}),
                  "models": self._models_answer, "system_fingerprint": self._fingerprint,
                  "weights_hashed": False,
                  "note": "served model: the weights were not hashed",
@@ -230,6 +263,21 @@ def _shutdown(transport: Transport, cache: ResponseCache | None) -> None:
     transport.close()
     if cache is not None:
         cache.close()
+
+
+def _disagreement(want: ProbeResult, got: ProbeResult) -> str:
+    """What a replica's probe found differently from the first replica's ("" when nothing)."""
+    out = []
+    for cap in sorted({c.value for c in want.capabilities ^ got.capabilities}):
+        has = any(c.value == cap for c in got.capabilities)
+        out.append(f"{cap} {'passes' if has else 'fails'} its probe"
+                   + ("" if has else f" ({got.refused.get(cap, 'not offered')})"))
+    for name, a, b in (("routes", want.routes, got.routes),
+                       ("batched prompts", want.batch_ok, got.batch_ok),
+                       ("empty-context prefix", want.prefix, got.prefix)):
+        if a != b and not out:
+            out.append(f"{name} {b!r} instead of {a!r}")
+    return "; ".join(out)
 
 
 def split_empty(context: str) -> bool:
