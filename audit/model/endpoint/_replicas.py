@@ -112,8 +112,11 @@ class Replicas:
         return sum(r.window.limit for r in self.replicas)
 
     def _ready(self, r: Replica, now: float) -> bool:
+        # back from aside (failures not yet cleared by a success): one request at a time, so a
+        # still-dead replica costs one failure per backoff, not a window's worth
+        room = 1 if r.strikes >= STRIKES else int(r.window.limit)
         return (now >= r.aside_until and now >= r.window.pause_until
-                and r.window.in_flight < int(r.window.limit))
+                and r.window.in_flight < room)
 
     async def acquire(self, only: int | None = None, avoid: Replica | None = None) -> Replica:
         """A slot on the least-loaded ready replica (on replica `only` when given; not on
