@@ -4,6 +4,7 @@ that dies or answers 503 is put aside and its requests answered by the others, e
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -92,6 +93,8 @@ def test_two_replicas_nearly_double_throughput(toys: Toys) -> None:
     b = two.loglikelihood(REQS)
     t_two = time.perf_counter() - t0
     assert a == b  # the same answers, in request order
+    print(f"\n1 replica {t_one:.2f} s, 2 replicas {t_two:.2f} s: {t_one / t_two:.2f}x "
+          f"(load {os.getloadavg()[0]:.1f})")
     # 80 requests, 4 in flight per replica, 100 ms each: 2.0 s on one replica, 1.0 s on two
     assert t_one >= 1.9 and t_one / t_two >= 1.5, (t_one, t_two, os.getloadavg())
     assert two.transport.last.peak_in_flight == 8
@@ -101,13 +104,14 @@ def test_a_replica_answering_503_mid_run_loses_nothing(toys: Toys) -> None:
     (u1, s1), (u2, s2) = toys.add(), toys.add(fail=after(10, (503, {})))
     want = toys.open(u1, **FAST).loglikelihood(REQS)
     m = toys.open(f"{u1},{u2}", **FAST)
+    probed = m.identity.extra["replicas"][1]["answered"]
     got = m.loglikelihood(REQS)
     assert got == want and len(set(got)) == 80  # 0 lost, 0 duplicated, in order
     last = m.transport.last
     assert last.retries == 0 and last.statuses["503"] >= 3 and last.rerouted >= 3
     b = m.identity.extra["replicas"][1]
     assert b["put_aside"] >= 1 and "503" in b["last_error"]
-    assert b["answered"] >= 10  # it did its share before it broke
+    assert b["answered"] - probed == 10 < _audit(s2)  # its share, then the 503s mid-run
 
 
 def _spawn_toy() -> tuple[subprocess.Popen, str]:
@@ -125,6 +129,7 @@ def test_a_replica_killed_mid_run_loses_nothing(toys: Toys) -> None:
         want = toys.open(u1, **FAST).loglikelihood(REQS)
         m = toys.open(f"{u1},{u2}", **FAST)
         before = _audit(s1)
+        probed = m.identity.extra["replicas"][1]["answered"]
         killer = threading.Timer(0.5, os.kill, (proc.pid, signal.SIGKILL))
         killer.start()
         got = m.loglikelihood(REQS)
@@ -137,6 +142,7 @@ def test_a_replica_killed_mid_run_loses_nothing(toys: Toys) -> None:
     assert got == want and len(set(got)) == 80  # 0 lost, 0 duplicated, in order
     b = m.identity.extra["replicas"][1]
     assert b["put_aside"] >= 1 and m.transport.last.statuses.get("connection", 0) >= 1
+    assert 0 < b["answered"] - probed < 80  # it died with part of the call done
     assert m.transport.last.retries == 0
     # the killed one had answered some of the audit before it died, the other did the rest
     assert 0 < 80 - (_audit(s1) - before) < 80
@@ -194,3 +200,49 @@ def test_a_rerun_against_another_replica_set_is_answered_from_the_cache(toys: To
     before = s2.requests
     assert m.loglikelihood(REQS[:20]) == first
     assert m.transport.last.requests == 0 and s2.requests == before
+
+
+def test_assay_audit_over_two_replicas_equals_one(toys: Toys, datasets: Path, tmp_path: Path,
+                                                  capsys, monkeypatch) -> None:
+    from audit.cli import main
+    from audit.store import open_store
+
+    monkeypatch.setenv("ASSAY_CACHE", str(tmp_path / "cache"))
+    def audit_batches(body):  # the audit's batches of 8 (the probe sends 1 or 2 prompts)
+        prompt = body.get("prompt")
+        return (503, {}) if isinstance(prompt, list) and len(prompt) == 8 else None
+    (u1, _), (u2, _), (u3, _) = (toys.add(delay=0.01), toys.add(delay=0.01),
+                                 toys.add(delay=0.01, name="other-model"))
+    (d1, _), (d2, _) = (toys.add(delay=0.01, fail=audit_batches),
+                        toys.add(delay=0.01, fail=audit_batches))
+    data = datasets / "crows_pairs/crows_pairs_anonymized.csv"
+    docs = {}
+    for name, spec in [("one", u1), ("two", f"{u1},{u2}"), ("bad", f"{u1},{u3}"),
+                       ("dead", f"{d1},{d2}")]:
+        store = f"sqlite:///{tmp_path / name}.db"
+        with pytest.raises(SystemExit) as exc:
+            main(["audit", "--model", spec, "--suite", "crows_pairs", "--data",
+                  f"crows_pairs={data}", "--limit", "30", "--json", "--no-progress",
+                  "--explain-top", "0", "--no-cache", "--store", store])
+        out, err = capsys.readouterr()
+        st = open_store(store)
+        try:
+            runs = st.runs()
+        finally:
+            st.close()
+        if name == "bad":  # refused before anything runs: one line, nothing written
+            last = err.strip().splitlines()[-1]
+            assert exc.value.code == 2 and last.startswith("assay: error: the endpoint at " + u3)
+            assert runs == []
+            continue
+        if name == "dead":  # both replicas fail mid-audit: one line, nothing written
+            last = err.strip().splitlines()[-1]
+            assert exc.value.code != 0 and "no replica of the endpoint is left" in last
+            assert d1 in last and d2 in last and runs == []
+            continue
+        assert exc.value.code == 0, err
+        assert len(runs) == 1
+        docs[name] = (runs[0].model, out.strip().splitlines()[-1])
+    metrics = {k: json.loads(v[1])["suites"]["crows_pairs"]["metrics"] for k, v in docs.items()}
+    assert metrics["one"] == metrics["two"]
+    assert docs["two"][0]["extra"]["base_urls"] == [u1, u2]
