@@ -237,7 +237,7 @@ def test_assay_audit_over_two_replicas_equals_one(toys: Toys, datasets: Path, tm
             continue
         if name == "dead":  # both replicas fail mid-audit: one line, nothing written
             last = err.strip().splitlines()[-1]
-            assert exc.value.code != 0 and "no replica of the endpoint is left" in last
+            assert exc.value.code == 2 and "no replica of the endpoint is left" in last
             assert d1 in last and d2 in last and runs == []
             continue
         assert exc.value.code == 0, err
