@@ -191,15 +191,18 @@ def test_bad_replica_lists_fail_in_one_line(toys: Toys) -> None:
         assert text in str(err.value) and "\n" not in str(err.value)
 
 
-def test_a_rerun_against_another_replica_set_is_answered_from_the_cache(toys: Toys,
-                                                                      tmp_path: Path) -> None:
+def test_the_cache_is_kept_per_replica_set(toys: Toys, tmp_path: Path) -> None:
+    """A rerun against the same replicas (in any order) is free; another server or replica set
+    asks again: two providers can serve different weights under one model name."""
     (u1, s1), (u2, s2) = toys.add(delay=0.01), toys.add(delay=0.01)
     cache = {"batch_size": "1", "cache_path": str(tmp_path / "c.sqlite")}
     first = toys.open(f"{u1},{u2}", **cache).loglikelihood(REQS[:20])
+    again = toys.open(f"{u2},{u1}", **cache)
+    assert again.loglikelihood(REQS[:20]) == first and again.transport.last.requests == 0
     m = toys.open(u2, **cache)
     before = s2.requests
     assert m.loglikelihood(REQS[:20]) == first
-    assert m.transport.last.requests == 0 and s2.requests == before
+    assert m.transport.last.requests == 20 and s2.requests == before + 20
 
 
 def test_assay_audit_over_two_replicas_equals_one(toys: Toys, datasets: Path, tmp_path: Path,

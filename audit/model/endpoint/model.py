@@ -120,9 +120,11 @@ class EndpointModel:
                 self._models_answer = [{k: m[k] for k in ("id", "owned_by", "max_model_len",
                                                           "root") if k in m} for m in listed]
                 first = next((m for m in self._models_answer if m.get("id") == self.served), {})
-        # the cache is keyed by what names the model, not by where it is served: a rerun
-        # against another replica set (or a moved server) of the same model is free
-        self.transport.scope = "|".join([self.served, str(first.get("root") or ""),
+        # the cache is keyed by the endpoint's identity: where it is served (the set of base
+        # URLs, order-free) and what names the model. Two providers may serve different weights
+        # under one name, so a cached answer never crosses to another server or replica set.
+        self.transport.scope = "|".join([",".join(sorted(self.base_urls)), self.served,
+                                         str(first.get("root") or ""),
                                          str(first.get("max_model_len") or "")])
         for i, url in enumerate(self.base_urls):
             probe = probe_endpoint(self.transport, self.served, url, self.opts.mode,
