@@ -12,7 +12,8 @@ __all__ = ["MODEL_HELP", "MODEL_OPTION_HELP", "backend_options", "check_cli_mode
            "no_cache_flag", "open_cli_model", "parse_model_options", "with_no_cache"]
 
 MODEL_HELP = ("'default' (bundled SmolLM2-135M-Instruct), a .gguf file, a local Hugging Face model "
-              "directory, or an OpenAI-compatible endpoint http(s)://HOST:PORT/v1.")
+              "directory, or an OpenAI-compatible endpoint http(s)://HOST:PORT/v1 (several "
+              "replicas of one model: comma-separated URLs, balanced by the client).")
 MODEL_OPTION_HELP = ("KEY=VALUE option of the model backend (repeatable): for an endpoint e.g. "
                      "model=NAME, api_key_env=VAR, mode=chat|completions, timeout=S, "
                      "max_concurrency=N, cache=off; for local weights max_batch_tokens=N.")
