@@ -51,9 +51,15 @@ def get_suite(name: str) -> type:
     if name not in suites:
         raise UsageError(f"unknown suite {name!r}",
                          f"choose from: {', '.join(suites)} (see `assay suites`)")
-    module, _, attr = suites[name].partition(":")
+    return import_entry(suites[name], f"suite {name!r}")
+
+
+def import_entry(target: str, what: str) -> type:
+    """The object a registry entry "module:attr" names; one-line UsageError if it is broken
+    (shared by the suite and the model-backend registries)."""
+    module, _, attr = target.partition(":")
     try:
         return getattr(importlib.import_module(module), attr)
     except (ImportError, AttributeError) as exc:
-        raise UsageError(f"suite {name!r} ({suites[name]}) cannot be imported: {exc}",
+        raise UsageError(f"{what} ({target}) cannot be imported: {exc}",
                          "reinstall the package that provides it") from None

@@ -9,7 +9,6 @@ classmethods (see `audit.model.base`).
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import re
 from importlib.metadata import entry_points
@@ -58,12 +57,9 @@ def get_backend(name: str) -> type:
     backends = available_backends()
     if name not in backends:
         raise UsageError(f"unknown model backend {name!r}", f"choose from: {', '.join(backends)}")
-    module, _, attr = backends[name].partition(":")
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise UsageError(f"model backend {name!r} ({backends[name]}) cannot be imported: {exc}",
-                         "reinstall the package that provides it") from None
+    from audit.registry import import_entry
+
+    return import_entry(backends[name], f"model backend {name!r}")
 
 
 def backend_for(spec: str, backend: str | None = None) -> tuple[str, type]:
