@@ -1,0 +1,57 @@
+"""Third sealed PII set: hand-written prose, documents and markup nobody tuned on, scored per class.
+
+Run once, by the lead: `.venv/bin/python -m bench.pii_sealed3` (`--path` for another file).
+It runs `bench.pii_sealed` on this file (same engines, same ≥50%-overlap matching, same span and
+checksum checks, its JSON line and table), then prints a second JSON line and table with the
+second set's additions: per-class precision, recall and F2 with n and Wilson 95% intervals, and
+the false-positive rate on the PII-free texts, overall and per genre, for Assay and presidio's
+default engine. Per class means the scorer's typed classes: STREET_ADDRESS, POSTCODE and LOCATION
+are one class (LOCATION), every other label is its own.
+
+Where the second set is mostly short conversational records (chat, tickets, forms, log lines),
+this one is running prose (news, minutes, biographies, court, medical and HR narratives,
+obituaries, reviews), sentences in nine languages, Markdown tables, HTML, YAML/TOML, SQL, stack
+traces, OCR-like text and speech-to-text. How it was written and labelled: bench/README.md,
+"Third sealed set".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from bench.pii_sealed import load
+from bench.pii_sealed import main as sealed_main
+from bench.pii_sealed2 import _table as _table2
+from bench.pii_sealed2 import fp_rates, per_class
+
+__all__ = ["SEALED3", "main"]
+
+SEALED3 = Path(__file__).resolve().parent / "data" / "pii_sealed3.jsonl"
+
+
+def _table(extra: dict) -> str:
+    return _table2(extra).replace("Second sealed set", "Third sealed set", 1)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--path", type=Path, default=SEALED3)
+    args = ap.parse_args(argv)
+    try:
+        recs = load(args.path)
+    except (OSError, ValueError) as exc:
+        ap.exit(2, f"pii_sealed3: {exc}\n")
+    result = sealed_main(["--path", str(args.path)])
+    s = result["sealed"]
+    extra = {"bench": "pii_sealed3", "date": result["date"], "file_sha256": result["file_sha256"],
+             "per_class": {side: per_class(s[side]) for side in ("assay", "presidio_default")},
+             "pii_free": fp_rates(recs, s)}
+    print(json.dumps(extra, ensure_ascii=False))
+    print(_table(extra))
+    return {**result, "sealed3": extra}
+
+
+if __name__ == "__main__":
+    main()

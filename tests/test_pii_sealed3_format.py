@@ -1,0 +1,216 @@
+"""The third sealed PII set: format, exact offsets, checksums, coverage. Nothing is detected.
+
+The set is sealed: its bytes are pinned, so an edit (say, relabelling after seeing a score) fails
+this test and has to be owned up to in bench/README.md along with the new hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import re
+from collections import Counter
+
+import pytest
+
+from bench.pii_sealed import iban_ok, load, luhn_ok, spoken_chars, ssn_ok
+from bench.pii_sealed3 import SEALED3, main
+
+SHA256 = "840b92364cfec4bd6c72aa589a63cde932f1fb98aa6f375c45e340db52618243"
+MINIMUM = {"PERSON": 150, "STREET_ADDRESS": 60, "PHONE_NUMBER": 60, "EMAIL_ADDRESS": 40,
+           "CREDIT_CARD": 40, "US_SSN": 35, "IBAN_CODE": 25, "IP_ADDRESS": 25}
+INVISIBLE = ("\u200b", "\u2060", "\u200e")
+GENRES = {"news": (22, 9), "minutes": (15, 5), "bio": (14, 3), "legal": (16, 4),
+          "medical": (15, 3), "hr": (16, 4), "obituary": (11, 1), "review": (17, 7),
+          "i18n": (36, 8), "table": (16, 6), "html": (15, 4), "config": (17, 7), "sql": (16, 6),
+          "trace": (16, 6), "chat": (28, 6), "ocr": (15, 4), "speech": (32, 7), "tech": (14, 14)}
+# processor test cards and the IBANs printed in Wikipedia and the registries' examples: a set
+# written from memory must not quietly fall back on them
+FAMOUS_CARDS = {"4111111111111111", "4242424242424242", "5555555555554444", "378282246310005",
+                "371449635398431", "6011111111111117", "6011000990139424", "3530111333300000",
+                "5105105105105100", "4012888888881881", "5500005555555559", "4263982640269299",
+                "4000123456789010", "4916338502617210"}
+FAMOUS_IBANS = {"GB29NWBK60161331926819", "DE89370400440532013000", "ES9121000418450200051332",
+                "IT60X0542811101000000123456", "NL91ABNA0417164300", "SA0380000000608010167519",
+                "AE070331234567890123456", "PL61109010140000071219812874", "BE68539007547034",
+                "SE4550000000058398257466", "IL620108000000099999999", "NO9386011117947",
+                "CH9300762011623852957", "IE29AIBK93115212345678", "PT50000201231234567890154",
+                "TR330006100519786457841326", "LT121000011101001000", "FR1420041010050500013M02606",
+                "DE75512108001245126199", "CH5604835012345678009"}
+
+
+@pytest.fixture(scope="module")
+def recs() -> list[dict]:
+    return load(SEALED3)
+
+
+@pytest.fixture(scope="module")
+def spans(recs) -> list[tuple[dict, str, str]]:
+    return [(r, r["text"][s:e], t) for r in recs for s, e, t in r["spans"]]
+
+
+def _neighbours(recs: list[dict]) -> list[tuple[str, str]]:
+    """(label, the characters just before and just after the value) for every span."""
+    return [(t, r["text"][max(0, s - 1):s] + r["text"][e:e + 1])
+            for r in recs for s, e, t in r["spans"]]
+
+
+def test_bytes_are_the_sealed_ones():
+    assert hashlib.sha256(SEALED3.read_bytes()).hexdigest() == SHA256
+
+
+def test_every_line_loads_with_checked_spans(recs):
+    lines = SEALED3.read_text(encoding="utf-8").splitlines()
+    assert len(recs) == len(lines) == 331
+    assert len({r["id"] for r in recs}) == 331
+    for r in recs:
+        assert re.fullmatch(rf"s3-{r['genre']}-\d{{3}}", r["id"]), r["id"]
+        ends = sorted(r["spans"])
+        # offsets inside the text, no overlaps (load checks them too; this pins it here)
+        assert all(0 <= s < e <= len(r["text"]) for s, e, _ in ends)
+        assert all(a[1] <= b[0] for a, b in zip(ends, ends[1:]))
+
+
+def test_counts_per_type_meet_the_brief(recs):
+    counts = Counter(t for r in recs for _, _, t in r["spans"])
+    assert counts == {"PERSON": 371, "LOCATION": 107, "STREET_ADDRESS": 70, "PHONE_NUMBER": 70,
+                      "EMAIL_ADDRESS": 49, "CREDIT_CARD": 42, "POSTCODE": 40, "US_SSN": 37,
+                      "IBAN_CODE": 28, "IP_ADDRESS": 28}
+    assert sum(counts.values()) == 842
+    assert all(counts[t] >= n for t, n in MINIMUM.items())
+
+
+def test_genres_and_pii_free_texts_in_every_genre(recs):
+    genres = Counter(r["genre"] for r in recs)
+    free = Counter(r["genre"] for r in recs if not r["spans"])
+    assert {g: (genres[g], free[g]) for g in genres} == GENRES
+    assert sum(free.values()) == 104 >= 90
+    assert set(free) == set(genres)  # the false-positive rate is per genre
+    # prose and documents, not one-liners: a third of the texts span several lines
+    assert sum("\n" in r["text"] for r in recs) == 92
+
+
+def test_checksums_and_formats_of_every_value(spans):
+    n = Counter()
+    for r, v, t in spans:
+        assert v == v.strip() and v
+        assert not v.startswith(INVISIBLE) and not v.endswith(INVISIBLE), (r["id"], v)
+        if t == "CREDIT_CARD":
+            assert luhn_ok(spoken_chars(v)), v
+            assert spoken_chars(v) not in FAMOUS_CARDS, v
+        elif t == "IBAN_CODE":
+            assert iban_ok(spoken_chars(v)), v
+            assert spoken_chars(v) not in FAMOUS_IBANS, v
+            assert "02" <= spoken_chars(v)[2:4] <= "98", v
+        elif t == "US_SSN":
+            assert ssn_ok(spoken_chars(v)), v
+        elif t == "IP_ADDRESS" and r["genre"] != "speech":
+            ipaddress.ip_address(v)
+        elif t == "EMAIL_ADDRESS":
+            assert "@" in v or " at " in v, v
+        elif t == "PERSON":
+            # titles stay outside the span (Mr, Dr., Frau, Pak, Mme ...)
+            assert not re.match(r"(?i)(mr|mrs|ms|dr|prof|herr|frau|pak|bu|mme)\.?\s", v), v
+        n[t] += 1
+    assert n["IP_ADDRESS"] == 28
+
+
+def test_the_hard_cases_the_brief_names_are_present(recs, spans):
+    invisible = [v for _, v, _ in spans if any(c in v for c in INVISIBLE)]
+    assert len(invisible) == 9
+    assert sum("\u00a0" in v or "&nbsp;" in v for _, v, _ in spans) == 3
+    # OCR: an address broken over lines
+    assert Counter(t for _, v, t in spans if "\n" in v) == {"STREET_ADDRESS": 4}
+    spoken = [(v, t) for r, v, t in spans if r["genre"] == "speech" and t != "PERSON"]
+    assert sum(" at " in v and " dot " in v for v, t in spoken if t == "EMAIL_ADDRESS") == 5
+    assert sum("double" in v or "triple" in v for v, _ in spoken) == 4
+    assert Counter(t for v, t in spoken if t in ("CREDIT_CARD", "US_SSN", "IBAN_CODE")) == {
+        "CREDIT_CARD": 4, "US_SSN": 4, "IBAN_CODE": 1}
+    cjk = Counter(t for t, around in _neighbours(recs) if any(
+        "\u3000" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" or "\uff00" <= c <= "\uffef"
+        for c in around))
+    assert cjk == {"PERSON": 3, "EMAIL_ADDRESS": 3, "PHONE_NUMBER": 2, "LOCATION": 2,
+                   "STREET_ADDRESS": 1}
+    emoji = Counter(t for t, around in _neighbours(recs) if any(
+        0x2700 <= ord(c) <= 0x27BF or ord(c) >= 0x1F000 for c in around))
+    assert emoji == {"EMAIL_ADDRESS": 2, "PERSON": 1, "PHONE_NUMBER": 1, "LOCATION": 1}
+    assert sum(t == "IP_ADDRESS" and ":" in v for _, v, t in spans) == 4
+    assert Counter(" " in v for _, v, t in spans if t == "IBAN_CODE") == {True: 23, False: 5}
+    names = [v for _, v, t in spans if t == "PERSON"]
+    assert sum(v == v.lower() and v.isascii() for v in names) == 33
+    assert sum(len(v.split()) == 1 for v in names) == 119  # "ask Oluwaseun", "Mrs Ng"
+    assert sum(bool(re.search(r"\b[A-Z]\.", v)) for v in names) == 6  # "J. R. Okafor"
+    assert sum(not v.isascii() for v in names) == 58  # diacritics, hanzi, hangul, Arabic, ...
+
+
+def test_the_pii_free_texts_hold_the_traps(recs):
+    free = [r for r in recs if not r["spans"]]
+    quads = [m for r in free for m in re.findall(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])",
+                                                    r["text"])]
+    assert len([q for q in quads if ipaddress.ip_address(q)]) == 9  # versions that parse as IPv4
+    brands = {w: sum(w in r["text"] for r in free)
+              for w in ("Ford", "Dell", "Jordan", "Georgia", "Lincoln", "Victoria", "Morgan")}
+    assert brands == {"Ford": 4, "Dell": 5, "Jordan": 11, "Georgia": 6, "Lincoln": 5,
+                      "Victoria": 6, "Morgan": 3}
+    text = "\n".join(r["text"] for r in free)
+    for trap in ("978-1-4028-9462-6", "1Z999AA10123456784", "7c9e6679-7425-40de-944b",
+                 "e3b0c44298fc1c149afbf4c8996fb924", "2026-11-30T23:59:59.999Z",
+                 "VISA ****8841", "20261128-0712-4431"):
+        assert trap in text, trap
+
+
+def test_a_broken_card_is_refused_with_its_line(tmp_path):
+    lines = SEALED3.read_text(encoding="utf-8").splitlines()
+    i = next(k for k, ln in enumerate(lines) if '"CREDIT_CARD"' in ln)
+    rec = json.loads(lines[i])
+    s, e, _ = next(sp for sp in rec["spans"] if sp[2] == "CREDIT_CARD")
+    digit = next(j for j in range(e - 1, s - 1, -1) if rec["text"][j].isdigit())
+    bumped = str((int(rec["text"][digit]) + 1) % 10)
+    rec["text"] = rec["text"][:digit] + bumped + rec["text"][digit + 1:]
+    lines[i] = json.dumps(rec, ensure_ascii=False)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"bad.jsonl:{i + 1}: card .* fails Luhn"):
+        load(bad)
+    # the runner refuses it before any engine is built (exit 2, one line)
+    with pytest.raises(SystemExit) as exc:
+        main(["--path", str(bad)])
+    assert exc.value.code == 2
+
+
+def test_an_overlapping_span_is_refused(tmp_path):
+    rec = json.loads(SEALED3.read_text(encoding="utf-8").splitlines()[0])
+    s, e, t = rec["spans"][0]
+    rec["spans"].append([s + 1, e, t])
+    bad = tmp_path / "overlap.jsonl"
+    bad.write_text(json.dumps(rec, ensure_ascii=False) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="overlap.jsonl:1: span .* overlapping"):
+        load(bad)
+
+
+def test_runner_wiring_with_fake_engines(monkeypatch, recs, capsys):
+    """The runner end to end with stand-in engines (no detector runs): one that returns the gold
+    spans, one that marks the first character of every PII-free text and finds nothing else."""
+    import types
+
+    import bench.pii_detection as pd
+
+    gold = {r["text"]: r["spans"] for r in recs}
+    monkeypatch.setattr(pd, "_detector_version", lambda: "fake")
+    monkeypatch.setattr(pd, "_predictors", lambda: (
+        types.SimpleNamespace(spacy_model="fake"),
+        lambda texts: [list(gold[t]) for t in texts],
+        lambda texts: [[] if gold[t] else [(0, 1, "PERSON")] for t in texts]))
+    out = main([])["sealed3"]
+    perfect, flagger = out["per_class"]["assay"], out["per_class"]["presidio_default"]
+    assert {c: v["n_gold"] for c, v in perfect.items()} == {
+        "CREDIT_CARD": 42, "EMAIL_ADDRESS": 49, "IBAN_CODE": 28, "IP_ADDRESS": 28,
+        "LOCATION": 217, "PERSON": 371, "PHONE_NUMBER": 70, "US_SSN": 37}
+    assert all(v["recall"] == v["precision"] == v["f2"] == 1.0 for v in perfect.values())
+    assert flagger["PERSON"]["found"] == 0 and flagger["PERSON"]["n_pred"] == 104
+    assert out["pii_free"]["assay"]["flagged"] == 0
+    assert out["pii_free"]["presidio_default"]["by_genre"]["tech"] == {"flagged": 14, "n": 14}
+    printed = capsys.readouterr().out
+    assert "Third sealed set: per class" in printed
+    assert "| all | 104 | 0 = 0.000 [0.000, 0.036] | 104 = 1.000 [0.964, 1.000] |" in printed
