@@ -30,8 +30,8 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
     ("Thanks,\nPriya", [("Priya", "PERSON")]),
     ("Min-jun Kim will present the results.", [("Min-jun Kim", "PERSON")]),
     ("Send it to Chiamaka Eze before noon.", [("Chiamaka Eze", "PERSON")]),
-    ("I spoke with João Pereira from the Lisbon office.", [("João Pereira", "PERSON"),
-                                                          ("Lisbon", "LOCATION")]),
+    # (an office's city locates no person: not labelled, as in bench/README's sealed sets)
+    ("I spoke with João Pereira from the Lisbon office.", [("João Pereira", "PERSON")]),
     ("Dear Ms. Kowalska, your request was received.", [("Kowalska", "PERSON")]),
     ("Dr. Reza Hosseini is on call tonight.", [("Reza Hosseini", "PERSON")]),
     ("Please contact Sipho Ndlovu for access.", [("Sipho Ndlovu", "PERSON")]),
@@ -74,8 +74,7 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
     ("Mon portable : 06 12 34 56 78", [("06 12 34 56 78", "PHONE_NUMBER")]),
     ("Phone: +33 1 42 68 53 00", [("+33 1 42 68 53 00", "PHONE_NUMBER")]),
     ("WhatsApp +55 11 91234-5678", [("+55 11 91234-5678", "PHONE_NUMBER")]),
-    ("call 03-1234-5678 (Tokyo office)", [("03-1234-5678", "PHONE_NUMBER"),
-                                          ("Tokyo", "LOCATION")]),
+    ("call 03-1234-5678 (Tokyo office)", [("03-1234-5678", "PHONE_NUMBER")]),
     ("Text me at 98765 43210", [("98765 43210", "PHONE_NUMBER")]),
     ("📞+44 7700 900123 😀", [("+44 7700 900123", "PHONE_NUMBER")]),
     (f"phone +1 415 555{ZW}2671", [(f"+1 415 555{ZW}2671", "PHONE_NUMBER")]),
@@ -145,6 +144,18 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
     ("i moved to mumbai last year and now i'm based in bengaluru",
      [("mumbai", "LOCATION"), ("bengaluru", "LOCATION")]),
     ("she was born in são paulo", [("são paulo", "LOCATION")]),
+    # a place is personal data where it locates a person (audit.pii._personal_place)
+    ("My sister lives in Tampere now.", [("Tampere", "LOCATION")]),
+    ("This is Greta Lindqvist from Uppsala, calling about my order.",
+     [("Greta Lindqvist", "PERSON"), ("Uppsala", "LOCATION")]),
+    ("Kwame Mensah from Tamale called twice.", [("Kwame Mensah", "PERSON"), ("Tamale", "LOCATION")]),
+    ("name,email,city\nIrena Kolar,irena.k@example.net,Ljubljana",
+     [("Irena Kolar", "PERSON"), ("irena.k@example.net", "EMAIL_ADDRESS"),
+      ("Ljubljana", "LOCATION")]),
+    ("City: Thessaloniki", [("Thessaloniki", "LOCATION")]),
+    ("She's in Cuenca until Friday.", [("Cuenca", "LOCATION")]),
+    ("Born in Tromsø, raised in Bergen.", [("Tromsø", "LOCATION"), ("Bergen", "LOCATION")]),
+    ("Hi Oksana, the forms are signed.", [("Oksana", "PERSON")]),
     # -- spoken addresses ------------------------------------------------------------------
     ("i live at forty two baker street", [("forty two baker street", "STREET_ADDRESS")]),
     ("ship it to one two three main street", [("one two three main street",
@@ -235,6 +246,15 @@ CLEAN: list[str] = [
     "Votre facture n° 45871 d'un montant de 129,90 € est disponible dans votre Espace Client.",
     "Su pedido 33481 ha sido enviado. Importe total: 59,95 €.",
     "Version 12345 ships next week; 20000 Users were migrated.",
+    # places that locate nobody: prose, offices, time zones, travel news
+    "The river passes Basel, Strasbourg and Cologne before reaching Rotterdam.",
+    "Our Madrid office closes early on Fridays.",
+    "TZ=Asia/Tokyo is set in the container image.",
+    "Melbourne and Auckland both host large tech conferences in March.",
+    "Flights from Vienna to Athens were cancelled because of the storm.",
+    "the weather in lisbon was great last week",
+    "The conference moves from Porto to Seville next year.",
+    "Invoice from Dublin branch: 3 items.",
 ]
 
 

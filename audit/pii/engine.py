@@ -171,9 +171,10 @@ def _absorb_places(spans: list[Span], streets: list[Span]) -> list[Span]:
     return out
 
 
-def _resolve(spans: list[Span], text: str) -> list[Span]:
-    """Drop implausible and subsumed spans, merge overlaps of one type, then keep the
-    higher-ranked of overlapping spans of different types; rank = score, then length."""
+def _resolve(spans: list[Span], text: str, threshold: float = 0.5) -> list[Span]:
+    """Drop implausible and subsumed spans, keep places only where they locate a person
+    (`audit.pii._personal_place`), merge overlaps of one type, then keep the higher-ranked of
+    overlapping spans of different types; rank = score, then length."""
     spans = [s for s in spans if _plausible(s, text)]
     if any(s.recognizer == "SpacyRecognizer" for s in spans):
         from audit.pii._ner_filter import refine
@@ -190,6 +191,10 @@ def _resolve(spans: list[Span], text: str) -> list[Span]:
             s.recognizer == "SpacyRecognizer" and s.entity_type == "LOCATION"
             and not any(c.isupper() for c in text[s.start:s.end])
             and any(n.start < s.end and s.start < n.end for n in named))]
+    if any(s.entity_type == "LOCATION" for s in spans):
+        from audit.pii._personal_place import personal_places
+
+        spans = personal_places(spans, text)
     streets = [s for s in spans if s.entity_type == "STREET_ADDRESS"]
     if streets:
         spans = _absorb_places(spans, streets)
@@ -201,6 +206,10 @@ def _resolve(spans: list[Span], text: str) -> list[Span]:
     for s in sorted(spans, key=lambda x: (-x.score, -(x.end - x.start), x.start)):
         if all(s.end <= k.start or s.start >= k.end for k in kept):
             kept.append(s)
+    if any(s.entity_type == "LOCATION" for s in kept):
+        from audit.pii._personal_place import drop_uncued
+
+        kept = drop_uncued(kept, threshold)
     return sorted(kept, key=lambda x: (x.start, x.end))
 
 
@@ -312,8 +321,8 @@ class PIIEngine:
                 recognizer, why = _explain(r)
                 found[i].append(Span(start, r.end + chunk.offset, r.entity_type,
                                      round(float(r.score), 4), recognizer, why))
-        return [_to_original(_resolve(spans, n.text), n) for spans, n in zip(found, norms,
-                                                                                 strict=True)]
+        return [_to_original(_resolve(spans, n.text, cfg.score_threshold), n)
+                for spans, n in zip(found, norms, strict=True)]
 
     def _analyze_pieces(self, pieces: list[str]) -> list[list[Any]]:
         """presidio results for each text: NER in batches, then the recognizers per text."""
