@@ -156,6 +156,21 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
     ("She's in Cuenca until Friday.", [("Cuenca", "LOCATION")]),
     ("Born in Tromsø, raised in Bergen.", [("Tromsø", "LOCATION"), ("Bergen", "LOCATION")]),
     ("Hi Oksana, the forms are signed.", [("Oksana", "PERSON")]),
+    # names after a greeting, a title in other languages, in a "Last, First" column, and in
+    # lower-case speech after a self-introduction or a family word
+    ("Hey Teodora, the file is ready.", [("Teodora", "PERSON")]),
+    ("Estimado Sr. Quiroga: su pedido salió hoy.", [("Quiroga", "PERSON")]),
+    ("Bonjour Mme Lefèvre, merci pour votre message.", [("Lefèvre", "PERSON")]),
+    ('employee,dept\n"Varga, Lili",Ops\n"Brandt, Jonas",IT',
+     [("Varga, Lili", "PERSON"), ("Brandt, Jonas", "PERSON")]),
+    ("hi im tavita lemalu my number is on the form", [("tavita lemalu", "PERSON")]),
+    ("i'm calling for my aunt folasade okoro, her card was blocked",
+     [("folasade okoro", "PERSON")]),
+    ("call grandpa eitan on his mobile", [("eitan", "PERSON")]),
+    ("i'm zaneta z a n e t a", [("zaneta", "PERSON")]),
+    ("the account holder is bui van long and the card is blocked", [("bui van long", "PERSON")]),
+    ('WARN chat: user said: "hey its marguerite pollux and my email changed"',
+     [("marguerite pollux", "PERSON")]),
     # -- spoken addresses ------------------------------------------------------------------
     ("i live at forty two baker street", [("forty two baker street", "STREET_ADDRESS")]),
     ("ship it to one two three main street", [("one two three main street",
@@ -246,6 +261,16 @@ CLEAN: list[str] = [
     "Votre facture n° 45871 d'un montant de 129,90 € est disponible dans votre Espace Client.",
     "Su pedido 33481 ha sido enviado. Importe total: 59,95 €.",
     "Version 12345 ships next week; 20000 Users were migrated.",
+    # lower-case speech that introduces no one; greetings to no one
+    "i'm new here and i'm busy so please be quick",
+    "i'm ready and waiting for the engineer",
+    "this is urgent and i want a refund",
+    "hi there, i'm fine thanks",
+    "i'm not sure about this invoice",
+    "i'm sorry for the delay",
+    "Hello World!",
+    "Hi All, the deploy is done.",
+    "Hello Support, the printer is jammed again.",
     # places that locate nobody: prose, offices, time zones, travel news
     "The river passes Basel, Strasbourg and Cologne before reaching Rotterdam.",
     "Our Madrid office closes early on Fridays.",

@@ -86,7 +86,9 @@ _BEFORE = (
     r"regards,|many thanks,|kind regards,|best regards,|warm regards,|best wishes,|best,|"
     r"thanks,|thank you,|cheers,|sincerely,|yours,|br,|thx,|"
     r"i am|i'm|this is|it's|call me|my name's|name's|hi,? i'm|hello,? i'm|"
+    r"hi|hey|hello|hiya|yo|dear|"
     # Spanish, Portuguese
+    r"hola|ciao|olá|oi|bonjour|salut|hallo|moin|hej|hoi|"
     r"soy|me llamo|mi nombre es|le escribe|les escribe|te escribe|atentamente,?|saludos,|"
     r"un saludo,|a nombre de|de parte de|meu nome é|chamo-me|me chamo|sou o|sou a|"
     r"atenciosamente,?|cumprimentos,|em nome de|"
@@ -115,17 +117,37 @@ _HONORIFIC = regex.compile(r"(?<![\p{Latin}\p{N}])(?P<name>" + _NAME + r")(?=[ \
 
 # Speech-to-text: lower-case words after a self-introduction, then the utterance moves on.
 _STT_NEXT = (r"and|thank|thanks|yeah|yes|um|uh|so|also|bye|here|speaking|calling|my|card|email|"
-             r"e-mail|phone|number|postcode|zip|address|social|ssn|from|again|please|ok|okay|the")
+             r"e-mail|phone|number|postcode|zip|address|social|ssn|from|again|please|ok|okay|the|"
+             r"is|was|on|at|in|who|she|he|her|his|said|says|no|not|but|can|will|would|"
+             r"mobile|cell|account|lives|called|wants|needs")
 _STT_WORD = r"(?!(?:" + _STT_NEXT + r")\b)\p{Ll}[\p{Ll}\p{M}'\-]+"
 _STT_INITIAL = r"(?:[ \t]+\p{Ll}\.)?"  # "sanjay k. narayanan"
+_STT_PART = r"(?:al|el|bin|ibn|van|von|de|da|di|del|der|le|la|abu|bint)"
 _STT = regex.compile(
     r"(?<![\p{L}])(?:this is|it's|its|it is|calling for|i'm calling for|i am calling for|"
     r"on behalf of|my name is|my name's|name is|speaking with|you're speaking with|"
-    r"you are speaking with)[ \t]+(?P<name>" + _STT_WORD + _STT_INITIAL + r"(?:[ \t]+" + _STT_WORD + r")?)"
-    r"(?=[ \t]*(?:$|[,.!?]|[ \t](?:" + _STT_NEXT + r")\b))")
+    r"you are speaking with|i'm|im|i am|account holder is|holder is|"
+    r"(?:my|our|his|her) (?:father|mother|dad|mum|mom|son|daughter|wife|husband|brother|sister|"
+    r"friend|grandmother|grandfather|grandma|grandpa|uncle|aunt|cousin|partner|neighbou?r|"
+    r"colleague|boss)|grandma|grandpa|granny|nana|mama|papa|auntie|uncle|"
+    r"mister|missus|mr|mrs|ms|miss|doctor|dr)[ \t]+"
+    r"(?P<name>" + _STT_WORD + _STT_INITIAL + r"(?:[ \t]+(?:" + _STT_PART + r"[ \t]+)?" + _STT_WORD
+    + r")?)"
+    # the utterance moves on, or the name is spelled out letter by letter ("t j o r v e n")
+    r"(?=[ \t]*(?:$|[,.!?\"—–]|[ \t](?:" + _STT_NEXT + r")\b|[ \t]\p{Ll}[ \t]\p{Ll}[ \t]\p{Ll}\b))")
+# Speech-to-text may sit inside a log line or a quote ("INFO bot: user said: \"hi im …\""):
+# the lower-case rule applies to a line or quoted stretch with no capital letter.
+_STRETCH = regex.compile(r"[^\n\"“”]+")
 # Words after "this is" that are not names ("this is urgent and …").
 _NOT_STT_NAME = frozenset("""
 urgent important ridiculous crazy wrong right correct fine good great bad weird strange terrible
+new busy ready done free available late early home away out sick happy sad glad sure afraid
+interested unable able tired hungry alone single married retired open closed online offline
+looking wondering hoping sorry afraid just only still already also even
+none nothing nobody someone somebody anyone anybody everyone everybody
+mother father mom mum dad son daughter wife husband brother sister friend grandmother grandfather
+grandma grandpa uncle aunt cousin partner neighbor neighbour colleague boss doctor
+english spanish french german
 awful amazing perfect ok okay sorry about regarding really very just still also actually
 so not the my your our his her their a an it its me him them us you we they one two three four
 five six seven eight nine ten zero oh double triple hundred thousand um uh er erm yeah yes no
@@ -135,6 +157,11 @@ customer service support team account card number email phone address order paym
 help problem issue question complaint follow up update call line message voicemail
 regarding re concerning for with from of on in at to by
 """.split())
+_STT_PARTS = frozenset(_STT_PART[3:-1].split("|"))
+# Every _STT cue holds one of these letter runs; a text without any is not scanned.
+_STT_QUICK = regex.compile(r"(?<![\p{L}])(?:this|it'?s|its|it|calling|behalf|name'?s?|speaking|i'?m|"
+                           r"im|i|holder|my|our|his|her|grand\w*|granny|nana|mama|papa|auntie|"
+                           r"uncle|mister|missus|mrs?|ms|miss|doctor|dr)[ \t]")
 _STT_SUFFIX = ("ing", "ed", "ly", "ful", "ous", "ible", "able", "ive", "less", "ness")
 
 
@@ -150,6 +177,7 @@ def _stops() -> frozenset[str]:
     remote client server service web api app user admin system team support sales help desk
     hola bonjour hallo hello hi hey dear gracias merci danke thanks thank vielen dank grazie
     obrigado obrigada bitte antemano voraus saludos grüße version release edition build care
+    world folks guys everyone all there team
     """.split())
     from audit.pii._ner_filter import _stop_words
 
@@ -194,11 +222,13 @@ class NameContextRecognizer(EntityRecognizer):
                 if one and not _one_word_name(text[s:e]):
                     continue
                 add(s, e, self.SCORE_ONE_WORD if one else self.SCORE_FIELD, "person field")
-        if "name" in text.lower() or "holder" in text.lower() or "kin" in text.lower():
+        lower = text.lower()
+        if "name" in lower or "holder" in lower or "kin" in lower:
             for m in _FIELD_LOOSE.finditer(text):
                 value = m.group("name")
                 if value.casefold() not in _stops() and any(c.isalpha() for c in value):
                     add(m.start("name"), m.end("name"), self.SCORE_FIELD, "person field")
+        if "\n" in text and _HEADER_KEY.search(text) is not None:
             for s, e in _column_cells(text):
                 add(s, e, self.SCORE_COLUMN, "person column")
         for m in _CUE_BEFORE.finditer(text):
@@ -213,12 +243,17 @@ class NameContextRecognizer(EntityRecognizer):
                 s, e = self._trim(text, m.start("name"), m.end("name"))
                 if e > s and (rx is _HONORIFIC or " " in text[s:e].strip()):
                     add(s, e, self.SCORE_AFTER, "name before verb or honorific")
-        if not any(c.isupper() for c in text):
-            for m in _STT.finditer(text):
-                words = [w for w in m.group("name").split() if not w.endswith(".")]
-                if all(len(w) >= 3 and w not in _NOT_STT_NAME and w not in _stops()
-                       and not w.endswith(_STT_SUFFIX) for w in words):
-                    add(m.start("name"), m.end("name"), self.SCORE_STT, "lower-case name after cue")
+        if _STT_QUICK.search(text) is not None:
+            for stretch in _STRETCH.finditer(text):
+                if any(c.isupper() for c in stretch.group()):
+                    continue
+                for m in _STT.finditer(text, stretch.start(), stretch.end()):
+                    words = [w for w in m.group("name").split()
+                             if not w.endswith(".") and w not in _STT_PARTS]
+                    if all(len(w) >= 3 and w not in _NOT_STT_NAME and w not in _stops()
+                           and not w.endswith(_STT_SUFFIX) for w in words):
+                        add(m.start("name"), m.end("name"), self.SCORE_STT,
+                            "lower-case name after cue")
         return [self._result(s, e, score, why) for (s, e), (score, why) in found.items()]
 
     @staticmethod
@@ -270,6 +305,7 @@ _HEADER_KEY = regex.compile(r"(?i)(?:" + _PERSON_KEYS + r"|name|customer|client|
                             r"requester|contact|patient|holder|recipient|beneficiary|employee)")
 _SPECIFIC_HEADER = regex.compile(r"(?i)(?:" + _PERSON_KEYS + r")")
 _NAME_CELL = regex.compile(_NAME_OR_UPPER)
+_LAST_FIRST = regex.compile(_CAP + r",[ \t]+" + _CAP + r"(?:[ \t]+" + _CAP + r")?")  # "Ortiz, Ana"
 _HEADER_CELL = regex.compile(r"[A-Za-z_][A-Za-z0-9_ ]{0,40}")
 _LETTERS_CELL = regex.compile(r"\p{L}[\p{L}\p{M}'’.\-]*(?:[ \t]+\p{L}[\p{L}\p{M}'’.\-]*){0,4}")
 
@@ -327,7 +363,8 @@ def _column_cells(text: str) -> list[tuple[int, int]]:
                     value = value.strip()
                     # A "name" column also lists packages and hosts: there only capitalised
                     # words count; a "full_name" column is people whatever the case.
-                    cell_ok = (_LETTERS_CELL if k in specific else _NAME_CELL).fullmatch(value)
+                    cell_ok = ((_LETTERS_CELL if k in specific else _NAME_CELL).fullmatch(value)
+                               or _LAST_FIRST.fullmatch(value))
                     if value and cell_ok and value.casefold() not in _stops():
                         out.append((row_start + a + lead, row_start + a + lead + len(value)))
             i += 1

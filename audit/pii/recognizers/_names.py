@@ -33,7 +33,9 @@ _STRONG_CUES = (r"my name is|my name's|i am|i'm|this is|dear|name:?|name is|name
 # A name followed by a personal attribute: "Anna Weber's date of birth", "Li Wei (li@x.cn)".
 _AFTER = (r"(?=(?:'s|’s)\s+(?:date\s+of\s+birth|birthday|dob|address|phone|number|email|"
           r"account|card)|\s+was\s+born|\s+\(\S+@)")
-_TITLES = r"mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|univ\.-?prof|rev"
+_TITLES = (r"mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|univ\.-?prof|rev|mister|sr|sra|srta|"
+           r"señor|señora|señorita|mme|mlle|madame|monsieur|sig\.ra|signor|signora|dott|"
+           r"dott\.ssa|pani|pan|mevrouw|meneer|dhr|mevr")
 
 
 class _CueRecognizer(PatternRecognizer):
