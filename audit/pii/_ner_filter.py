@@ -30,6 +30,8 @@ senhor senhora querido querida distinti saluti cordialement atenciosamente grü�
 groet groeten saludos saludo salutations cordiali abbraccio dear hi hello hey mr mrs ms miss mx
 dr prof sir madam regards thanks cheers best kind warm sincerely yours mme mlle me sra sr srta
 sig sig.ra dott dott.ssa ing avv sres dña dra
+husband wife son daughter mother father brother sister mum mom dad uncle aunt cousin partner
+landlord landlady tenant notary witness guest manager nurse reviewer intro
 """.split())
 # Field labels of tickets and forms that the NER reads as names ("Requester:", "Callback:").
 FIELD_WORDS = frozenset("""
@@ -129,6 +131,8 @@ def refine(span: Span, text: str, foreign: dict[str, bool]) -> Span | None:
         return None
     if span.entity_type == "PERSON" and words[-1][2].casefold() in _STREET_END:
         return None  # the street recognizer reports the address with its number
+    if span.entity_type == "PERSON" and not _person_position(text, words, names):
+        return None
     if span.entity_type == "PERSON" and _place_like(text, words, names):
         return Span(words[0][0], words[-1][1], "LOCATION", span.score, span.recognizer,
                     span.explanation + "; read as a place")
@@ -149,6 +153,25 @@ def refine(span: Span, text: str, foreign: dict[str, bool]) -> Span | None:
     if (start, end) == (span.start, span.end):
         return span
     return Span(start, end, span.entity_type, span.score, span.recognizer, span.explanation)
+
+
+_THE_BEFORE = regex.compile(r"(?<![\p{L}])the[ \t]+$", regex.IGNORECASE)
+_SENTENCE_START = regex.compile(r"(?:^|[\n.!?:;][ \t]*|^[ \t]*)[\"'(\[]?$")
+_NEXT_LOWER = regex.compile(r"[ \t]+\p{Ll}|[ \t]*:[ \t]+\p{Lu}")
+
+
+def _person_position(text: str, words: list[tuple[int, int, str]], names: frozenset[str]) -> bool:
+    """False where the NER's name stands where a thing does: after "the" ("the Danube", "the
+    Fushimi Inari shrine"), or a lone unlisted word opening a sentence or line and followed by
+    a lower-case word or a field value ("Toner replaced", "Renew via", "Guest: Pham")."""
+    start = words[0][0]
+    if _THE_BEFORE.search(text, max(0, start - 8), start) is not None:
+        return False
+    if len(words) == 1 and words[0][2].casefold() not in names:
+        if (_SENTENCE_START.search(text, max(0, start - 6), start) is not None
+                and _NEXT_LOWER.match(text, words[0][1]) is not None):
+            return False
+    return True
 
 
 # Brazilian, Australian and Canadian state codes written after a town; US codes are left out
