@@ -8,6 +8,7 @@ and evaluation sets label it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from presidio_analyzer import Pattern, PatternRecognizer
@@ -97,6 +98,23 @@ _HANGUL = (r"[\p{Hangul}]{2,}(?:시|도)[ \t]+[\p{Hangul}]{1,}(?:구|군|시)[ \
 _PO_BOX = r"(?<![\p{L}])(?:p\.?[ \t]?o\.?[ \t]?box|post[ \t]+office[ \t]+box|postfach|boîte[ \t]+postale|bp)[ \t]*\d{1,6}"
 
 
+# A South Asian match ends in one of these words as a whole letter run, after a space (or, for
+# "block", with up to three capital letters glued on: "blockB").
+_SA_RUNS = frozenset("""nagar marg colony layout enclave vihar bagh puram pet halli palya ganj abad
+chowk gali mohalla bazar bazaar sector phase block cross main stage extension extn salai veedhi
+peth""".split())
+_ASCII_RUN = re.compile(r"[a-z]+")
+
+
+def _has_sa_ending(text: str) -> bool:
+    """A necessary condition for the South Asian pattern (ASCII texts only; any other text is
+    always searched, since case-insensitive matching may fold non-ASCII letters)."""
+    if not text.isascii():
+        return True
+    return any(r in _SA_RUNS or (r.startswith("block") and len(r) <= 8)
+               for r in _ASCII_RUN.findall(text.lower()))
+
+
 class InternationalAddressRecognizer(PatternRecognizer):
     """Street addresses outside the US-style `<number> <name> <suffix>` shape, with their postal tail."""
 
@@ -123,3 +141,5 @@ class InternationalAddressRecognizer(PatternRecognizer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(supported_entity="STREET_ADDRESS", patterns=self.PATTERNS,
                          context=self.CONTEXT, name="InternationalAddressRecognizer", **kwargs)
+        # Checked by Assay's pattern loop (audit.pii._patterns) before each search.
+        self.pattern_requires = {"address (South Asian locality)": _has_sa_ending}

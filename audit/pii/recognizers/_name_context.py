@@ -113,6 +113,7 @@ _AFTER = (r"says|said|joined (?:the team|us|the call|the group|the company)|has 
 _CUE_AFTER = regex.compile(
     r"(?<![\p{L}\p{N}])(?P<name>" + _CAP + r"(?:" + _SP + r"(?:" + _PART + _SP + r"){0,2}" + _CAP
     + r"){1,3})[\p{So}\p{Sk}\p{Sm}]*[ \t]+(?i:" + _AFTER.replace(" ", r"[ \t]+") + r")\b")
+_HONORIFIC_MARK = regex.compile(r"[さ様氏씨님]")
 _HONORIFIC = regex.compile(r"(?<![\p{Latin}\p{N}])(?P<name>" + _NAME + r")(?=[ \t]?(?:さん|様|さま|氏|씨|님))")
 
 # Speech-to-text: lower-case words after a self-introduction, then the utterance moves on.
@@ -239,6 +240,8 @@ class NameContextRecognizer(EntityRecognizer):
                     continue
                 add(s, e, self.SCORE_ONE_WORD if one else self.SCORE_CUE, "name after phrase")
         for rx in (_CUE_AFTER, _HONORIFIC):
+            if rx is _HONORIFIC and _HONORIFIC_MARK.search(text) is None:
+                continue  # every honorific holds one of these characters
             for m in rx.finditer(text):
                 s, e = self._trim(text, m.start("name"), m.end("name"))
                 if e > s and (rx is _HONORIFIC or " " in text[s:e].strip()):
