@@ -165,6 +165,9 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
      [("Varga, Lili", "PERSON"), ("Brandt, Jonas", "PERSON")]),
     ("hi im tavita lemalu my number is on the form", [("tavita lemalu", "PERSON")]),
     # a relation word before a name is not part of it
+    ("conn 10.20.30.40 -> 10.20.30.41 dropped", [("10.20.30.40", "IP_ADDRESS"),
+                                                 ("10.20.30.41", "IP_ADDRESS")]),
+    ("block 172.16.5.9/12 at the edge", [("172.16.5.9/12", "IP_ADDRESS")]),
     ("Husband Tomasz present at the visit.", [("Tomasz", "PERSON")]),
     ("Landlord is Ewa Zielinska, call her.", [("Ewa Zielinska", "PERSON")]),
     ("i'm calling for my aunt folasade okoro, her card was blocked",
@@ -269,6 +272,8 @@ CLEAN: list[str] = [
     "The Volga flows into the Caspian Sea.",
     "Renew via the portal before Friday.",
     "Subject: Password reset requested",
+    # IP look-alikes in prose and logs (a host on each side of an arrow stays an IP: see CASES)
+    "upgraded firmware 4.2.0.7 -> 4.2.1.0 on the fleet",
     # lower-case speech that introduces no one; greetings to no one
     "i'm new here and i'm busy so please be quick",
     "i'm ready and waiting for the engineer",

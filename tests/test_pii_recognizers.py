@@ -84,6 +84,9 @@ NEGATIVES = [
     "Part number 782-250-3689 is out of stock",  # valid NANP shape after an ID word
     'HOST = "127.0.0.1"  # loopback is no one\'s address',
     "pip install urllib3==2.0.7.1",  # a version, not an IP
+    "allow 192.168.0.0/16 and 10.0.0.0/8 only",  # network ranges, no host
+    "evens = xs[-2::-2]",  # a slice, not IPv6 "2::"
+    "ota: firmware 3.1.0.4 -> 3.1.0.9 on 40 units",  # versions on both sides of the arrow
     "Können Sie mir bitte die Unterlagen schicken?",  # German nouns are not names
     "Mark the task done. Will it ship in May?",  # names that are common words
     "the weather in nice is lovely",  # lower-case place that is a common word

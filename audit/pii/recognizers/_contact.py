@@ -195,14 +195,29 @@ class StrictUrlRecognizer(UrlRecognizer):
         return results
 
 
-_VERSION_BEFORE = re.compile(r"(?:==|>=|<=|~=|!=|\bv|\bversion[ \t:]*|\bver\.?[ \t]*|@)$",
-                             re.IGNORECASE)
+_VERSION_BEFORE = re.compile(r"(?:==|>=|<=|~=|!=|\bv|\bversion[ \t:]*|\bver\.?[ \t]*|@|"
+                             r"\b(?:firmware|fw|build|release|rev)[ \t:]*)$", re.IGNORECASE)
+# "firmware 1.2.0.8 -> 1.2.1.0": the number after a version's arrow is a version too.
+_ARROW = re.compile(r"[ \t]*(?:->|→|=>)[ \t]*")
+
+
+def _network(value: str) -> bool:
+    """Whether an address with a prefix length is the network itself (host bits all zero)."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        return False
+    return True
 
 
 class HostIpRecognizer(IpRecognizer):
     """Presidio's IPv4/IPv6 patterns, without addresses that identify no host or person:
-    loopback (127.0.0.1, ::1), unspecified (0.0.0.0, ::), broadcast, and four-part version
-    numbers written as versions ("urllib3==2.0.7.1", "v1.2.3.4")."""
+    loopback (127.0.0.1, ::1), unspecified (0.0.0.0, ::), broadcast, network ranges
+    ("10.0.0.0/8"), IPv6 stubs of under three groups ("1::" in `digits[-1::-2]`), and four-part
+    version numbers written as versions ("urllib3==2.0.7.1", "v1.2.3.4", "firmware 1.2.0.8 ->
+    1.2.1.0")."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(name="HostIpRecognizer", **kwargs)
@@ -212,8 +227,10 @@ class HostIpRecognizer(IpRecognizer):
         import ipaddress
 
         out = []
-        for r in super().analyze(text, entities, nlp_artifacts, regex_flags):
-            value = text[r.start:r.end].split("/")[0]
+        version_end = -1
+        for r in super().analyze(text, entities, nlp_artifacts, regex_flags):  # by position
+            whole = text[r.start:r.end]
+            value = whole.split("/")[0]
             try:
                 ip = ipaddress.ip_address(value)
             except ValueError:
@@ -221,7 +238,14 @@ class HostIpRecognizer(IpRecognizer):
             if ip is not None and (ip.is_loopback or ip.is_unspecified
                                    or value == "255.255.255.255"):
                 continue
-            if _VERSION_BEFORE.search(text, max(0, r.start - 12), r.start):
+            if ip is not None and "/" in whole and _network(whole):
+                continue  # "10.0.0.0/8": a range, no host
+            if ip is not None and ip.version == 6 and sum(1 for g in value.split(":") if g) < 3:
+                continue  # "1::", "fe80::1": a slice in code or a link-local stub, no host
+            if _VERSION_BEFORE.search(text, max(0, r.start - 12), r.start) or (
+                    0 <= version_end <= r.start
+                    and _ARROW.fullmatch(text, version_end, r.start)):
+                version_end = r.end
                 continue
             out.append(r)
         return out
