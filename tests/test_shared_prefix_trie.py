@@ -14,7 +14,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from audit.model._prefix_tree import (  # noqa: E402
-    ancestor_mask, pack_tensors, plan_packs, sharing_rows, trie_nodes)
+    ancestor_mask, pack_tensors, plan_packs, plan_packs_cheapest, sharing_rows, trie_nodes)
 
 
 def test_trie_node_counts() -> None:
@@ -54,15 +54,65 @@ def test_plan_packs_paths_share_only_leading_tokens() -> None:
         assert [pack.depth[n] for n in path] == list(range(len(key)))
 
 
-def test_plan_packs_respects_the_cap() -> None:
-    rng = np.random.default_rng(0)
+def _check_pack(pack, keys) -> None:
+    """Every row's path carries its tokens at its depths, and the pack holds exactly the trie of
+    its rows (nothing computed twice inside a pack)."""
+    for j, path in zip(pack.rows, pack.paths):
+        assert [pack.tokens[n] for n in path] == list(keys[j])
+        assert [pack.depth[n] for n in path] == list(range(len(keys[j])))
+    assert len(pack) == trie_nodes([keys[j] for j in pack.rows])
+
+
+@pytest.mark.parametrize("cap", [4, 16, 64])
+def test_plan_packs_respects_the_cap(cap) -> None:
+    rng = np.random.default_rng(cap)
     keys = list({tuple(rng.integers(0, 3, rng.integers(1, 9))) for _ in range(200)})
-    packs = plan_packs(keys, cap=16)
+    packs = plan_packs(keys, cap=cap)
     assert sorted(j for p in packs for j in p.rows) == list(range(len(keys)))
-    assert all(len(p) <= 16 for p in packs)
+    assert all(len(p) <= cap or len(p.rows) == 1 for p in packs)
     assert sum(len(p) for p in packs) >= trie_nodes(keys)
+    for p in packs:
+        _check_pack(p, keys)
     (alone,) = plan_packs([tuple(range(40))], cap=16)  # longer than the cap: a pack of its own
     assert len(alone) == 40
+
+
+def test_plan_packs_keeps_tries_whole_and_fills_packs() -> None:
+    """Four tries under a shared BOS token, of 10, 10, 7 and 7 nodes below it, with a cap of 18:
+    filling packs in sorted order (10 | 10+7 | 7, or cutting a trie in two) takes three packs or
+    computes a prefix twice; best fit puts 10+7 and 10+7 together: two full packs, every trie
+    whole, only the BOS token in both."""
+    def trie(first: int, depth: int) -> list[tuple[int, ...]]:
+        ctx = (1, first) + (9,) * (depth - 2)  # 1 + (depth - 1) nodes, then 3 one-token answers
+        return [ctx + (a,) for a in (3, 4, 5)]
+    keys = trie(20, 8) + trie(21, 8) + trie(22, 5) + trie(23, 5)
+    packs = plan_packs(keys, cap=18)
+    assert [len(p) for p in packs] == [18, 18]
+    for p in packs:
+        _check_pack(p, keys)
+        assert len({keys[j][1] for j in p.rows}) == 2 and len(p.rows) == 6  # whole tries
+    assert sum(len(p) for p in packs) == trie_nodes(keys) + 1  # the BOS token, once per pack
+    # a cap too small for a whole trie cuts it where its rows diverge, never inside a row
+    small = plan_packs(trie(20, 8), cap=5)
+    assert sorted(j for p in small for j in p.rows) == [0, 1, 2]
+    for p in small:
+        _check_pack(p, trie(20, 8))
+
+
+def test_plan_packs_cheapest_picks_the_cap_by_cost() -> None:
+    keys = [(1, 10 + g, 7, a) for g in range(12) for a in (3, 4)]  # 12 tries of 4 nodes below BOS
+    seen: list[list[int]] = []
+
+    def cost(widths: list[int]) -> float:
+        seen.append(sorted(widths))
+        return sum(w * w for w in widths)  # attention-like: short packs are cheaper
+    packs = plan_packs_cheapest(keys, [64, 8, 16], cost)
+    assert seen == [[49], [13] * 4, [5] * 12]  # largest cap first; 3 tries + BOS fill 13 of 16
+    assert [len(p) for p in packs] == [5] * 12
+    packs = plan_packs_cheapest(keys, [64, 8, 16], lambda widths: len(widths))  # fewest packs
+    assert [len(p) for p in packs] == [49]
+    for p in packs:
+        _check_pack(p, keys)
 
 
 def test_ancestor_mask_is_exactly_the_ancestor_relation() -> None:
@@ -150,6 +200,38 @@ def test_shared_equals_one_row_at_a_time(tiny, monkeypatch, budget) -> None:
     assert seen, "the packed path must have run"
     if budget == 1 << 17:
         assert max(b for b, _ in seen) > 1  # several packs in one pass: the GPU batch shape
+
+
+@pytest.mark.parametrize("cap", [6, 16, 64])
+def test_shared_equals_one_row_at_a_time_at_every_pack_size(tiny, monkeypatch, cap) -> None:
+    """Whatever pack size a call chooses (forced here), several packs per pass, tries cut
+    between packs, rows longer than the cap on the padded path: the same numbers."""
+    import audit.model._prefix_tree as prefix_tree
+
+    monkeypatch.setattr(prefix_tree, "PACK_TOKENS", cap)
+    monkeypatch.setattr(prefix_tree, "PACK_CAPS", ())
+    pairs = _pairs(5, contexts=30)
+    alone = [tiny(share=False, budget=1).loglikelihood_tokens([p])[0] for p in pairs]
+    seen = _spy(monkeypatch)
+    assert tiny().loglikelihood_tokens(pairs) == pytest.approx(alone, abs=1e-9, rel=0)
+    assert seen and max(w for _, w in seen) <= cap
+    assert max(b for b, _ in seen) > 1
+
+
+def test_pack_size_follows_the_call_shape(tiny) -> None:
+    """Small tries (StereoSet's options) go into short packs, several per forward pass; a long
+    context with its answers (BBQ) keeps a pack long enough to hold it whole."""
+    from audit.model._scoring import _work
+
+    lm = tiny()
+    small = [(1, 10 + g % 20, 11 + g // 20, 7, 8, a) for g in range(60) for a in (3, 4, 5)]
+    work = _work(lm, small, 512)
+    widths = [max(len(p) for p in batch) for kind, batch in work if kind == "pack"]
+    assert all(kind == "pack" for kind, _ in work)
+    assert max(widths) <= 128 and max(len(batch) for _, batch in work) > 1
+    long = [(1,) + (9,) * 300 + (a,) for a in (3, 4, 5)]
+    work = _work(lm, long, 512)
+    assert [(kind, [len(p) for p in batch]) for kind, batch in work] == [("pack", [304])]
 
 
 def test_shared_prefixes_cost_fewer_tokens(tiny, monkeypatch) -> None:

@@ -149,10 +149,47 @@ def _distinct_positions(index: np.ndarray, owner: np.ndarray, width: int
 _MIN_SHARED_FRACTION = 0.2
 
 
+def _attention_weight(model: Any) -> float:
+    """Cost of one query attending one key, in units of one token through the decoder's weights:
+    2 x (heads x head dim) multiply-adds per layer (scores and values) against one per body
+    weight (the embeddings are a lookup; the LM head runs on selected rows only, whatever the
+    packing). Default model: 2 x 576 x 30 / 106M = 3.3e-4, so a 512-node pack adds 17%."""
+    cached = model.__dict__.get("_assay_attention_weight")
+    if cached is not None:
+        return cached
+    cfg = model.config
+    cfg = cfg.get_text_config() if hasattr(cfg, "get_text_config") else cfg
+    heads = getattr(cfg, "num_attention_heads", None)
+    hidden = getattr(cfg, "hidden_size", None)
+    layers = getattr(cfg, "num_hidden_layers", None)
+    if not (heads and hidden and layers):
+        weight = 0.0  # unknown shape: no preference, the largest cap wins the tie
+    else:
+        head_dim = getattr(cfg, "head_dim", None) or hidden // heads
+        emb = model.get_input_embeddings().weight
+        out = model.get_output_embeddings()
+        body = sum(p.numel() for p in model.parameters()) - emb.numel()
+        if out is not None and out.weight is not emb:
+            body -= out.weight.numel()
+        # 12 h^2 per layer: the textbook transformer, where the count is unusable (quantised)
+        body = body if body > layers * hidden * hidden else 12 * layers * hidden * hidden
+        weight = 2.0 * heads * head_dim * layers / body
+    model.__dict__["_assay_attention_weight"] = weight  # not setattr: nn.Module's __setattr__
+    return weight
+
+
 def _work(lm: Any, keys: list[tuple[int, ...]], budget: int) -> list[tuple[str, list[Any]]]:
     """Batches to run: ("pack", [Pack, ...]) for rows that share prefixes, ("pad", [key index,
-    ...]) for the rest (right-padded rows, causal mask only)."""
-    from audit.model._prefix_tree import PACK_TOKENS, packable, plan_packs, sharing_rows
+    ...]) for the rest (right-padded rows, causal mask only).
+
+    The pack size is chosen per call (`PACK_CAPS`): the plan with the fewest estimated
+    token-equivalents, B x T x (1 + w T) per batch of B packs of width T, where w is the
+    model's attention cost per key (`_attention_weight`). On the default model at the CPU budget
+    (512), StereoSet's small tries (~40 nodes each) go into packs of 64, eight per forward pass;
+    BBQ's contexts (~100 tokens, three answers each) into packs of 256, two per pass.
+    """
+    from audit.model._prefix_tree import (PACK_CAPS, PACK_TOKENS, packable, plan_packs_cheapest,
+                                          sharing_rows)
 
     short: list[int] = []
     cap = min(PACK_TOKENS, max(budget, 1))
@@ -161,7 +198,14 @@ def _work(lm: Any, keys: list[tuple[int, ...]], budget: int) -> list[tuple[str, 
         short = [fit[r] for r in sharing_rows([keys[j] for j in fit], _MIN_SHARED_FRACTION)]
     work: list[tuple[str, list[Any]]] = []
     if short:
-        packs = plan_packs([keys[j] for j in short], cap)
+        weight = _attention_weight(lm.model)
+
+        def cost(widths: list[int]) -> float:
+            return sum(len(b) * widths[b[0]] * (1 + weight * widths[b[0]])
+                       for b in plan_batches(widths, budget))
+
+        caps = [c for c in PACK_CAPS if c < cap] + [cap]
+        packs = plan_packs_cheapest([keys[j] for j in short], caps, cost)
         for p in packs:
             p.rows = [short[r] for r in p.rows]
         work += [("pack", [packs[b] for b in batch])
