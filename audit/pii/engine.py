@@ -22,6 +22,7 @@ from audit.errors import DataError, UsageError
 from audit.pii._chunks import Chunk, chunk_text
 from audit.pii._normalize import Normalized, normalize
 from audit.pii.recognizers import DEFAULT_ENTITIES
+from audit.pii.recognizers._location import RESIDENCE_CUE
 from audit.types import Span
 
 __all__ = ["PIIConfig", "PIIEngine", "get_engine"]
@@ -38,7 +39,7 @@ _SUBSUMED = {("LOCATION", "STREET_ADDRESS"), ("URL", "EMAIL_ADDRESS"), ("DATE_TI
 # Cheap per-text prefilter: a type's recognizers cannot match a text without its trigger, so
 # they are not run on it (presidio's URL/IP/MAC patterns are the slowest in the set).
 _NEEDS_DIGIT = frozenset({"PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "UK_NHS",
-                          "STREET_ADDRESS", "POSTCODE", "DATE_OF_BIRTH", "US_PASSPORT"})
+                          "POSTCODE", "DATE_OF_BIRTH", "US_PASSPORT"})
 # Fewest digits a reportable match holds: phone 7 (PhoneFormatRecognizer scores fewer 0), SSN 9
 # (every presidio pattern), NHS 10, card 13 (PaymentCardRecognizer's check). Counted with
 # str.isdigit, which every regex \d digit satisfies, so the count never undercounts a match.
@@ -48,6 +49,8 @@ _TRIGGERS = {
     "URL": re.compile(r"\.[^\W\d_]|://"),
     "IP_ADDRESS": re.compile(r"\d\.\d|[0-9A-Fa-f]?:[0-9A-Fa-f:]"),
     "MAC_ADDRESS": re.compile(r"[0-9A-Fa-f]{2}[:\-.][0-9A-Fa-f]{2}"),
+    # a house number, or a street named without one after "lives on", "late of" ...
+    "STREET_ADDRESS": re.compile(r"\d|\b" + RESIDENCE_CUE + r"\s+[A-Z]"),
 }
 _DIGIT = re.compile(r"\d")
 

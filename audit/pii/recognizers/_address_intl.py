@@ -58,12 +58,13 @@ _LATIN_TYPES = (r"calle|c/|avenida|avda\.?|av\.|paseo|plaza|pza\.?|carretera|cam
                 r"travesía|travesia|via|viale|corso|piazza|piazzale|largo|vicolo|strada|"
                 r"rua|r\.|travessa|alameda|praça|praca|estrada|rodovia|carrer|passeig|avinguda|"
                 r"jalan|jl\.|soi|thanon|ulitsa|prospekt|pereulok|bulevar|sokak|sokağı|caddesi|"
-                r"cad\.|mahallesi|mah\.|ul\.|ulica|aleja|al\.")
+                r"cad\.|mahallesi|mah\.|ul\.|ulica|aleja|al\.|pasaje|pje\.|rehov|rechov|sderot|derech|"
+                r"ул\.|улица|пр\.|проспект|пер\.|переулок|бульвар|шоссе")
 _LATIN = (r"(?<![\p{L}])(?:" + _LATIN_TYPES + r")[ \t]+(?:" + _PARTICLE + r"[ \t]+)?" + _WORD
           + r"(?:[ \t]+(?:" + _PARTICLE + r"[ \t]+)?" + _CAPWORD + r"){0,3},?[ \t]+"
-          r"(?:n[º°o]\.?[ \t]*|no\.?[ \t]*|#[ \t]*)?" + _NUM + r"(?:[ \t]*[,/][ \t]*\d{1,3}[º°ª]?(?:[ \t]?[A-Za-z])?)?"
+          r"(?:n[º°o]\.?[ \t]*|no\.?[ \t]*|#[ \t]*|д\.[ \t]*|дом[ \t]+)?" + _NUM + r"(?:[ \t]*[,/][ \t]*\d{1,3}[º°ª]?(?:[ \t]?[A-Za-z])?)?"
           r"(?:,?[ \t]+(?:apto\.?|apt\.?|ap\.?|piso|depto\.?|dpto\.?|puerta|casa|bloco|sala|andar|"
-          r"interno|int\.?|scala|esc\.?)[ \t]*\d{1,4}(?:[ \t]?[A-Za-z])?)?"
+          r"interno|int\.?|scala|esc\.?|кв\.?|квартира)[ \t]*\d{1,4}(?:[ \t]?[A-Za-z])?)?"
           r"(?![\p{L}\d])")
 # Colombian / Latin American grid: "Carrera 7 # 71-21", "Calle 26 No 13-19".
 _GRID = (r"(?<![\p{L}])(?:calle|carrera|cra\.?|cl\.?|avenida|av\.?|diagonal|transversal|kr\.?)"
@@ -95,7 +96,13 @@ _CJK_BLOCK = (r"(?:〒?[ \t]*\d{3}-\d{4}[ \t]*)?[\p{Han}\p{Katakana}ー]{1,12}?(
               r"(?:[ \t]?(?:号|號|番地|番))?")
 _HANGUL = (r"[\p{Hangul}]{2,}(?:시|도)[ \t]+[\p{Hangul}]{1,}(?:구|군|시)[ \t]+(?:[\p{Hangul}\d]+(?:동|읍|면)[ \t]+)?"
            r"[\p{Hangul}\d ]+?(?:로|길)[ \t]*\d{1,4}(?:-\d{1,4})?")
-_PO_BOX = r"(?<![\p{L}])(?:p\.?[ \t]?o\.?[ \t]?box|post[ \t]+office[ \t]+box|postfach|boîte[ \t]+postale|bp)[ \t]*\d{1,6}"
+# Turkish: the street type after the name, "No:" before the number ("Lale Sokak No: 7 D: 3").
+_TURKISH = (r"(?<![\p{L}])" + _CAPWORD + r"(?:[ \t]+" + _CAPWORD + r"){0,2}[ \t]+(?-i:Caddesi|Cad\.|"
+            r"Sokak|Sokağı|Sk\.|Bulvarı|Blv\.)[ \t]*,?[ \t]*(?:No[:.]?[ \t]*)?" + _NUM
+            + r"(?:[ \t]*(?:/|D[:.]|Daire[:.]?)[ \t]*\d{1,4})?(?![\p{L}\d])")
+# A box number may carry a letter prefix ("P.O. Box KB 4410").
+_PO_BOX = (r"(?<![\p{L}])(?:p\.?[ \t]?o\.?[ \t]?box|post[ \t]+office[ \t]+box|postfach|boîte[ \t]+postale|bp)"
+           r"[ \t]*(?:(?-i:[A-Z]{1,3})[ \t]?)?\d{1,6}")
 
 
 # A South Asian match ends in one of these words as a whole letter run, after a space (or, for
@@ -132,6 +139,7 @@ class InternationalAddressRecognizer(PatternRecognizer):
         Pattern("address (Han/kana block)", _CJK_BLOCK, 0.6),
         Pattern("address (Hangul)", _HANGUL, 0.6),
         Pattern("address (PO box)", _PO_BOX + POSTAL_TAIL, 0.5),
+        Pattern("address (Turkish street + No:)", _TURKISH + POSTAL_TAIL, 0.6),
     ]
     CONTEXT = ["address", "live", "lives", "living", "located", "reside", "ship", "deliver",
                "home", "send", "mail", "moved", "visit", "street", "adresse", "anschrift",

@@ -10,7 +10,12 @@ from presidio_analyzer import Pattern, PatternRecognizer
 
 from audit.pii.recognizers._address_intl import POSTAL_TAIL
 
-__all__ = ["PostcodeRecognizer", "StreetAddressRecognizer"]
+__all__ = ["RESIDENCE_CUE", "PostcodeRecognizer", "StreetAddressRecognizer"]
+
+# Words that put someone at a street named without a number ("lives on", "late of", "her flat
+# on"); the engine runs the street recognizer on a text without digits only when one is there.
+RESIDENCE_CUE = (r"(?i:lives?|living|lived|resides?|residing|moved|moving|late|based|flat|house|"
+                 r"home|room|shop|stall|collections?|parking)\s+(?i:on|of|in|at|to)")
 
 # USPS Publication 28, appendix C1 (common street suffixes) plus common UK thoroughfare names.
 _SUFFIXES = (
@@ -97,6 +102,12 @@ class StreetAddressRecognizer(PatternRecognizer):
         Pattern("street address (lower case, street word)",
                 _UNIT_PREFIX + r"\b\d{1,5}[a-z]?,?\s+(?-i:(?:" + _NOT_STOP + r"[a-z][a-z'\-]+\s+){1,3})"
                 r"(?-i:" + _STRONG_SUFFIXES + r")\b\.?" + _UNIT + _TAIL, 0.55),
+        # A street named without a house number where the sentence says someone is there:
+        # "lives on Wattle Crescent", "late of Mill Lane", "runs it from her flat on Kelp Road".
+        Pattern("street after residence cue",
+                r"(?<=\b" + RESIDENCE_CUE + r"\s+)(?-i:(?:[A-Z][a-z'\-]+\s+){1,3})(?-i:Street|Road|Avenue|Lane|Drive|Crescent|"
+                r"Grove|Terrace|Close|Gardens|Parade|Place|Way|Court|Row|Walk|Boulevard|Square)\b",
+                0.6),
     ]
     CONTEXT = ["address", "live", "lives", "living", "located", "reside", "ship", "deliver", "home",
                "send", "mail", "moved", "visit", "street"]
