@@ -208,6 +208,46 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
     ("Mme Claire Dubois, 8 avenue Victor Hugo, 69006 Lyon, tél. 04 72 00 00 00",
      [("Claire Dubois", "PERSON"), ("8 avenue Victor Hugo, 69006 Lyon", "STREET_ADDRESS"),
       ("04 72 00 00 00", "PHONE_NUMBER")]),
+    # -- chat transcripts: speaker labels are people (role labels and log keys are not) --------
+    ("[10:02] tobi: did the parcel arrive?\n[10:03] vesna: not yet, checking\n[10:05] tobi: ok thanks",
+     [("tobi", "PERSON"), ("vesna", "PERSON"), ("tobi", "PERSON")]),
+    ("Support: Thanks for waiting, what is the best number?\nKalinda: 0412 555 018 after six",
+     [("Kalinda", "PERSON"), ("0412 555 018", "PHONE_NUMBER")]),
+    ("Agent: Can you confirm the name on the account?\nOrsolya Brenner: yes, it is mine",
+     [("Orsolya Brenner", "PERSON")]),
+    # -- names listed after a family word (obituaries, notices) -------------------------------
+    ("Predeceased by her husband Tadhg. Sadly missed by her children Orlaith, Fionnbar and Clodagh.",
+     [("Tadhg", "PERSON"), ("Orlaith", "PERSON"), ("Fionnbar", "PERSON"), ("Clodagh", "PERSON")]),
+    ("The family of Losa Vainikolo thanked the volunteers.", [("Losa Vainikolo", "PERSON")]),
+    # -- titles in French and Polish, legal roles trimmed off a name --------------------------
+    ("Virement reçu de M. Gaëtan Le Floch ce matin.", [("Gaëtan Le Floch", "PERSON")]),
+    ("Proszę zadzwonić do pana Wojtka jutro rano.", [("Wojtka", "PERSON")]),
+    ("Complainant Tamati Horomona states that the gate was open.",
+     [("Tamati Horomona", "PERSON")]),
+    # -- lower-case speech: first/last name spelled out, "ask for", a name before a verb ------
+    ("account four four one two first name tavish last name obuya",
+     [("tavish", "PERSON"), ("obuya", "PERSON")]),
+    ("please call back and ask for marisol", [("marisol", "PERSON")]),
+    ("we moved last year and my wife inès likes it", [("inès", "PERSON")]),
+    # -- spoken IPv4 addresses ---------------------------------------------------------------
+    ("the gateway is at ten dot nine dot one dot two hundred today",
+     [("ten dot nine dot one dot two hundred", "IP_ADDRESS")]),
+    ("my ip is one seven two dot one six dot four dot eleven i think",
+     [("one seven two dot one six dot four dot eleven", "IP_ADDRESS")]),
+    # -- streets named without a number after a residence cue; streets in other languages ---
+    ("She lives on Wattle Crescent with two dogs.", [("Wattle Crescent", "STREET_ADDRESS")]),
+    ("Brendan Toal, late of Quarry Lane, passed away peacefully.",
+     [("Brendan Toal", "PERSON"), ("Quarry Lane", "STREET_ADDRESS")]),
+    ("El taller de Ignacio Pardo queda en Pasaje Olmos 27, cerca del puerto.",
+     [("Ignacio Pardo", "PERSON"), ("Pasaje Olmos 27", "STREET_ADDRESS")]),
+    ("Shiva at the family home, Rehov Tamarim 9, from Sunday.",
+     [("Rehov Tamarim 9", "STREET_ADDRESS")]),
+    ("Kargonuz Lale Sokak No: 7, Üsküdar adresine gitti.",
+     [("Lale Sokak No: 7", "STREET_ADDRESS")]),
+    ("Доставка: ул. Садовая, д. 14, кв. 3, Москва.",
+     [("ул. Садовая, д. 14, кв. 3", "STREET_ADDRESS")]),
+    ("Ship to Efua Mensima, P.O. Box KB 4410, Tema",
+     [("Efua Mensima", "PERSON"), ("P.O. Box KB 4410", "STREET_ADDRESS")]),
 ]
 
 # PII-free texts: logs, source code, technical prose, chat without personal data.
@@ -293,6 +333,17 @@ CLEAN: list[str] = [
     "the weather in lisbon was great last week",
     "The conference moves from Porto to Seville next year.",
     "Invoice from Dublin branch: 3 items.",
+    # speaker-shaped lines that are not a transcript: recipes, YAML, log keys, role tags
+    "Ingredients: two cups of flour\nMethod: mix and bake for an hour\nServes: four people",
+    "host: db.internal\nport: 5432\nuser: admin",
+    "services:\n  web:\n    image: nginx:1.27\n    ports: 8080\n  cache:\n    image: redis:7",
+    "Note: the build is slow today\nWarning: do not delete the cache folder\nStatus: all green",
+    "qa: any news on the flaky test?\npm: it is in review\nqa: ok, merging after lunch",
+    # family words before things, dotted versions, times and streets in prose without a resident
+    "The sister company and its parent brand merged last year.",
+    "we meet at 5 p.m. Monday in the hall",
+    "version three dot two is out and it is two point five times faster",
+    "The parade on Main Street starts at noon.",
 ]
 
 

@@ -90,3 +90,18 @@ def test_spans_are_offsets_into_the_original_text() -> None:
     got = {(text[s.start:s.end], s.entity_type) for s in spans}
     assert (f"ro{ZW}han@example.com", "EMAIL_ADDRESS") in got
     assert ("nine four three five five five zero one nine nine", "PHONE_NUMBER") in got
+
+
+def test_spoken_ipv4_is_rewritten_part_by_part() -> None:
+    from audit.pii._normalize import normalize
+
+    text = "the box is at one nine two dot one six eight dot zero dot twelve now"
+    n = normalize(text)
+    assert "192.168.0.12" in n.text
+    start = n.text.index("192")
+    assert n.to_original(start, start + len("192.168.0.12")) == (
+        text.index("one nine two"), text.index(" now"))
+    # a part over 255, a version or a decimal is not an address
+    for words in ("three dot two dot one dot nine hundred", "it is two point five",
+                  "version three dot two"):
+        assert "." not in normalize(words).text

@@ -32,6 +32,7 @@ dr prof sir madam regards thanks cheers best kind warm sincerely yours mme mlle 
 sig sig.ra dott dott.ssa ing avv sres dña dra
 husband wife son daughter mother father brother sister mum mom dad uncle aunt cousin partner
 landlord landlady tenant notary witness guest manager nurse reviewer intro
+complainant claimant plaintiff defendant respondent appellant petitioner guarantor deceased
 """.split())
 # Field labels of tickets and forms that the NER reads as names ("Requester:", "Callback:").
 FIELD_WORDS = frozenset("""

@@ -63,7 +63,13 @@ _STREET_WORDS = (r"street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|
 _SPOKEN_HOUSE = (r"(?<![\w.])" + _CARDINAL_WORD + r"(?:(?:[ \t]+|-)(?:and[ \t]+)?" + _CARDINAL_WORD
                  + r"){0,4}(?=(?:[ \t]+[a-z])?[ \t]+(?:[\p{L}'\-]+[ \t]+){0,3}(?:" + _STREET_WORDS
                  + r")\b)")
-_SPOKEN = regex.compile(r"(?P<email>" + _SPOKEN_EMAIL + r")|(?P<digits>" + _SPOKEN_DIGITS
+# A spoken IPv4 address: four numbers said as words or digits, joined by "dot"/"point"
+# ("ten dot four dot two dot nineteen", "one nine two dot one six eight dot zero dot one"); each
+# part is read as `_cardinal` reads a house number and must come to 0-255 (checked on rewrite).
+_IP_PART = r"(?:" + _CARDINAL_WORD + r"(?:[ \t]+" + _CARDINAL_WORD + r"){0,3}|\d{1,3})"
+_SPOKEN_IP = (r"(?<![\w.])" + _IP_PART + r"(?:[ \t]+(?:dot|point)[ \t]+" + _IP_PART + r"){3}"
+              r"(?![ \t]+(?:dot|point)\b)(?![\w.])")
+_SPOKEN = regex.compile(r"(?P<ip>" + _SPOKEN_IP + r")|(?P<email>" + _SPOKEN_EMAIL + r")|(?P<digits>" + _SPOKEN_DIGITS
                         + r")|(?P<house>" + _SPOKEN_HOUSE + r")", regex.IGNORECASE)
 _TRIGGER = regex.compile(r"\b(?:" + _DIGIT_WORD + r"|at|dot|ten|eleven|twelve|\w+teen|twenty|"
                          r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b",
@@ -151,6 +157,21 @@ def _spoken_pieces(text: str) -> list[tuple[str, int, int]] | None:
     pieces: list[tuple[str, int, int]] = []
     pos = 0
     for m in _SPOKEN.finditer(text):
+        if m.group("ip"):
+            parts = regex.split(r"[ \t]+(?:dot|point)[ \t]+", m.group("ip"), flags=regex.IGNORECASE)
+            numbers = [p if p.isdigit() else _cardinal(p) for p in parts]
+            if all(int(n) <= 255 for n in numbers):
+                if m.start() > pos:
+                    pieces.append((text[pos:m.start()], pos, m.start()))
+                pos = m.end()
+                s = m.start()
+                for k, part in enumerate(parts):  # each number maps to its own words
+                    e = text.index(part, s)
+                    if k:
+                        pieces.append((".", s, e))
+                    pieces.append((numbers[k], e, e + len(part)))
+                    s = e + len(part)
+            continue
         if m.start() > pos:
             pieces.append((text[pos:m.start()], pos, m.start()))
         pos = m.end()

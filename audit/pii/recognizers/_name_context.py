@@ -120,7 +120,8 @@ _HONORIFIC = regex.compile(r"(?<![\p{Latin}\p{N}])(?P<name>" + _NAME + r")(?=[ \
 _STT_NEXT = (r"and|thank|thanks|yeah|yes|um|uh|so|also|bye|here|speaking|calling|my|card|email|"
              r"e-mail|phone|number|postcode|zip|address|social|ssn|from|again|please|ok|okay|the|"
              r"is|was|on|at|in|who|she|he|her|his|said|says|no|not|but|can|will|would|"
-             r"mobile|cell|account|lives|called|wants|needs")
+             r"mobile|cell|account|lives|called|wants|needs|likes|loves|knows|works|has|had|"
+             r"last|first|middle|surname")
 _STT_WORD = r"(?!(?:" + _STT_NEXT + r")\b)\p{Ll}[\p{Ll}\p{M}'\-]+"
 _STT_INITIAL = r"(?:[ \t]+\p{Ll}\.)?"  # "sanjay k. narayanan"
 _STT_PART = r"(?:al|el|bin|ibn|van|von|de|da|di|del|der|le|la|abu|bint)"
@@ -131,7 +132,8 @@ _STT = regex.compile(
     r"(?:my|our|his|her) (?:father|mother|dad|mum|mom|son|daughter|wife|husband|brother|sister|"
     r"friend|grandmother|grandfather|grandma|grandpa|uncle|aunt|cousin|partner|neighbou?r|"
     r"colleague|boss)|grandma|grandpa|granny|nana|mama|papa|auntie|uncle|"
-    r"mister|missus|mr|mrs|ms|miss|doctor|dr)[ \t]+"
+    r"mister|missus|mr|mrs|ms|miss|doctor|dr|first name|last name|surname|family name|"
+    r"ask for|asking for|speak to|speak with|talk to)[ \t]+"
     r"(?P<name>" + _STT_WORD + _STT_INITIAL + r"(?:[ \t]+(?:" + _STT_PART + r"[ \t]+)?" + _STT_WORD
     + r")?)"
     # the utterance moves on, or the name is spelled out letter by letter ("t j o r v e n")
@@ -159,10 +161,47 @@ help problem issue question complaint follow up update call line message voicema
 regarding re concerning for with from of on in at to by
 """.split())
 _STT_PARTS = frozenset(_STT_PART[3:-1].split("|"))
+
+# A chat transcript's speaker label: an unindented line that starts (after an optional
+# "[09:14]"/"09:14" stamp and a role word such as "guest") with one or two letter-only words, a
+# colon and a message of two or more words or an e-mail (YAML's "  image: nginx:1.27" is neither). Labels are people only in a transcript: two or more such lines
+# with two or more distinct labels; field and log keys ("Note:", "ERROR:", "host:") and role
+# words ("Agent:", "Support:", "me:") are not people.
+_SPEAKER_LINE = regex.compile(
+    r"^(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]?[AaPp][Mm])?[\])]?[ \t]+)?"
+    r"(?:(?i:guest|host|agent|customer|user|caller|speaker|moderator|mod)[ \t]+)?"
+    r"(?P<name>\p{L}[\p{L}\p{M}'’\-]*(?:[ \t]\p{L}[\p{L}\p{M}'’\-]*)?)"
+    r"[ \t]*:[ \t]+(?P<msg>\S+[ \t]+\S.*|\S*@\S*)$", regex.MULTILINE)
+_ROLES = frozenset("""
+agent support bot system user customer me you admin host moderator mod guest caller operator
+speaker assistant helpdesk staff
+""".split())
+_NOT_SPEAKER = _ROLES | frozenset("""
+pm qa dev ops hr ceo cto cfo mgr lead team it sre tl po ux ui
+q a note notes warning warn error err info debug trace fatal tip todo fixme step update
+status re subject from to cc bcc date time summary reason result action answer question reply
+response request example output input source title description comment comments attendees
+present apologies agenda decision decisions owner due location venue address phone email tel
+fax mobile cc total subtotal price cost amount item items ps nb fyi edit edited update updated
+bug issue fix feature test tests build deploy release changelog warning caution important
+""".split())
+# A family word before one to four capitalised names listed with commas and "and"/"&":
+# "predeceased by her husband Dan", "her children Noreen, Ciarán and Aoife", "father of Janina
+# and Marek". Only capitalised words count, so "his son's school" or "sister company" are left.
+_KIN = (r"husband|wife|widow|widower|son|sons|daughter|daughters|children|grandchildren|"
+        r"great-grandchildren|grandsons?|granddaughters?|brothers?|sisters?|siblings|parents|"
+        r"(?:father|mother|grandfather|grandmother|husband|wife|widow|son|daughter|brother|"
+        r"sister|family|relatives|friends)[ \t]+of|nephews?|nieces?|stepsons?|stepdaughters?|partner")
+_KIN_NAME = _CAP + r"(?:[ \t]+(?:\(" + _CAP + r"\)|\"" + _CAP + r"\"))?(?:[ \t]+" + _CAP + r")?"
+_KIN_LIST = regex.compile(
+    r"(?<![\p{L}])(?i:" + _KIN + r")[ \t]+(?P<list>" + _KIN_NAME + r"(?:(?:,[ \t]*|[ \t]+(?:and|&)"
+    r"[ \t]+|,[ \t]+and[ \t]+)" + _KIN_NAME + r"){0,5})")
+_KIN_ITEM = regex.compile(_KIN_NAME)
 # Every _STT cue holds one of these letter runs; a text without any is not scanned.
 _STT_QUICK = regex.compile(r"(?<![\p{L}])(?:this|it'?s|its|it|calling|behalf|name'?s?|speaking|i'?m|"
                            r"im|i|holder|my|our|his|her|grand\w*|granny|nana|mama|papa|auntie|"
-                           r"uncle|mister|missus|mrs?|ms|miss|doctor|dr)[ \t]")
+                           r"uncle|mister|missus|mrs?|ms|miss|doctor|dr|name|surname|ask|"
+                           r"asking|speak|talk)[ \t]")
 _STT_SUFFIX = ("ing", "ed", "ly", "ful", "ous", "ible", "able", "ive", "less", "ness")
 
 
@@ -246,6 +285,16 @@ class NameContextRecognizer(EntityRecognizer):
                 s, e = self._trim(text, m.start("name"), m.end("name"))
                 if e > s and (rx is _HONORIFIC or " " in text[s:e].strip()):
                     add(s, e, self.SCORE_AFTER, "name before verb or honorific")
+        if ":" in text and "\n" in text:
+            for s, e in _speakers(text):
+                add(s, e, self.SCORE_ONE_WORD if " " not in text[s:e] else self.SCORE_FIELD,
+                    "chat speaker")
+        for m in _KIN_LIST.finditer(text):
+            for item in _KIN_ITEM.finditer(text, m.start("list"), m.end("list")):
+                s, e = self._trim(text, item.start(), item.end())
+                if e > s and (" " in text[s:e] or _one_word_name(text[s:e])):
+                    add(s, e, self.SCORE_CUE if " " in text[s:e] else self.SCORE_ONE_WORD,
+                        "name after family word")
         if _STT_QUICK.search(text) is not None:
             for stretch in _STRETCH.finditer(text):
                 if any(c.isupper() for c in stretch.group()):
@@ -291,6 +340,38 @@ class NameContextRecognizer(EntityRecognizer):
                                 recognition_metadata={
                                     RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
                                     RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
+
+
+def _speakers(text: str) -> list[tuple[int, int]]:
+    """Speaker labels of a chat transcript (see `_SPEAKER_LINE`).
+
+    A transcript: two or more speaker lines with two or more distinct labels, one of which is a
+    role ("Agent:", "Support:", "me:"), a listed name, a label that speaks on two or more lines, or
+    two capitalised words; a form or a recipe ("Method: mix ...", "Serves: four") has none of
+    these. Reported: labels that are not roles, keys, stop words or English word forms.
+    """
+    from audit.pii.recognizers._gazetteer import all_names
+
+    stops, names = _stops(), all_names()
+    lines = [(m.start("name"), m.end("name"), m.group("name")) for m in _SPEAKER_LINE.finditer(text)]
+    labels = [lab.casefold() for _, _, lab in lines]
+    if len(lines) < 2 or len(set(labels)) < 2:
+        return []
+    out: list[tuple[int, int]] = []
+    confirmed = False
+    for (s, e, label), folded in zip(lines, labels, strict=True):
+        words = folded.split()
+        if folded in _ROLES:
+            confirmed = True
+            continue
+        if len(folded) < 3 or (label.isupper() and len(label) > 1) or any(
+                w in _NOT_SPEAKER or w in stops or w.endswith(_STT_SUFFIX) for w in words):
+            continue  # keys, log levels ("ERROR:"), short role tags ("pm:", "qa:")
+        if folded in names or labels.count(folded) > 1 or (
+                len(words) == 2 and all(w[:1].isupper() for w in label.split())):
+            confirmed = True
+        out.append((s, e))
+    return out if confirmed else []
 
 
 def _one_word_name(word: str) -> bool:

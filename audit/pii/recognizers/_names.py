@@ -35,7 +35,8 @@ _AFTER = (r"(?=(?:'s|’s)\s+(?:date\s+of\s+birth|birthday|dob|address|phone|num
           r"account|card)|\s+was\s+born|\s+\(\S+@)")
 _TITLES = (r"mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|univ\.-?prof|rev|mister|sr|sra|srta|"
            r"señor|señora|señorita|mme|mlle|madame|monsieur|sig\.ra|signor|signora|dott|"
-           r"dott\.ssa|pani|pan|mevrouw|meneer|dhr|mevr")
+           r"dott\.ssa|pani|pan|pana|panu|panią|panem|panie|mevrouw|meneer|dhr|mevr|"
+           r"(?<![.\w])(?-i:M)(?=\.)")  # French "M. Dupont"; not "p.m. Monday"
 
 
 class _CueRecognizer(PatternRecognizer):
