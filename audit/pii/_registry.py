@@ -11,7 +11,8 @@ __all__ = ["CachedRecognizerRegistry"]
 
 class CachedRecognizerRegistry(RecognizerRegistry):
     """`get_recognizers` filters every recognizer on every `analyze` call; the answer only
-    changes when recognizers are added or removed, so it is cached until then."""
+    changes when recognizers are added or removed, so it is cached until then, in the order
+    the recognizers were registered (presidio's own order changes between processes)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -33,6 +34,11 @@ class CachedRecognizerRegistry(RecognizerRegistry):
         key = (language, tuple(entities or ()), all_fields)
         found = self._lookup.get(key)
         if found is None:
-            found = super().get_recognizers(language, entities, all_fields)
+            chosen = set(super().get_recognizers(language, entities, all_fields))
+            # presidio returns list(set(...)): an order by object id, which changes from one
+            # process to the next. Two recognizers reporting the same span and score then win
+            # the de-duplication by chance (an NER name, trimmed later, against a list name that
+            # is not), so one text gave two answers across runs. Registration order is stable.
+            found = [r for r in self.recognizers if r in chosen]
             self._lookup[key] = found
         return list(found)
