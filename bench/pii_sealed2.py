@@ -21,7 +21,7 @@ from pathlib import Path
 from bench.pii_sealed import load
 from bench.pii_sealed import main as sealed_main
 
-__all__ = ["SEALED2", "fp_rates", "label_class", "per_class"]
+__all__ = ["SEALED2", "fp_rates", "label_class", "per_class", "run_sealed"]
 
 SEALED2 = Path(__file__).resolve().parent / "data" / "pii_sealed2.jsonl"
 _ADDRESS = frozenset({"STREET_ADDRESS", "POSTCODE", "LOCATION"})
@@ -89,8 +89,8 @@ def _cell(v: float | None, ci: list[float] | None, k: int | None = None) -> str:
     return f"{v:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]" + ("" if k is None else f" ({k})")
 
 
-def _table(extra: dict) -> str:
-    rows = ["\nSecond sealed set: per class, typed (≥50% overlap), Wilson 95% CI",
+def _table(extra: dict, title: str = "Second sealed set") -> str:
+    rows = [f"\n{title}: per class, typed (≥50% overlap), Wilson 95% CI",
             "| class | n gold | Assay R | Assay P (n pred) | Assay F2 | presidio R | "
             "presidio P (n pred) | presidio F2 |", "|---|---|---|---|---|---|---|---|"]
     a, b = extra["per_class"]["assay"], extra["per_class"]["presidio_default"]
@@ -114,22 +114,29 @@ def _table(extra: dict) -> str:
     return "\n".join(rows)
 
 
-def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--path", type=Path, default=SEALED2)
+def run_sealed(name: str, title: str, default: Path, description: str,
+               argv: list[str] | None = None) -> dict:
+    """The runner every sealed set after the first shares: `bench.pii_sealed` on the file, then
+    per-class figures and the PII-free false-positive rate, printed as JSON and a table."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--path", type=Path, default=default)
     args = ap.parse_args(argv)
     try:
         recs = load(args.path)
     except (OSError, ValueError) as exc:
-        ap.exit(2, f"pii_sealed2: {exc}\n")
+        ap.exit(2, f"{name}: {exc}\n")
     result = sealed_main(["--path", str(args.path)])
     s = result["sealed"]
-    extra = {"bench": "pii_sealed2", "date": result["date"], "file_sha256": result["file_sha256"],
+    extra = {"bench": name, "date": result["date"], "file_sha256": result["file_sha256"],
              "per_class": {side: per_class(s[side]) for side in ("assay", "presidio_default")},
              "pii_free": fp_rates(recs, s)}
     print(json.dumps(extra, ensure_ascii=False))
-    print(_table(extra))
-    return {**result, "sealed2": extra}
+    print(_table(extra, title))
+    return {**result, name.removeprefix("pii_"): extra}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    return run_sealed("pii_sealed2", "Second sealed set", SEALED2, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

@@ -18,40 +18,17 @@ countries. How it was written and labelled: bench/README.md, "Fourth sealed set"
 
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 
-from bench.pii_sealed import load
-from bench.pii_sealed import main as sealed_main
-from bench.pii_sealed2 import _table as _table2
-from bench.pii_sealed2 import fp_rates, per_class
+from bench.pii_sealed2 import run_sealed
 
 __all__ = ["SEALED4", "main"]
 
 SEALED4 = Path(__file__).resolve().parent / "data" / "pii_sealed4.jsonl"
 
 
-def _table(extra: dict) -> str:
-    return _table2(extra).replace("Second sealed set", "Fourth sealed set", 1)
-
-
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--path", type=Path, default=SEALED4)
-    args = ap.parse_args(argv)
-    try:
-        recs = load(args.path)
-    except (OSError, ValueError) as exc:
-        ap.exit(2, f"pii_sealed4: {exc}\n")
-    result = sealed_main(["--path", str(args.path)])
-    s = result["sealed"]
-    extra = {"bench": "pii_sealed4", "date": result["date"], "file_sha256": result["file_sha256"],
-             "per_class": {side: per_class(s[side]) for side in ("assay", "presidio_default")},
-             "pii_free": fp_rates(recs, s)}
-    print(json.dumps(extra, ensure_ascii=False))
-    print(_table(extra))
-    return {**result, "sealed4": extra}
+    return run_sealed("pii_sealed4", "Fourth sealed set", SEALED4, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import pytest
 
 from bench.pii_sealed import iban_ok, load, luhn_ok, spoken_chars, ssn_ok
 from bench.pii_sealed2 import SEALED2, fp_rates, label_class, main, per_class
+from tests.sealed_kit import fake_engines
 
 SHA256 = "d9768c47fcdff8e6831aa2a2951574c16a4952491af8e0447b97c4ac171f7b9d"
 MINIMUM = {"PERSON": 120, "STREET_ADDRESS": 60, "PHONE_NUMBER": 60, "EMAIL_ADDRESS": 40,
@@ -160,16 +161,7 @@ def test_fp_rates_count_texts_not_detections():
 def test_runner_wiring_with_fake_engines(monkeypatch, recs, capsys):
     """The runner end to end with stand-in engines (no detector runs): one that returns the gold
     spans, one that marks the first character of every PII-free text and finds nothing else."""
-    import types
-
-    import bench.pii_detection as pd
-
-    gold = {r["text"]: r["spans"] for r in recs}
-    monkeypatch.setattr(pd, "_detector_version", lambda: "fake")
-    monkeypatch.setattr(pd, "_predictors", lambda: (
-        types.SimpleNamespace(spacy_model="fake"),
-        lambda texts: [list(gold[t]) for t in texts],
-        lambda texts: [[] if gold[t] else [(0, 1, "PERSON")] for t in texts]))
+    fake_engines(monkeypatch, recs)
     out = main([])["sealed2"]
     perfect, flagger = out["per_class"]["assay"], out["per_class"]["presidio_default"]
     assert {c: v["n_gold"] for c, v in perfect.items()} == {

@@ -16,6 +16,7 @@ import pytest
 
 from bench.pii_sealed import iban_ok, load, luhn_ok, spoken_chars, ssn_ok
 from bench.pii_sealed3 import SEALED3, main
+from tests.sealed_kit import fake_engines
 
 SHA256 = "840b92364cfec4bd6c72aa589a63cde932f1fb98aa6f375c45e340db52618243"
 MINIMUM = {"PERSON": 150, "STREET_ADDRESS": 60, "PHONE_NUMBER": 60, "EMAIL_ADDRESS": 40,
@@ -192,16 +193,7 @@ def test_an_overlapping_span_is_refused(tmp_path):
 def test_runner_wiring_with_fake_engines(monkeypatch, recs, capsys):
     """The runner end to end with stand-in engines (no detector runs): one that returns the gold
     spans, one that marks the first character of every PII-free text and finds nothing else."""
-    import types
-
-    import bench.pii_detection as pd
-
-    gold = {r["text"]: r["spans"] for r in recs}
-    monkeypatch.setattr(pd, "_detector_version", lambda: "fake")
-    monkeypatch.setattr(pd, "_predictors", lambda: (
-        types.SimpleNamespace(spacy_model="fake"),
-        lambda texts: [list(gold[t]) for t in texts],
-        lambda texts: [[] if gold[t] else [(0, 1, "PERSON")] for t in texts]))
+    fake_engines(monkeypatch, recs)
     out = main([])["sealed3"]
     perfect, flagger = out["per_class"]["assay"], out["per_class"]["presidio_default"]
     assert {c: v["n_gold"] for c, v in perfect.items()} == {

@@ -16,6 +16,7 @@ import pytest
 
 from bench.pii_sealed import iban_ok, load, luhn_ok, spoken_chars, ssn_ok
 from bench.pii_sealed4 import SEALED4, main
+from tests.sealed_kit import fake_engines
 
 SHA256 = "fcb42965128818091c53b69f002e3756016366cd84087c3ff838b53d22ad5bd3"
 MINIMUM = {"PERSON": 200, "STREET_ADDRESS": 80, "PHONE_NUMBER": 40, "EMAIL_ADDRESS": 30,
@@ -210,16 +211,7 @@ def test_an_overlapping_span_is_refused(tmp_path):
 def test_runner_wiring_with_fake_engines(monkeypatch, recs, capsys):
     """The runner end to end with stand-in engines (no detector runs): one that returns the gold
     spans, one that marks the first character of every PII-free text and finds nothing else."""
-    import types
-
-    import bench.pii_detection as pd
-
-    gold = {r["text"]: r["spans"] for r in recs}
-    monkeypatch.setattr(pd, "_detector_version", lambda: "fake")
-    monkeypatch.setattr(pd, "_predictors", lambda: (
-        types.SimpleNamespace(spacy_model="fake"),
-        lambda texts: [list(gold[t]) for t in texts],
-        lambda texts: [[] if gold[t] else [(0, 1, "PERSON")] for t in texts]))
+    fake_engines(monkeypatch, recs)
     out = main([])["sealed4"]
     perfect, flagger = out["per_class"]["assay"], out["per_class"]["presidio_default"]
     assert {c: v["n_gold"] for c, v in perfect.items()} == {
