@@ -65,7 +65,7 @@ _LATIN = (r"(?<![\p{L}])(?:" + _LATIN_TYPES + r")[ \t]+(?:" + _PARTICLE + r"[ \t
           r"(?:n[º°o]\.?[ \t]*|no\.?[ \t]*|#[ \t]*|д\.[ \t]*|дом[ \t]+)?" + _NUM + r"(?:[ \t]*[,/][ \t]*\d{1,3}[º°ª]?(?:[ \t]?[A-Za-z])?)?"
           r"(?:,?[ \t]+(?:apto\.?|apt\.?|ap\.?|piso|depto\.?|dpto\.?|puerta|casa|bloco|sala|andar|"
           r"interno|int\.?|scala|esc\.?|кв\.?|квартира)[ \t]*\d{1,4}(?:[ \t]?[A-Za-z])?)?"
-          r"(?![\p{L}\d])")
+          r"(?![\p{L}\d]|\.\d)")  # "via X-Forwarded-For 141.98.11.23": no house number
 # Colombian / Latin American grid: "Carrera 7 # 71-21", "Calle 26 No 13-19".
 _GRID = (r"(?<![\p{L}])(?:calle|carrera|cra\.?|cl\.?|avenida|av\.?|diagonal|transversal|kr\.?)"
          r"[ \t]+\d{1,3}[ \t]?(?-i:[A-Z])?(?:[ \t]?bis)?[ \t]*(?:#|no\.?|n[º°])[ \t]*\d{1,3}"

@@ -195,10 +195,60 @@ class StrictUrlRecognizer(UrlRecognizer):
         return results
 
 
-_VERSION_BEFORE = re.compile(r"(?:==|>=|<=|~=|!=|\bv|\bversion[ \t:]*|\bver\.?[ \t]*|@|"
-                             r"\b(?:firmware|fw|build|release|rev)[ \t:]*)$", re.IGNORECASE)
+_VERSION_BEFORE = re.compile(
+    r"(?:==|>=|<=|~=|!=|\bv|@|"
+    r"\b(?:ver\.?|version(?:[ \t]+(?:string|number|no\.?|code|tag|id))?|firmware|fw|build|"
+    r"release|rev|kernel|patch|changelog|oid|tag|(?-i:OS))[ \t]*\)?[ \t]*[:=]?[ \t]*\(?|"
+    r"\b(?:roll(?:ed|ing)?[ \t]+back|revert(?:ed|ing)?|upgrad(?:e|ed|es|ing)|"
+    r"downgrad(?:e|ed|es|ing)|bump(?:ed|s|ing)?|pinn?(?:ed|ing)?)[ \t]+(?:to|from)[ \t]+|"
+    r"[\w.\-]/[\w.\-]+:)$",  # the last: an image tag, "registry/shop/checkout:1.19.4.2"
+    re.IGNORECASE)
+# A version right after the number: "2.4.1.7 firmware", "the 2.3.1.4 schema version",
+# "1.2.0.4-rc1".
+_VERSION_AFTER = re.compile(
+    r"(?:[\-~+](?:rc|beta|alpha|dev|pre|snapshot|final|ga|lts)|[ \t]+(?:[\w\-]+[ \t]+)?"
+    r"(?:version|release|firmware|build|patch|changelog)\b)", re.IGNORECASE)
+# Words that put a host's address next to a number, whatever else the text says.
+_HOST_BEFORE = re.compile(
+    r"\b(?:ip|ipv4|addr|address|host|hostname|from|src|dst|source|destination|client|peer|"
+    r"remote|proxy|gateway|gw|dns|nameserver|resolver|connect(?:ed|ion)?|ping|ssh|blocked|"
+    r"allow(?:ed)?|denied|deny|banned|via|for)[ \t]*[:=]?[ \t]*$", re.IGNORECASE)
 # "firmware 1.2.0.8 -> 1.2.1.0": the number after a version's arrow is a version too.
 _ARROW = re.compile(r"[ \t]*(?:->|→|=>)[ \t]*")
+
+
+_VERSION_HEADER = re.compile(r"\b(?:version|ver|build|release|tag|firmware|fw|rev|revision)\b",
+                             re.IGNORECASE)
+
+
+_HOST_HEADER = re.compile(r"\b(?:ip|ipv4|host|hostname|addr|address|client|source|src|dst|"
+                          r"destination|peer|remote|server|gateway)\b", re.IGNORECASE)
+
+
+def _column_header(text: str, start: int) -> str:
+    """The header cell above a number in a Markdown/pipe table (the first line of the run of
+    `|` lines above it), or ""."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if not text.startswith("|", line_start):
+        return ""
+    col = text.count("|", line_start, start)
+    top = line_start
+    while top > 0:
+        prev = text.rfind("\n", 0, top - 1) + 1
+        if not text.startswith("|", prev):
+            break
+        top = prev
+    header = text[top:text.find("\n", top) if "\n" in text[top:] else len(text)].split("|")
+    return header[col] if top < line_start and col < len(header) else ""
+
+
+def _in_dotted_run(text: str, start: int, end: int) -> bool:
+    """Whether a dotted quad is part of a longer dotted sequence: an OID
+    ("1.3.6.1.2.1.1.3.0"), a five-part build ("2026.11.30.1.2") or a file name
+    ("app.4.2.1.9.js")."""
+    before = text[max(0, start - 2):start]
+    return (len(before) == 2 and before[1] == "." and (before[0].isalnum() or before[0] == "_")) \
+        or (text[end:end + 1] == "." and text[end + 1:end + 2].isdigit())
 
 
 def _network(value: str) -> bool:
@@ -217,7 +267,10 @@ class HostIpRecognizer(IpRecognizer):
     loopback (127.0.0.1, ::1), unspecified (0.0.0.0, ::), broadcast, network ranges
     ("10.0.0.0/8"), IPv6 stubs of under three groups ("1::" in `digits[-1::-2]`), and four-part
     version numbers written as versions ("urllib3==2.0.7.1", "v1.2.3.4", "firmware 1.2.0.8 ->
-    1.2.1.0")."""
+    1.2.1.0", "OID 2.5.4.3", "rolled back to 4.2.1.5", "the 2.4.1.7 firmware", an image tag
+    "shop/checkout:1.19.4.2"), quads inside a longer dotted run (the OID "1.3.6.1.4.1.2021",
+    "app.4.2.1.9.js"), quads in a table column headed "Version"/"Build" and quads sharing their first two parts with such a version in the same
+    text, unless a host word ("from", "src=", "client", "proxy" ...) comes right before."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(name="HostIpRecognizer", **kwargs)
@@ -227,6 +280,8 @@ class HostIpRecognizer(IpRecognizer):
         import ipaddress
 
         out = []
+        versions: list[str] = []  # first two parts of each quad read as a version
+        pipes = "|" in text
         version_end = -1
         for r in super().analyze(text, entities, nlp_artifacts, regex_flags):  # by position
             whole = text[r.start:r.end]
@@ -240,12 +295,25 @@ class HostIpRecognizer(IpRecognizer):
                 continue
             if ip is not None and "/" in whole and _network(whole):
                 continue  # "10.0.0.0/8": a range, no host
-            if ip is not None and ip.version == 6 and sum(1 for g in value.split(":") if g) < 3:
+            if ip is not None and ip.version == 6 and "." not in value \
+                    and sum(1 for g in value.split(":") if g) < 3:
                 continue  # "1::", "fe80::1": a slice in code or a link-local stub, no host
-            if _VERSION_BEFORE.search(text, max(0, r.start - 12), r.start) or (
-                    0 <= version_end <= r.start
-                    and _ARROW.fullmatch(text, version_end, r.start)):
-                version_end = r.end
+            if ip is not None and ip.version == 4 and _in_dotted_run(text, r.start, r.end):
                 continue
-            out.append(r)
-        return out
+            column = _column_header(text, r.start) if pipes else ""
+            host_cue = bool(_HOST_BEFORE.search(text, max(0, r.start - 24), r.start)
+                            or _HOST_HEADER.search(column))
+            if _VERSION_BEFORE.search(text, max(0, r.start - 24), r.start) or (
+                    0 <= version_end <= r.start
+                    and _ARROW.fullmatch(text, version_end, r.start)) or (
+                    not host_cue and (_VERSION_AFTER.match(text, r.end, r.end + 40)
+                                      or _VERSION_HEADER.search(column))):
+                version_end = r.end
+                if "." in value and ":" not in value:
+                    versions.append(".".join(value.split(".")[:2]) + ".")
+                continue
+            out.append((r, host_cue))
+        # "Version 4.2.1.7 broke it; rolled back to 4.2.1.5": a quad sharing its first two
+        # parts with a version in the same text is a version too, unless a host word precedes it.
+        return [r for r, host_cue in out
+                if host_cue or not versions or not text[r.start:r.end].startswith(tuple(versions))]

@@ -1,0 +1,76 @@
+"""IPv4 quads that are versions or OID fragments, and hosts that must stay, over the real engine.
+
+Each negative names the cue the recognizer reads (`HostIpRecognizer` in
+audit/pii/recognizers/_contact.py); each positive is a host written next to the same kind of
+wording, so a cue that reached too far would fail here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from audit.pii import PIIEngine, get_engine
+
+
+@pytest.fixture(scope="module")
+def engine() -> PIIEngine:
+    return get_engine()
+
+
+def ips(engine: PIIEngine, text: str) -> list[str]:
+    return [text[s.start:s.end] for s in engine.analyze_one(text) if s.entity_type == "IP_ADDRESS"]
+
+
+NOT_HOSTS = [
+    # inside a longer dotted run: OIDs, five-part builds, file names
+    "walked the MIB below 1.3.6.1.4.1.9 last night, nothing new",
+    "trap oid=1.3.6.1.6.3.1.1.5.3 received twice",
+    "bundle renamed to vendor.3.9.1.2.min.css in the last deploy",
+    "nightly 2025.3.14.2.7 is tagged",
+    # a cue word right before
+    "attribute OID 2.5.4.10 (organizationName) was missing from the cert",
+    "roll back to 6.1.2.9 if the smoke test fails",
+    "we pinned to 3.2.2.4 until the fix lands",
+    "after upgrading to 11.2.0.4 the listener refused logins",  # Oracle 11.2.0.4
+    "Host OS 6.2.9.1 reported, uptime 4 days",
+    "kernel 4.19.0.21 panicked on boot",
+    "the version string 9.0.1.3 confused the parser",
+    'ERROR: duplicate key (release)=(8.1.0.2)',
+    "pull harbor.internal/payments/api:2.14.0.1 before the rollout",
+    # a cue word right after
+    "the 3.4.2.1 firmware bricked two cameras",
+    "she still runs the 5.0.3.2 release candidate",
+    "tagged 7.7.1.0-rc2 for QA",
+    # a sibling of a cued version: same first two parts
+    "Release 12.4.3.0 shipped Monday; 12.4.2.9 stays supported until June.",
+    # a table column headed Version / Build
+    "| Component | Version |\n|---|---|\n| ledger-core | 4.0.2.6 |\n| ui | 4.0.3.1 |",
+]
+
+HOSTS = [
+    ("failed password for root from 52.14.201.9 port 41822 ssh2", ["52.14.201.9"]),
+    ("client 8.8.4.4 asked for the zone, firmware 8.8.4.1 on the resolver",
+     ["8.8.4.4"]),
+    # a version elsewhere in the text does not hide a host with a host word before it
+    ("Release 10.2.0.1 deployed; smoke tests from 10.2.7.40 passed.", ["10.2.7.40"]),
+    # a host column next to a version column
+    ("| Host | Version |\n|---|---|\n| 10.6.0.21 | 10.6.1.2 |", ["10.6.0.21"]),
+    # IPv4-mapped IPv6 is a host, not a short IPv6 stub
+    ("accepted connection from ::ffff:198.51.100.77 on :443", ["::ffff:198.51.100.77"]),
+    # a sentence-final dot is not part of a dotted run
+    ("The attacker's address was 185.220.101.4.", ["185.220.101.4"]),
+    # an address at the start of a line after a dotted run on the line before
+    ("next hop list:\n172.31.9.14 via eth0", ["172.31.9.14"]),
+    # an Italian street word before a header name does not swallow the address
+    ("proxied via X-Real-IP 203.0.113.61, upstream 10.9.8.7", ["203.0.113.61", "10.9.8.7"]),
+]
+
+
+@pytest.mark.parametrize("text", NOT_HOSTS)
+def test_versions_and_oids_are_not_ips(engine: PIIEngine, text: str) -> None:
+    assert ips(engine, text) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), HOSTS)
+def test_hosts_stay_ips(engine: PIIEngine, text: str, expected: list[str]) -> None:
+    assert ips(engine, text) == expected
