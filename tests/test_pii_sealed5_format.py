@@ -1,0 +1,239 @@
+"""The fifth sealed PII set: format, exact offsets, checksums, coverage. Nothing is detected.
+
+The set is sealed: its bytes are pinned, so an edit (say, relabelling after seeing a score) fails
+this test and has to be owned up to in bench/README.md along with the new hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import re
+from collections import Counter
+
+import pytest
+
+from bench.pii_sealed import iban_ok, load, luhn_ok, spoken_chars, ssn_ok
+from bench.pii_sealed5 import SEALED5, main
+from tests.sealed_kit import fake_engines
+
+SHA256 = "5d4b76b05a9a6198de6fda9febf84bfdf23486865b5a9b3126da91a3fe1ac6cd"
+MINIMUM = {"PERSON": 250, "STREET_ADDRESS": 80, "PHONE_NUMBER": 40, "EMAIL_ADDRESS": 35,
+           "CREDIT_CARD": 30, "IBAN_CODE": 20, "US_SSN": 25, "IP_ADDRESS": 35}
+GENRES = {"clinic": (20, 5), "legal": (19, 4), "banking": (21, 5), "payroll": (20, 4),
+          "rsvp": (18, 5), "club": (18, 5), "marketplace": (19, 5), "sms": (21, 6),
+          "parish": (18, 6), "minutes": (19, 5), "news": (19, 7), "payload": (23, 8),
+          "bugreport": (23, 8), "review": (21, 8), "voicemail": (22, 5), "multilingual": (25, 5)}
+# processor test cards and the IBANs printed in Wikipedia and the registries' examples: a set
+# written from memory must not quietly fall back on them (nor on their account parts)
+FAMOUS_CARDS = {"4111111111111111", "4242424242424242", "5555555555554444", "378282246310005",
+                "371449635398431", "6011111111111117", "6011000990139424", "3530111333300000",
+                "5105105105105100", "4012888888881881", "5500005555555559", "4263982640269299",
+                "4000123456789010", "4916338502617210", "3566002020360505", "4917610000000000",
+                "4000056655665556", "5200828282828210", "2223003122003222", "6200000000000005"}
+FAMOUS_IBANS = {"GB29NWBK60161331926819", "DE89370400440532013000", "ES9121000418450200051332",
+                "IT60X0542811101000000123456", "NL91ABNA0417164300", "SA0380000000608010167519",
+                "AE070331234567890123456", "PL61109010140000071219812874", "BE68539007547034",
+                "SE4550000000058398257466", "IL620108000000099999999", "NO9386011117947",
+                "CH9300762011623852957", "IE29AIBK93115212345678", "PT50000201231234567890154",
+                "TR330006100519786457841326", "LT121000011101001000", "FR1420041010050500013M02606",
+                "DE75512108001245126199", "CH5604835012345678009", "FI2112345600000785",
+                "GR1601101250000000012300695", "AT611904300234573201", "CZ6508000000192000145399",
+                "SK3112000000198742637541", "IS140159260076545510730339", "DK5000400440116243"}
+
+
+@pytest.fixture(scope="module")
+def recs() -> list[dict]:
+    return load(SEALED5)
+
+
+@pytest.fixture(scope="module")
+def spans(recs) -> list[tuple[dict, str, str, int, int]]:
+    return [(r, r["text"][s:e], t, s, e) for r in recs for s, e, t in r["spans"]]
+
+
+def test_bytes_are_the_sealed_ones():
+    assert hashlib.sha256(SEALED5.read_bytes()).hexdigest() == SHA256
+
+
+def test_every_line_loads_with_checked_spans(recs):
+    lines = SEALED5.read_text(encoding="utf-8").splitlines()
+    assert len(recs) == len(lines) == 326
+    assert len({r["id"] for r in recs}) == len({r["text"] for r in recs}) == 326
+    for r in recs:
+        assert re.fullmatch(rf"s5-{r['genre']}-\d{{3}}", r["id"]), r["id"]
+        ends = sorted(r["spans"])
+        # offsets inside the text, no overlaps (load checks them too; this pins it here)
+        assert all(0 <= s < e <= len(r["text"]) for s, e, _ in ends)
+        assert all(a[1] <= b[0] for a, b in zip(ends, ends[1:]))
+
+
+def test_counts_per_type_meet_the_brief(recs):
+    counts = Counter(t for r in recs for _, _, t in r["spans"])
+    assert counts == {"PERSON": 447, "LOCATION": 90, "STREET_ADDRESS": 81, "PHONE_NUMBER": 67,
+                      "POSTCODE": 54, "EMAIL_ADDRESS": 45, "IP_ADDRESS": 36, "CREDIT_CARD": 30,
+                      "US_SSN": 25, "IBAN_CODE": 24}
+    assert sum(counts.values()) == 899
+    assert all(counts[t] >= n for t, n in MINIMUM.items())
+
+
+def test_genres_and_pii_free_texts_in_every_genre(recs):
+    genres = Counter(r["genre"] for r in recs)
+    free = Counter(r["genre"] for r in recs if not r["spans"])
+    assert {g: (genres[g], free[g]) for g in genres} == GENRES
+    assert sum(free.values()) == 91
+    assert set(free) == set(genres)  # the false-positive rate is per genre
+    assert sum("\n" in r["text"] for r in recs) == 51
+
+
+def test_checksums_and_formats_of_every_value(spans):
+    famous_accounts = {f[4:] for f in FAMOUS_IBANS}
+    n = Counter()
+    for _, v, t, _, _ in spans:
+        assert v == v.strip() and v
+        if t == "CREDIT_CARD":
+            assert luhn_ok(spoken_chars(v)), v
+            assert spoken_chars(v) not in FAMOUS_CARDS, v
+        elif t == "IBAN_CODE":
+            chars = spoken_chars(v)
+            assert iban_ok(chars), v
+            assert chars[4:] not in famous_accounts, v
+            assert "02" <= chars[2:4] <= "98", v
+        elif t == "US_SSN":
+            assert ssn_ok(spoken_chars(v)), v
+            assert spoken_chars(v) not in {"123456789", "078051120", "219099999"}, v
+        elif t == "IP_ADDRESS":
+            ipaddress.ip_address(v)  # the literal alone: no port, no bracket, no prefix length
+        elif t == "EMAIL_ADDRESS":
+            assert "@" in v or " at " in v, v
+        elif t == "PERSON":
+            # titles stay outside the span (Mr, Dr., Frau, Mme, Fr., lower-case "mister" ...)
+            assert not re.match(r"(?i)(mr|mrs|ms|miss|dr|prof|herr|frau|mme|fr|auntie|mister|"
+                                r"uncle|grandma|imam|pfarrerin|don|doña|dña)\.?\s", v), v
+            assert not re.match(r"(?i)(MR|MRS|MS)\s", v), v  # "MR RAHUL VERMA" on a statement
+        n[t] += 1
+    assert n["IP_ADDRESS"] == 36
+
+
+def test_the_hard_cases_the_brief_names_are_present(recs, spans):
+    ips = [(r["text"], v, s, e) for r, v, t, s, e in spans if t == "IP_ADDRESS"]
+    assert sum(":" in v for _, v, _, _ in ips) == 5  # IPv6
+    assert sum(x[e:e + 1] == "/" for x, _, _, e in ips) == 1  # a network before "/20"
+    assert sum(x[max(0, s - 3):s] == "://" and x[e:e + 1] == ":" for x, _, s, e in ips) == 1
+    names = [v for _, v, t, _, _ in spans if t == "PERSON"]
+    assert sum(v == v.lower() and v.isascii() for v in names) == 25  # "marcus delaney"
+    assert sum(v == v.upper() and any(c.isalpha() for c in v) for v in names) == 20
+    assert sum(len(v.split()) == 1 for v in names) == 207  # "Hi Kwame", "Mrs Okonkwo-Bell"
+    assert sum("," in v for v in names) == 12  # "GARCÍA LÓPEZ, Inmaculada", "Zhang, Wei"
+    assert sum(bool(re.search(r"\b[A-Z]\.", v)) for v in names) == 15  # "J. Okafor"
+    assert sum(not v.isascii() for v in names) == 48  # diacritics and other scripts
+    assert sum(any("\u3040" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" for c in v)
+               for v in names) == 5  # 山田花子, 王小明, 김민준, 박지은, 陈伟
+    assert sum(any("\u0600" <= c <= "\u06ff" for c in v) for v in names) == 2  # Arabic script
+    assert sum(bool(re.search(r"\b(van|von|de|du|al|bin|la)\b", v, re.I)) for v in names) >= 8
+    zw = Counter(t for _, v, t, _, _ in spans if "\u200b" in v)
+    assert zw == {"PHONE_NUMBER": 3, "CREDIT_CARD": 1, "EMAIL_ADDRESS": 1}
+    # values written straight against CJK characters or an emoji, no space between
+    cjk = [(r["id"], t) for r, v, t, s, e in spans if t != "PERSON" and any(
+        "\u3000" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" or "\uff00" <= c <= "\uffef"
+        for c in r["text"][max(0, s - 1):s] + r["text"][e:e + 1])]
+    assert len(cjk) == 9 and {t for _, t in cjk} >= {"CREDIT_CARD", "EMAIL_ADDRESS",
+                                                     "PHONE_NUMBER", "STREET_ADDRESS"}
+    assert sum(ord(r["text"][s - 1]) > 0x1F000 for r, _, t, s, _ in spans
+               if t == "CREDIT_CARD" and s) == 1  # "💳5176 …"
+    cards = [v for _, v, t, _, _ in spans if t == "CREDIT_CARD"]
+    assert Counter(len(spoken_chars(v)) for v in cards) == {16: 27, 15: 2, 19: 1}
+    assert sum(v.isdigit() for v in cards) == 3 and sum("-" in v for v in cards) == 3
+    assert sum("." in v for v in cards) == 1
+    ibans = [spoken_chars(v) for _, v, t, _, _ in spans if t == "IBAN_CODE"]
+    assert len({i[:2] for i in ibans}) == 16
+    spoken = Counter(t for r, v, t, _, _ in spans if r["genre"] == "voicemail"
+                     and t != "PERSON" and v == v.lower() and not re.search(r"\d|@", v))
+    assert spoken == {"PHONE_NUMBER": 6, "STREET_ADDRESS": 5, "CREDIT_CARD": 3,
+                      "EMAIL_ADDRESS": 2, "US_SSN": 2, "LOCATION": 2, "POSTCODE": 1}
+    streets = [v for _, v, t, _, _ in spans if t == "STREET_ADDRESS"]
+    assert sum(any("\u3000" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" for c in v)
+               for v in streets) == 2  # 神南1-19-11, 월드컵북로12길 33
+    assert sum(any("\u0600" <= c <= "\u06ff" for c in v) for v in streets) == 1
+
+
+def test_the_pii_free_texts_hold_the_traps(recs):
+    free = [r for r in recs if not r["spans"]]
+    text = "\n".join(r["text"] for r in free)
+    quads = re.findall(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?!\d|\.\d)", text)
+    assert len([q for q in quads if ipaddress.ip_address(q)]) >= 5  # versions that parse as IPv4
+    assert re.search(r"\b1\.3\.6\.1\.4\.1\.311\.21\.8\b", text)  # OIDs
+    assert re.search(r"\b1\.3\.6\.1\.2\.1\.2\.2\.1\.2\b", text)
+    assert re.search(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", text)
+    for trap in ("Keir Starmer", "Ed Sheeran", "Tom Daley Diving Academy", "Etta James",
+                 "Gordon Ramsay", "Jane Austen", "Elizabeth Bennet", "Nelson Mandela Square",
+                 "Leonardo da Vinci", "Atatürk Caddesi", "Lewis Hamilton Foundation",
+                 "Pope John Paul II Centre", "Brown v. Board of Education", "Van der Pol",
+                 "Edward Jenner Hall", "Herman Miller", "Baker Street", "Transaction reference"):
+        assert trap in text, trap
+
+
+def test_a_broken_card_is_refused_with_its_line(tmp_path):
+    lines = SEALED5.read_text(encoding="utf-8").splitlines()
+    i = next(k for k, ln in enumerate(lines) if '"CREDIT_CARD"' in ln)
+    rec = json.loads(lines[i])
+    s, e, _ = next(sp for sp in rec["spans"] if sp[2] == "CREDIT_CARD")
+    digit = next(j for j in range(e - 1, s - 1, -1) if rec["text"][j].isdigit())
+    bumped = str((int(rec["text"][digit]) + 1) % 10)
+    rec["text"] = rec["text"][:digit] + bumped + rec["text"][digit + 1:]
+    lines[i] = json.dumps(rec, ensure_ascii=False)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"bad.jsonl:{i + 1}: card .* fails Luhn"):
+        load(bad)
+    # the runner refuses it before any engine is built (exit 2, one line)
+    with pytest.raises(SystemExit) as exc:
+        main(["--path", str(bad)])
+    assert exc.value.code == 2
+
+
+def test_a_broken_iban_is_refused_with_its_line(tmp_path):
+    lines = SEALED5.read_text(encoding="utf-8").splitlines()
+    i = next(k for k, ln in enumerate(lines) if '"IBAN_CODE"' in ln)
+    rec = json.loads(lines[i])
+    s, e, _ = next(sp for sp in rec["spans"] if sp[2] == "IBAN_CODE")
+    j = e - 1  # swap the last two differing digits: mod-97 catches every adjacent transposition
+    while not (rec["text"][j].isdigit() and rec["text"][j - 1].isdigit()
+               and rec["text"][j] != rec["text"][j - 1]):
+        j -= 1
+    t = rec["text"]
+    rec["text"] = t[:j - 1] + t[j] + t[j - 1] + t[j + 1:]
+    lines[i] = json.dumps(rec, ensure_ascii=False)
+    bad = tmp_path / "iban.jsonl"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"iban.jsonl:{i + 1}: IBAN .* fails mod-97"):
+        load(bad)
+
+
+def test_an_overlapping_span_is_refused(tmp_path):
+    rec = json.loads(SEALED5.read_text(encoding="utf-8").splitlines()[0])
+    s, e, t = rec["spans"][0]
+    rec["spans"].append([s + 1, e, t])
+    bad = tmp_path / "overlap.jsonl"
+    bad.write_text(json.dumps(rec, ensure_ascii=False) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="overlap.jsonl:1: span .* overlapping"):
+        load(bad)
+
+
+def test_runner_wiring_with_fake_engines(monkeypatch, recs, capsys):
+    """The runner end to end with stand-in engines (no detector runs): one that returns the gold
+    spans, one that marks the first character of every PII-free text and finds nothing else."""
+    fake_engines(monkeypatch, recs)
+    out = main([])["sealed5"]
+    perfect, flagger = out["per_class"]["assay"], out["per_class"]["presidio_default"]
+    assert {c: v["n_gold"] for c, v in perfect.items()} == {
+        "CREDIT_CARD": 30, "EMAIL_ADDRESS": 45, "IBAN_CODE": 24, "IP_ADDRESS": 36,
+        "LOCATION": 225, "PERSON": 447, "PHONE_NUMBER": 67, "US_SSN": 25}
+    assert all(v["recall"] == v["precision"] == v["f2"] == 1.0 for v in perfect.values())
+    assert flagger["PERSON"]["found"] == 0 and flagger["PERSON"]["n_pred"] == 91
+    assert out["pii_free"]["assay"]["flagged"] == 0
+    assert out["pii_free"]["presidio_default"]["by_genre"]["bugreport"] == {"flagged": 8, "n": 8}
+    printed = capsys.readouterr().out
+    assert "Fifth sealed set: per class" in printed
+    assert "| all | 91 | 0 = 0.000 [0.000, 0.041] | 91 = 1.000 [0.960, 1.000] |" in printed
