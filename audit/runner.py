@@ -74,7 +74,7 @@ class AuditConfig:
 # --model-option keys that change how requests travel, not what a model answers: kept out of
 # the config hash, so a rerun with more concurrency or a cache is the same configuration.
 _TRANSPORT_OPTIONS = frozenset({"api_key_env", "timeout", "max_concurrency", "cache", "retries",
-                                "max_batch_tokens", "compile", "share_prefixes",
+                                "max_batch_tokens", "compile", "share_prefixes", "cpu_workers",
                                 # the endpoint's (audit/model/endpoint/_options.py)
                                 "concurrency", "batch_size", "max_retries", "cache_path"})
 

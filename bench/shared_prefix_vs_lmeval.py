@@ -9,7 +9,8 @@ code (`--limit` seeded examples each; 0 = all), and the same requests go to
 - `assay`: `HFModel.loglikelihood` (shared prefixes computed once, `audit.model._prefix_tree`),
 - `assay_rows`: the same with `share_prefixes=False` (every request its own row),
 - `lm_eval_bsN`: lm-eval's `HFLM.loglikelihood` wrapping the same loaded model and tokenizer, at
-  each `--lmeval-batch-sizes` (1 is lm-eval's default; 16 measured best on this machine),
+  each `--lmeval-batch-sizes` (1 is lm-eval's default; on this machine 16 was the best at
+  `--limit 40` and 32 at `--limit 100`, so both are timed by default),
 
 in one process after a small warm-up. With `--repeats` > 1 the sides take turns (round-robin, so
 a change of machine load hits every side alike) and each keeps its fastest wall time; process CPU
@@ -133,7 +134,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--threads", type=int, default=0,
                     help="torch CPU threads (0: torch's default)")
-    ap.add_argument("--lmeval-batch-sizes", default="1,16",
+    ap.add_argument("--lmeval-batch-sizes", default="1,16,32",
                     help="comma-separated HFLM batch sizes to time (1 is lm-eval's default)")
     args = ap.parse_args(argv)
     suites = [s for s in args.suites.split(",") if s]

@@ -275,6 +275,52 @@ def _packed_batch(packs: list[Any], keys: list[tuple[int, ...]], owners: dict,
     return ids, (pos, creator, paths), index, np.concatenate(owner), n_req
 
 
+def _cpu_workers(lm: Any, n_batches: int) -> int:
+    """Forward passes to run side by side on the CPU, each on one thread.
+
+    The default model's GEMMs at the CPU batch budget (512 tokens x 576 wide) are too small for
+    two threads to share one well: on two threads a call ran 8-16% slower one pass at a time
+    (intra-op) than two passes side by side (BBQ, StereoSet, CrowS-Pairs; bench/README.md).
+    Workers: `cpu_workers` on the model, else torch's thread count; a call with fewer batches
+    than workers keeps torch's intra-op threads.
+    """
+    import torch
+
+    want = getattr(lm, "cpu_workers", None)
+    workers = torch.get_num_threads() if want is None else int(want)
+    return workers if workers > 1 and n_batches >= workers else 1
+
+
+def _run_parallel(run: Callable[[str, list[Any]], Any], queue: list[tuple[str, list[Any]]],
+                  workers: int) -> Any:
+    """Yield `run(kind, batch)` for each queued batch, in queue order, computed by `workers`
+    threads with torch's intra-op pool at one thread each (restored afterwards).
+
+    Each batch's arithmetic is that of a one-thread run; the order of the results, and so every
+    sum over them, is the queue's. At most 2 x workers batches are in flight (memory)."""
+    import torch
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = torch.get_num_threads()
+
+    def one(item: tuple[str, list[Any]]) -> Any:
+        torch.set_num_threads(1)  # per thread: OpenMP's thread count is a per-thread setting
+        return run(*item)
+
+    torch.set_num_threads(1)
+    try:
+        with ThreadPoolExecutor(workers, thread_name_prefix="assay-score") as pool:
+            pending = []
+            for item in queue:
+                pending.append(pool.submit(one, item))
+                if len(pending) >= 2 * workers:
+                    yield pending.pop(0).result()
+            for f in pending:
+                yield f.result()
+    finally:
+        torch.set_num_threads(before)
+
+
 def score_batches(lm: Any, pairs: Sequence[tuple[list[int], list[int]]],
                   progress: Callable[[int], None] | None = None) -> list[float]:
     import torch
@@ -304,12 +350,10 @@ def score_batches(lm: Any, pairs: Sequence[tuple[list[int], list[int]]],
     queue = _work(lm, keys, lm._batch_tokens())
     dtype = next(model.parameters()).dtype
     is_cuda = str(device).startswith("cuda")
-    # Results stay on the device until every batch has been launched: no per-batch host sync,
-    # so on a GPU the host prepares batch k+1 while batch k runs.
-    done: list[tuple[Any, np.ndarray]] = []  # (log-probs on device, request index per target)
-    in_flight: list[tuple[Any, int]] = []  # CUDA: (event after a batch, its request count)
-    while queue:
-        kind, batch = queue.pop(0)
+    compile_ = getattr(lm, "compile", False)
+
+    def run(kind: str, batch: list[Any]) -> tuple[Any, np.ndarray, int]:
+        """One forward pass: (log-probs on the device, request per target, request count)."""
         if kind == "pack":
             ids, tree, index, owner, n_req = _packed_batch(
                 batch, keys, owners, n_targets, last_token, pad)
@@ -328,18 +372,33 @@ def score_batches(lm: Any, pairs: Sequence[tuple[list[int], list[int]]],
         # Padded rows get no attention mask: padding is on the right, so under the causal mask a
         # real query only ever sees real keys, and padded positions are never read. Leaving the
         # mask out keeps SDPA on its causal (flash) kernels instead of the masked fallback.
+        with torch.inference_mode():
+            where = where.to(device, non_blocking=is_cuda)
+            pairs_t = pairs_t.to(device, non_blocking=is_cuda)
+            mask = pos = None
+            if tree is not None:  # packs: the ancestor mask is built on the device
+                pos, creator, paths = (x.to(device, non_blocking=is_cuda) for x in tree)
+                mask = ancestor_mask(pos, creator, paths, dtype)
+            lp = _forward_selected(
+                model, ids.to(device, non_blocking=is_cuda), mask, where[0], where[1],
+                pairs_t[1], compile=compile_, position_ids=pos, at=pairs_t[0], at_host=at_host)
+        return lp, owner, n_req
+
+    # Results stay on the device until every batch has been launched: no per-batch host sync,
+    # so on a GPU the host prepares batch k+1 while batch k runs.
+    done: list[tuple[Any, np.ndarray]] = []  # (log-probs on device, request index per target)
+    in_flight: list[tuple[Any, int]] = []  # CUDA: (event after a batch, its request count)
+    workers = 1 if is_cuda or compile_ else _cpu_workers(lm, len(queue))
+    if workers > 1:
+        for lp, owner, n_req in _run_parallel(run, queue, workers):
+            done.append((lp, owner))
+            if progress:
+                progress(n_req)
+        queue = []
+    while queue:
+        kind, batch = queue.pop(0)
         try:
-            with torch.inference_mode():
-                where = where.to(device, non_blocking=is_cuda)
-                pairs_t = pairs_t.to(device, non_blocking=is_cuda)
-                mask = pos = None
-                if tree is not None:  # packs: the ancestor mask is built on the device
-                    pos, creator, paths = (x.to(device, non_blocking=is_cuda) for x in tree)
-                    mask = ancestor_mask(pos, creator, paths, dtype)
-                lp = _forward_selected(
-                    model, ids.to(device, non_blocking=is_cuda), mask, where[0], where[1],
-                    pairs_t[1], compile=getattr(lm, "compile", False), position_ids=pos,
-                    at=pairs_t[0], at_host=at_host)
+            lp, owner, n_req = run(kind, batch)
         except torch.cuda.OutOfMemoryError:
             if len(batch) == 1:
                 raise

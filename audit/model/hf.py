@@ -22,6 +22,7 @@ _MODEL_OPTIONS: dict[str, Callable[[str], Any]] = {
     "max_batch_tokens": int,
     "compile": lambda v: v.strip().lower() in ("1", "true", "yes", "on"),
     "share_prefixes": lambda v: v.strip().lower() in ("1", "true", "yes", "on"),
+    "cpu_workers": int,
 }
 
 
@@ -57,7 +58,7 @@ class HFModel:
     def __init__(self, spec: str = "default", device: str = "auto", dtype: str | None = None,
                  max_batch_tokens: int | None = None, quantize: str = "none",
                  compile: bool | None = None, share_prefixes: bool = True,
-                 prune: str = "none") -> None:
+                 prune: str = "none", cpu_workers: int | None = None) -> None:
         if quantize not in QUANTIZATIONS:
             raise ModelError(f"unknown quantization {quantize!r}",
                              f"use one of: {', '.join(QUANTIZATIONS)}")
@@ -79,6 +80,12 @@ class HFModel:
         # rows of one call that begin with the same tokens compute that prefix once (packed
         # token tries, `_prefix_tree`); False: every row on its own, as lm-eval does
         self.share_prefixes = share_prefixes
+        # CPU scoring: forward passes run side by side, one thread each (`_scoring._cpu_workers`);
+        # None: torch's thread count; 1: one pass at a time on all threads
+        if cpu_workers is not None and cpu_workers < 1:
+            raise ModelError(f"cpu_workers must be >= 1, got {cpu_workers}",
+                             "e.g. --model-option cpu_workers=2")
+        self.cpu_workers = cpu_workers
         self.device_request = device
         self.dtype_request = dtype
         self.max_batch_tokens = max_batch_tokens
