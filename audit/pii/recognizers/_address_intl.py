@@ -39,7 +39,7 @@ _ENDINGS = (r"straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|chausse
             r"markt|straat|laan|gracht|plein|dijk|kade|singel|vej|gade|gatan|vägen|gata|veien|"
             r"gaten|katu|tie|polku|utca|ulica|ul\.|náměstí|ulice")
 _GERMANIC = (r"(?<![\p{L}\-])(?-i:\p{Lu})[\p{L}\-]*?(?:" + _ENDINGS + r")\.?[ \t]+" + _NUM
-             + r"(?![\p{L}\d])")
+             + r"(?![\p{L}\d]|[ \t]?%)")  # "Engineering 64%": a share, not a house number
 # The street type as its own word after an adjective-like name: "Rosenheimer Str. 104",
 # "Berliner Straße 5", "Münchner Platz 3".
 _GERMANIC_WORD = (r"(?<![\p{L}'’\-])" + _CAPWORD + r"[ \t]+(?-i:Str\.|Straße|Strasse|Weg|Allee|"
@@ -52,7 +52,7 @@ _FR_TYPES = (r"rue|avenue|av\.|bd|boulevard|place|pl\.|allée|allee|chemin|impas
              r"route|rte|square|passage|faubourg|chaussée|rond-point|voie|sentier|esplanade")
 _PARTICLE = r"(?:de|du|des|de la|de l'|d'|la|le|les|l'|del|de los|de las|dos|das|da|do|di|della|dei|degli|delle|dello|al|el)"
 _FRENCH = (r"(?<![\p{L}\d])" + _NUM + r"(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:" + _FR_TYPES
-           + r")[ \t]+(?:" + _PARTICLE + r"[ \t]*)?" + _WORD + r"(?:[ \t\-]+(?:" + _PARTICLE
+           + r")[ \t]+(?:" + _PARTICLE + r"[ \t]*)?" + _WORD + r"(?![\d\-])(?:[ \t\-]+(?:" + _PARTICLE
            + r"[ \t]*)?" + _CAPWORD + r"){0,3}")
 _LATIN_TYPES = (r"calle|c/|avenida|avda\.?|av\.|paseo|plaza|pza\.?|carretera|camino|ronda|rambla|"
                 r"travesía|travesia|via|viale|corso|piazza|piazzale|largo|vicolo|strada|"
@@ -78,14 +78,14 @@ _SA_ENDINGS = (r"nagar|marg|colony|layout|enclave|vihar|bagh|puram|pet|halli|pal
                r"block[ \t]*(?-i:[A-Z\d]{1,3})|extension|extn\.?|cross|main|salai|veedhi|peth")
 _SOUTH_ASIAN = (r"(?<![\p{L}\d/])(?:(?:flat|house|h\.?[ \t]?no\.?|plot|door|shop|#)[ \t]*(?:no\.?)?"
                 r"[ \t]*)?(?-i:[A-Z])?-?\d{1,4}(?:[/\-]\d{1,4})?(?-i:[A-Z])?,?[ \t]+(?:" + _WORD
-                + r"[ \t]+){0,3}(?:" + _SA_ENDINGS + r")(?![\p{L}])")
+                + r"[ \t]+){0,3}(?:" + _SA_ENDINGS + r")(?![\p{L}]|-\p{L})")  # not "cross-examination"
 # Unit-first Indian addresses ending in a 6-digit PIN: "Flat 402, Sai Residency, ..., 560038".
 _UNIT_PIN = (r"(?<![\p{L}])(?:flat|house|h\.?[ \t]?no\.?|plot|door|apartment|apt\.?|villa|"
              r"room|wing)[ \t]*(?:no\.?)?[ \t]*(?-i:[A-Z])?-?\d{1,4}(?-i:[A-Z])?"
              r"(?:,[ \t]*[^,\n]{2,40}?){1,6},?[ \t]*(?:pin(?:code)?[ \t:\-]*)?\d{3}[ \t]?\d{3}(?!\d)")
 # East Asian blocks: romanised "1-2-3 Shibuya, Shibuya-ku", Korean "152 Teheran-ro, Gangnam-gu",
 # and addresses in Han/kana/Hangul script with a number.
-_JP_ROMAN = (r"(?<![\d\-])\d{1,4}-\d{1,4}(?:-\d{1,4})?[ \t]+" + _CAPWORD
+_JP_ROMAN = (r"(?<![\d\-])\d{1,4}-\d{1,4}(?:-\d{1,4})?[ \t]+(?-i:\p{Lu}\p{Ll}[\p{L}'’\-]*)"
              + r"(?:,?[ \t]+" + _CAPWORD + r"-(?:ku|shi|cho|chō|machi|gun|mura|ken|to))*")
 _KR_ROMAN = (r"(?<![\p{L}\d])\d{1,4}(?:-\d{1,4})?,?[ \t]+" + _CAPWORD
              + r"-(?:ro|gil|daero|dong)(?:\d{1,3}-gil)?(?:,?[ \t]+" + _CAPWORD
@@ -97,12 +97,16 @@ _CJK_BLOCK = (r"(?:〒?[ \t]*\d{3}-\d{4}[ \t]*)?[\p{Han}\p{Katakana}ー]{1,12}?(
 _HANGUL = (r"[\p{Hangul}]{2,}(?:시|도)[ \t]+[\p{Hangul}]{1,}(?:구|군|시)[ \t]+(?:[\p{Hangul}\d]+(?:동|읍|면)[ \t]+)?"
            r"[\p{Hangul}\d ]+?(?:로|길)[ \t]*\d{1,4}(?:-\d{1,4})?")
 # Turkish: the street type after the name, "No:" before the number ("Lale Sokak No: 7 D: 3").
-_TURKISH = (r"(?<![\p{L}])" + _CAPWORD + r"(?:[ \t]+" + _CAPWORD + r"){0,2}[ \t]+(?-i:Caddesi|Cad\.|"
+# The name's first word is never an address label ("Adresim Bağdat Caddesi No: 214").
+_TR_LABEL = (r"(?!(?-i:Adres\p{L}*|Address|Teslimat\p{L}*|Kargo\p{L}*|Fatura\p{L}*|"
+             r"Gönderi\p{L}*|Konum\p{L}*|Ev|İş|Ship|Send|Deliver\p{L}*|Home|Office|To|At|On|In)"
+             r"(?![\p{L}'’\-]))")
+_TURKISH = (r"(?<![\p{L}])" + _TR_LABEL + _CAPWORD + r"(?:[ \t]+" + _CAPWORD + r"){0,2}[ \t]+(?-i:Caddesi|Cad\.|"
             r"Sokak|Sokağı|Sk\.|Bulvarı|Blv\.)[ \t]*,?[ \t]*(?:No[:.]?[ \t]*)?" + _NUM
             + r"(?:[ \t]*(?:/|D[:.]|Daire[:.]?)[ \t]*\d{1,4})?(?![\p{L}\d])")
 # A box number may carry a letter prefix ("P.O. Box KB 4410").
 _PO_BOX = (r"(?<![\p{L}])(?:p\.?[ \t]?o\.?[ \t]?box|post[ \t]+office[ \t]+box|postfach|boîte[ \t]+postale|bp)"
-           r"[ \t]*(?:(?-i:[A-Z]{1,3})[ \t]?)?\d{1,6}")
+           r"[ \t]*(?:(?-i:[A-Z]{1,3})[ \t]?)?\d{1,6}(?![\d/])")  # not "BP 128/82"
 
 
 # A South Asian match ends in one of these words as a whole letter run, after a space (or, for

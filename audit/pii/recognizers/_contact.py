@@ -101,7 +101,8 @@ class PhoneFormatRecognizer(PatternRecognizer):
             r.score = _phone_score(value, kind, self.REGIONS)
             if r.score and _bare_groups(value):
                 r.score = min(r.score, 0.3)  # "943 476 5919" is as often an ID as a phone
-            if r.score and id_context(text, r.start):
+            if r.score and (id_context(text, r.start)
+                            or _TRACKING_BEFORE.search(text, max(0, r.start - 24), r.start)):
                 r.score = 0.0  # "Part number 782-250-3689": an identifier, whatever follows
             elif r.score and sum(c.isdigit() for c in value) == 9 \
                     and _SSN_CUE.search(text, max(0, r.start - 40), r.start):
@@ -120,6 +121,10 @@ _PHONE_CUE = re.compile(r"(?:\b(?:my|your|his|her|our|their|phone|mobile|cell|co
                         r"telephone|home|work|office|direct)\s+(?:number|no\.?|num|#)"
                         r"(?:\s+is|\s*[:#=\-])?|\b(?:call|ring|text|reach)\s+(?:me|us)"
                         r"(?:\s+back)?\s+(?:on|at))\s*$", re.IGNORECASE)
+
+
+# The tail of a UPS tracking number written in groups ("1Z 999 AA1 01 2345 6784").
+_TRACKING_BEFORE = re.compile(r"\b1Z(?:[ \t]?[0-9A-Z]{3}){2}[ \t]?$")
 
 
 _SSN_CUE = re.compile(r"\b(?:ssn|social|security|taxpayer|tin|itin)\b", re.IGNORECASE)

@@ -13,9 +13,16 @@ from audit.pii.recognizers._address_intl import POSTAL_TAIL
 __all__ = ["RESIDENCE_CUE", "PostcodeRecognizer", "StreetAddressRecognizer"]
 
 # Words that put someone at a street named without a number ("lives on", "late of", "her flat
-# on"); the engine runs the street recognizer on a text without digits only when one is there.
-RESIDENCE_CUE = (r"(?i:lives?|living|lived|resides?|residing|moved|moving|late|based|flat|house|"
-                 r"home|room|shop|stall|collections?|parking)\s+(?i:on|of|in|at|to)")
+# on", "we moved to"); the engine runs the street recognizer on a text without digits only when
+# one is there. A place word needs a possessive before it ("their front room on", not "the shop
+# on Main Street"), moving and being based a personal subject ("she moved to", not "the office
+# moved to").
+RESIDENCE_CUE = (r"(?i:(?:lives?|living|lived|resides?|residing)\s+(?:on|in|at)|late\s+of|"
+                 r"(?:my|your|his|her|our|their)\s+(?:[a-z]+\s+)?(?:flat|house|home|room|shop|"
+                 r"stall|place|apartment|studio|garage|parking|bins?|collections?)\s+(?:on|in|at)|"
+                 r"\b(?:i|we|he|she|they|you)(?:'m|'re|'s|'ve|\s+am|\s+are|\s+is|\s+was|\s+were|"
+                 r"\s+have|\s+has|\s+had)?\s+(?:just\s+|recently\s+|finally\s+)?"
+                 r"(?:moved|moving|based)\s+(?:to|into|on|in|at))")
 
 # USPS Publication 28, appendix C1 (common street suffixes) plus common UK thoroughfare names.
 _SUFFIXES = (
