@@ -116,3 +116,17 @@ def test_cpu_workers_option_is_checked() -> None:
     assert HFModel("default", cpu_workers=2).cpu_workers == 2
     with pytest.raises(ModelError, match="cpu_workers must be >= 1"):
         HFModel("default", cpu_workers=0)
+
+
+def test_concurrent_calls_leave_the_thread_count_alone(tiny) -> None:
+    """Two threads scoring at once (a server): the second runs one pass at a time, both get the
+    serial answer, and torch's thread count is what it was."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = torch.get_num_threads()
+    pairs = _pairs(7)
+    want = tiny(1).loglikelihood_tokens(pairs)
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda _: tiny(2).loglikelihood_tokens(pairs), range(8)))
+    assert all(o == want for o in outs)
+    assert torch.get_num_threads() == before

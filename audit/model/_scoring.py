@@ -11,6 +11,7 @@ over those rows, so memory is O(selected rows x vocab / chunks).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -275,6 +276,9 @@ def _packed_batch(packs: list[Any], keys: list[tuple[int, ...]], owners: dict,
     return ids, (pos, creator, paths), index, np.concatenate(owner), n_req
 
 
+_PARALLEL = threading.Lock()
+
+
 def _cpu_workers(lm: Any, n_batches: int) -> int:
     """Forward passes to run side by side on the CPU, each on one thread.
 
@@ -389,11 +393,16 @@ def score_batches(lm: Any, pairs: Sequence[tuple[list[int], list[int]]],
     done: list[tuple[Any, np.ndarray]] = []  # (log-probs on device, request index per target)
     in_flight: list[tuple[Any, int]] = []  # CUDA: (event after a batch, its request count)
     workers = 1 if is_cuda or compile_ else _cpu_workers(lm, len(queue))
-    if workers > 1:
-        for lp, owner, n_req in _run_parallel(run, queue, workers):
-            done.append((lp, owner))
-            if progress:
-                progress(n_req)
+    # torch's thread count is process-wide: one call at a time changes it; a call that finds
+    # another one side by side already (a server's threads) runs its passes one at a time
+    if workers > 1 and _PARALLEL.acquire(blocking=False):
+        try:
+            for lp, owner, n_req in _run_parallel(run, queue, workers):
+                done.append((lp, owner))
+                if progress:
+                    progress(n_req)
+        finally:
+            _PARALLEL.release()
         queue = []
     while queue:
         kind, batch = queue.pop(0)
