@@ -39,6 +39,12 @@ class OfflineEmailRecognizer(EmailRecognizer):
         self._extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
                                               fallback_to_snapshot=True)
 
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
+                regex_flags: int | None = None) -> list[Any]:
+        # "https://a1b2c3@o123.ingest.sentry.io/45": a URL's user part and host, not a mailbox.
+        return [r for r in super().analyze(text, entities, nlp_artifacts, regex_flags)
+                if not text.endswith("://", 0, r.start)]
+
     def validate_result(self, pattern_text: str) -> bool:
         domain = pattern_text.rsplit("@", 1)[-1]
         return bool(self._extract(domain).fqdn)
