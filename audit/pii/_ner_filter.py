@@ -17,7 +17,7 @@ import regex
 
 from audit.types import Span
 
-__all__ = ["EDGE_WORDS", "refine"]
+__all__ = ["EDGE_WORDS", "ROLE_WORDS", "cut_at_line_break", "person_filter", "refine"]
 
 _LANGS = ("de", "fr", "es", "it", "pt", "nl", "sv", "da", "pl", "tr", "id")
 _WORD = regex.compile(r"\p{L}[\p{L}\p{M}'’\-]*")
@@ -29,7 +29,8 @@ buongiorno buonasera gentile gentili signora signor signore caro cara olá ola p
 senhor senhora querido querida distinti saluti cordialement atenciosamente grüßen grüße gruß
 groet groeten saludos saludo salutations cordiali abbraccio dear hi hello hey mr mrs ms miss mx
 dr prof sir madam regards thanks cheers best kind warm sincerely yours mme mlle me sra sr srta
-sig sig.ra dott dott.ssa ing avv sres dña dra
+sig sig.ra dott dott.ssa ing avv sres dña dra gracias merci danke grazie obrigado obrigada bedankt
+tack dziękuję
 husband wife son daughter mother father brother sister mum mom dad uncle aunt cousin partner
 landlord landlady tenant notary witness guest manager nurse reviewer intro
 complainant claimant plaintiff defendant respondent appellant petitioner guarantor deceased
@@ -51,11 +52,115 @@ montag dienstag mittwoch donnerstag freitag samstag sonntag lundi mardi mercredi
 samedi dimanche lunes martes miércoles miercoles jueves viernes sábado sabado domingo lunedì
 lunedi martedì martedi mercoledì mercoledi giovedì giovedi venerdì venerdi sabato domenica
 segunda terça terca quarta quinta sexta maandag dinsdag woensdag donderdag vrijdag zaterdag
-zondag januar februar märz april mai juni juli august september oktober november dezember
+zondag mon tue tues wed thu thur thurs fri sat sun jan feb mar apr jun jul aug sep sept oct nov
+dec januar februar märz april mai juni juli august september oktober november dezember
 janvier février fevrier mars avril juin juillet août aout septembre octobre novembre décembre
 enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
 gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre
 """.split())
+
+
+# Last words that make a capitalised run a venue, place, event, firm or product named after a
+# person ("Lincoln Park", "Victoria Station", "Ada Lovelace Day", "Newton Room", "Plymouth
+# Colony", "Morgan Stanley Wealth", "Tesla API"): such a run is no person.
+_THING_END = frozenset("""
+park station boulevard blvd way day room rooms colony sports wealth api sdk app hall centre center
+street road avenue lane drive square bridge airport hospital clinic university college school
+academy institute museum church cathedral chapel abbey library gallery theatre theater stadium
+arena tower building house hotel inn club bar pub cafe café restaurant bistro foundation trust fund
+bank capital partners group holdings ventures labs studio studios collective company corp
+corporation inc ltd llc gmbh plc pty award awards prize lecture memorial act law effect syndrome
+disease theorem equation principle index fc united river lake mountain island bay beach gardens
+garden market mall plaza terrace crescent quarter district valley heights hills forest reserve zoo
+wing suite lounge gate week month year festival fest conference summit prize cup trophy league
+series show podcast channel radio tv press times post journal review magazine records recordings
+caddesi cad sokak sokağı sok mahallesi mah bulvarı
+""".split())
+# German, Dutch and Nordic street words glued to the end of the last word ("Lindenstraße").
+_STREET_SUFFIX = ("straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "damm", "ufer",
+                  "straat", "laan", "plein", "gracht", "gatan", "vägen", "väg", "vej", "veien")
+# First words of storms, mountains and other named things ("Storm Ciarán", "Mount Kenya").
+_THING_START = frozenset("storm hurricane cyclone typhoon tropical mount mt lake fort cape port "
+                         "operation project".split())
+# Company forms written with dots, at the end of a run ("Tulpenhuis B.V.", "Acme S.A.").
+_FIRM_TAIL = regex.compile(r"(?i)(?:\b(?:b\.[ ]?v|n\.[ ]?v|s\.[ ]?a|s\.[ ]?l|s\.[ ]?r\.[ ]?l|"
+                           r"l\.[ ]?l\.[ ]?c|a\.[ ]?g|s\.[ ]?p\.[ ]?a|co|pty|k\.[ ]?k)\.?)$")
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    """Everyday English words that the NER reads as names when capitalised (common_words.txt)."""
+    from importlib import resources
+
+    text = resources.files("audit.pii.recognizers").joinpath("common_words.txt").read_text("utf-8")
+    return frozenset(w.casefold() for line in text.splitlines() if not line.startswith("#")
+                     for w in line.split())
+
+
+@lru_cache(maxsize=1)
+def _brands() -> frozenset[tuple[str, ...]]:
+    """Firms and products named after people (brands.txt), as casefolded word tuples."""
+    from importlib import resources
+
+    text = resources.files("audit.pii.recognizers").joinpath("brands.txt").read_text("utf-8")
+    return frozenset(tuple(w.casefold() for w in _WORD.findall(line)) for line in text.splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
+def _thing(text: str, words: list[tuple[int, int, str]], names: frozenset[str]) -> bool:
+    """Whether an NER "person" is by its words a thing: a venue, event, firm or product named
+    after someone, a run of everyday words ("Queue", "Special", "Advanced"), an acronym
+    ("SSN", "DL") or a listed eponymous brand ("Hugo Boss", "Ford Focus")."""
+    folded = [w.casefold() for _, _, w in words]
+    last = folded[-1]
+    if last in _THING_END or (len(folded) > 1 and last.endswith(_STREET_SUFFIX)):
+        return True
+    if len(folded) > 1 and (folded[0] in _THING_START or (
+            folded[0] in ("st", "saint", "san", "santa", "sankt")
+            and words[-1][2].endswith(("'s", "’s")))):
+        return True
+    if _FIRM_TAIL.search(text, words[0][0], words[-1][1] + 2) is not None:
+        return True
+    if all(f in _common_words() for f in folded):
+        return True
+    w = words[0][2]
+    if len(words) == 1 and w.isupper() and len(w) <= 4 and w.casefold() not in names:
+        return True
+    brands = _brands()  # a one-word brand only alone ("Mercedes", not "Mercedes García")
+    return tuple(folded) in brands or any(tuple(folded[:k]) in brands
+                                          for k in range(2, min(3, len(folded)) + 1))
+
+
+# Role and job words that open a "name" run without being part of it ("Rider Arjun", "Agent Luz").
+ROLE_WORDS = frozenset("""
+agent officer constable sergeant detective inspector driver rider courier nurse doctor tutor
+teacher coach captain pilot chef waiter waitress technician engineer plumber electrician cleaner
+receptionist cashier clerk caller host guest student pupil trainee intern candidate applicant
+recruiter interviewer panel panellist panelist passenger tenant landlord owner seller buyer
+""".split())
+
+
+def person_filter(spans: list[Span], text: str) -> list[Span]:
+    """Every PERSON span, whatever found it, with leading everyday and role words trimmed off
+    ("Text Liam", "Rider Arjun"), and dropped when its words make it a thing (`_thing`)."""
+    from audit.pii.recognizers._gazetteer import all_names
+
+    if not any(s.entity_type == "PERSON" for s in spans):
+        return spans
+    names, common = all_names(), _common_words()
+    out = []
+    for s in spans:
+        if s.entity_type == "PERSON":
+            words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, s.start, s.end)]
+            while len(words) > 1 and words[0][2].casefold() not in names and (
+                    words[0][2].casefold() in common or words[0][2].casefold() in ROLE_WORDS):
+                words.pop(0)
+            if not words or _thing(text, words, names):
+                continue
+            if words[0][0] != s.start and words[0][0] > s.start:
+                s = Span(words[0][0], s.end, s.entity_type, s.score, s.recognizer, s.explanation)
+        out.append(s)
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -100,7 +205,56 @@ def _foreign(text: str) -> bool:
             n_en += 1
         elif w in other:
             n_other += 1
-    return n_other > n_en
+    # One foreign word in a short English note ("NOK 1,950", "o") says nothing.
+    return n_other >= 2 and n_other > n_en
+
+
+_NUMBER_TAIL = regex.compile(r"[ \t]+\d{1,2}$")
+
+
+def cut_at_line_break(span: Span, text: str) -> Span:
+    """An NER PERSON/LOCATION span cut at its first line break and before a list number at its
+    end: the model runs a name into the next line ("Tomasz Zielinski\n14:05" of a timeline) or
+    into the next item's number ("1. Ishaan Kapoor 2. …"), and the digits would discard it."""
+    if span.recognizer != "SpacyRecognizer" or span.entity_type not in ("PERSON", "LOCATION"):
+        return span
+    cut = text.find("\n", span.start, span.end)
+    end = span.end if cut < 0 else cut
+    tail = _NUMBER_TAIL.search(text, span.start, end)  # "Ishaan Kapoor 2" of "1. … 2. …"
+    if tail is not None and text[end:end + 1] in (".", ")"):
+        end = tail.start()
+    if end == span.end or not any(c.isalpha() for c in text[span.start:end]):
+        return span
+    while end > span.start and text[end - 1].isspace():
+        end -= 1
+    return Span(span.start, end, span.entity_type, span.score, span.recognizer, span.explanation)
+
+
+@lru_cache(maxsize=1)
+def _particle_tail() -> regex.Pattern:
+    from audit.pii.recognizers._gazetteer import PARTICLES
+
+    part = "|".join(sorted(PARTICLES, key=len, reverse=True))
+    return regex.compile(r"(?:[ \t]+(?:" + part + r")){1,3}[ \t]+\p{Lu}[\p{Ll}\p{M}'’]+"
+                         r"(?:-\p{Lu}?[\p{Ll}\p{M}]+)*")
+
+
+def _with_particles(span: Span, text: str) -> Span:
+    """An NER name that stops at or before a particle ("Pieter van" + "den Berg") runs on over
+    the particles to the capitalised family name after them."""
+    from audit.pii.recognizers._gazetteer import PARTICLES
+
+    words = list(_WORD.finditer(text, span.start, span.end))
+    while words and words[-1].group() in PARTICLES:  # back up to the last name word
+        words.pop()
+    if not words:
+        return span
+    end = words[-1].end()
+    m = _particle_tail().match(text, end)
+    if m is None:
+        return span
+    return Span(span.start, m.end(), span.entity_type, span.score, span.recognizer,
+                span.explanation)
 
 
 def refine(span: Span, text: str, foreign: dict[str, bool]) -> Span | None:
@@ -111,6 +265,8 @@ def refine(span: Span, text: str, foreign: dict[str, bool]) -> Span | None:
     from audit.pii.recognizers._gazetteer import all_names
 
     english, other = _stop_words()
+    if span.entity_type == "PERSON":
+        span = _with_particles(span, text)
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, span.start, span.end)]
     names = all_names()
 
@@ -133,6 +289,8 @@ def refine(span: Span, text: str, foreign: dict[str, bool]) -> Span | None:
     if span.entity_type == "PERSON" and words[-1][2].casefold() in _STREET_END:
         return None  # the street recognizer reports the address with its number
     if span.entity_type == "PERSON" and not _person_position(text, words, names):
+        return None
+    if span.entity_type == "PERSON" and _thing(text, words, names):
         return None
     if span.entity_type == "PERSON" and _place_like(text, words, names):
         return Span(words[0][0], words[-1][1], "LOCATION", span.score, span.recognizer,

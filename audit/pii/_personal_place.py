@@ -55,8 +55,6 @@ _HEADER = regex.compile(r"(?:^|[,;\t|])\s*\"?(?:city|town|ville|ciudad|cidade|ci
 _SENTENCE_END = regex.compile(r"(?:\p{L}{4}|\d)[.!?](?:\s|$)|[!?]")
 _SEPARATOR = regex.compile(r"[ \t]*[,\-–]?[ \t]*")
 _WORD = regex.compile(r"\p{L}[\p{L}\p{M}'’\-]*")
-_PARTICLES = frozenset("van der den de del della di da dos das du le la bin binti ibn al el "
-                       "ben bint ter te von zu".split())
 
 
 def _line_start(text: str, pos: int) -> int:
@@ -107,12 +105,15 @@ def _as_person(span: Span, text: str) -> Span | None:
     from audit.pii.recognizers._gazetteer import all_names
     from audit.pii.recognizers._places import places
 
-    words = [w.casefold() for w in _WORD.findall(text[span.start:span.end])]
-    if not words or words[0] in _PARTICLES or tuple(words) in places():
-        return None
+    from audit.pii.recognizers._gazetteer import PARTICLES
+
     names = all_names()
+    words = [w.casefold() for w in _WORD.findall(text[span.start:span.end])]
+    if not words or (words[0] in PARTICLES and words[0] not in names) \
+            or tuple(words) in places():
+        return None
     table = places()
-    if not all(w in names or (i and w in _PARTICLES) for i, w in enumerate(words)):
+    if not all(w in names or (i and w in PARTICLES) for i, w in enumerate(words)):
         return None
     if any((w,) in table for w in words):
         return None
@@ -121,6 +122,34 @@ def _as_person(span: Span, text: str) -> Span | None:
         return None
     return Span(span.start, span.end, "PERSON", span.score, span.recognizer,
                 span.explanation + "; listed name, read as a person")
+
+
+def _cue_names(spans: list[Span], text: str) -> list[Span]:
+    """A place cue's reading of a name ("a call from Janine Moss", "request from Yusuf Demir"):
+    "from" and "near" precede people as often as places. The LOCATION gives way to a person
+    when the NER reads the same words as a PERSON, or when its first word is a listed given
+    name that is no common word; in both cases only when no word of it is a listed place."""
+    from audit.pii.recognizers._gazetteer import AMBIGUOUS, given_names
+    from audit.pii.recognizers._places import places
+
+    cue = [s for s in spans if s.entity_type == "LOCATION"
+           and s.recognizer == "LocationCueRecognizer"]
+    if not cue:
+        return spans
+    table = places()
+    ner = [s for s in spans if s.entity_type == "PERSON" and s.recognizer == "SpacyRecognizer"]
+    out = []
+    for s in spans:
+        if s in cue:
+            words = [w.casefold() for w in _WORD.findall(text[s.start:s.end])]
+            if words and tuple(words) not in table and not any((w,) in table for w in words):
+                if any(p.start <= s.start and s.end <= p.end for p in ner):
+                    continue  # the NER's PERSON stays
+                if words[0] in given_names() and words[0] not in AMBIGUOUS:
+                    s = Span(s.start, s.end, "PERSON", s.score, s.recognizer,
+                             s.explanation + "; listed given name, read as a person")
+        out.append(s)
+    return out
 
 
 def _trim_field_label(span: Span, text: str) -> Span:
@@ -139,6 +168,7 @@ def personal_places(spans: list[Span], text: str) -> list[Span]:
     `drop_uncued`), as the module docstring says."""
     if not any(s.entity_type == "LOCATION" for s in spans):
         return spans
+    spans = _cue_names(spans, text)
     out = [_trim_field_label(s, text) if s.entity_type == "LOCATION" else s for s in spans]
     persons = [s for s in out if s.entity_type == "PERSON"]
     anchors = [s for s in out if s.entity_type in ("STREET_ADDRESS", "POSTCODE")]

@@ -178,14 +178,15 @@ def _resolve(spans: list[Span], text: str, threshold: float = 0.5) -> list[Span]
     """Drop implausible and subsumed spans, keep places only where they locate a person
     (`audit.pii._personal_place`), merge overlaps of one type, then keep the higher-ranked of
     overlapping spans of different types; rank = score, then length."""
-    spans = [s for s in spans if _plausible(s, text)]
-    if any(s.recognizer == "SpacyRecognizer" for s in spans):
-        from audit.pii._ner_filter import refine
+    from audit.pii._ner_filter import cut_at_line_break, person_filter, refine
 
+    spans = [c for c in (cut_at_line_break(s, text) for s in spans) if _plausible(c, text)]
+    if any(s.recognizer == "SpacyRecognizer" for s in spans):
         verdict: dict[str, bool] = {}
         spans = [r for r in (refine(s, text, verdict) if s.recognizer == "SpacyRecognizer"
                              and s.entity_type in ("PERSON", "LOCATION") else s
                              for s in spans) if r is not None]
+    spans = person_filter(spans, text)
     if any(s.entity_type == "PERSON" and s.recognizer != "SpacyRecognizer" for s in spans):
         # In lower-case speech the NER reads an unknown name after "my name is" as a place
         # ("robos hadahar-borer"); the cue's reading is the informed one.

@@ -29,14 +29,15 @@ from typing import Any
 import regex
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
 
+from audit.pii.recognizers._gazetteer import PARTICLES
+
 __all__ = ["NameContextRecognizer"]
 
 # A capitalised name word: "Weber", "O'Brien", "McAllister", "Okonkwo-Bello", "al-Rashid".
 _CAP = (r"(?:(?:al|el|d|l|ben|bin|abu)[-'’])?(?:\p{Lu}['’])?\p{Lu}[\p{Ll}\p{M}]+"
         r"(?:['’]\p{Ll}+)?(?:\p{Lu}[\p{Ll}\p{M}]+)?(?:-\p{Lu}?[\p{Ll}\p{M}]+)*")
 _UPPER = r"\p{Lu}{2,}(?:-\p{Lu}{2,})?"
-_PART = (r"(?:van|von|de|der|den|del|della|di|da|dos|das|du|le|la|al|el|bin|binti|bint|ibn|"
-         r"abu|ben|ter|ten|y|e|do|dei|mac|ó|ní|nic|af|zu|da)")
+_PART = r"(?:" + "|".join(sorted(PARTICLES, key=len, reverse=True)) + r")"
 _SP = r"[ \t]+"
 
 
@@ -47,7 +48,7 @@ def _run(word: str) -> str:
 _NAME = _run(_CAP)
 _NAME_OR_UPPER = r"(?:" + _NAME + r"|" + _run(_UPPER) + r")"
 # What may follow a field's value: the field ends there.
-_FIELD_END = r"(?=[ \t]*(?:$|[\r\n|;,\"'}\]>)]|\t| - |[ \t]{2,}|\.(?:[ \t]|$)))"
+_FIELD_END = r"(?=[ \t]*(?:$|[\r\n|;,\"'}\]>)]|\t| - | / |[ \t]{2,}|\.(?:[ \t]|$)))"
 
 # Keys that name a person. Specific keys take any letters-only value; the generic ones
 # ("name", "contact", "customer") only a capitalised one.
@@ -63,8 +64,13 @@ _GENERIC_KEYS = (r"name|customer|client|requester|requested[ _]by|reporter|repor
                  r"signed[ _]by|ansprechpartner|kunde|kundin|nombre|nom|cliente|titular|"
                  r"employee|guest|tenant|attendee|driver|caller|assignee|applicant|"
                  r"destinatario|destinataire|empfänger|remitente|expéditeur|absender|"
-                 r"solicitante|interlocuteur|contacto|contato|nome|naam|klant")
-_KEY_START = r"(?:^|(?<=[\n\r|;,{(\t\"'>:=]|[ \t]-[ \t]|\][ \t]))[ \t]*\"?"
+                 r"solicitante|interlocuteur|contacto|contato|nome|naam|klant|student|pupil|"
+                 r"learner|trainee|candidate|claimant|insured|policyholder|policy[ _]holder|"
+                 r"versicherungsnehmer|(?:billing|technical|primary|secondary|main|site)[ _]contact|"
+                 r"witness|complainant|suspect|victim|tutor|interviewer|recruiter|"
+                 r"traveller|traveler|pax|occupant|resident|landlord|landlady|buyer|seller|"
+                 r"deceased|spouse|father|mother|child|enfant|hijo|hija|filho|filha")
+_KEY_START = r"(?:^|(?<=[\n\r|;,{(\t\"'>:=]|[ \t]-[ \t]|\][ \t]|[\p{Ll}\p{N}][.!?][ \t]))[ \t]*\"?"
 _SEP = r"\"?[ \t]*(?:[:=：]|[ \t]-(?=[ \t])|\t)[ \t]*\"?"
 _FIELD = regex.compile(
     _KEY_START + r"(?i:(?P<specific>" + _PERSON_KEYS + r")|(?:" + _GENERIC_KEYS + r"))" + _SEP
@@ -89,6 +95,8 @@ _BEFORE = (
     r"hi|hey|hello|hiya|yo|dear|"
     # Spanish, Portuguese
     r"hola|ciao|olá|oi|bonjour|salut|hallo|moin|hej|hoi|"
+    r"preguntar por|pregunte por|pregunten por|pregunta por|hablar con|hable con|"
+    r"perguntar por|pergunte por|falar com|fale com|demander|demandez|"
     r"soy|me llamo|mi nombre es|le escribe|les escribe|te escribe|atentamente,?|saludos,|"
     r"un saludo,|a nombre de|de parte de|meu nome é|chamo-me|me chamo|sou o|sou a|"
     r"atenciosamente,?|cumprimentos,|em nome de|"
@@ -132,7 +140,7 @@ _STT = regex.compile(
     r"(?:my|our|his|her) (?:father|mother|dad|mum|mom|son|daughter|wife|husband|brother|sister|"
     r"friend|grandmother|grandfather|grandma|grandpa|uncle|aunt|cousin|partner|neighbou?r|"
     r"colleague|boss)|grandma|grandpa|granny|nana|mama|papa|auntie|uncle|"
-    r"mister|missus|mr|mrs|ms|miss|doctor|dr|first name|last name|surname|family name|"
+    r"mister|missus|mr\.?|mrs\.?|ms\.?|miss|doctor|dr\.?|first name|last name|surname|family name|"
     r"ask for|asking for|speak to|speak with|talk to)[ \t]+"
     r"(?P<name>" + _STT_WORD + _STT_INITIAL + r"(?:[ \t]+(?:" + _STT_PART + r"[ \t]+)?" + _STT_WORD
     + r")?)"
@@ -140,7 +148,9 @@ _STT = regex.compile(
     r"(?=[ \t]*(?:$|[,.!?\"—–]|[ \t](?:" + _STT_NEXT + r")\b|[ \t]\p{Ll}[ \t]\p{Ll}[ \t]\p{Ll}\b))")
 # Speech-to-text may sit inside a log line or a quote ("INFO bot: user said: \"hi im …\""):
 # the lower-case rule applies to a line or quoted stretch with no capital letter.
-_STRETCH = regex.compile(r"[^\n\"“”]+")
+# A chat or transcript line's speaker label ("Caller:", "[01:12:40] CALLER:") is not part of it.
+_STRETCH = regex.compile(r"(?:^[ \t]*(?:[\[(][^\])\n]{1,12}[\])][ \t]*)?\p{L}[\p{L} ]{0,20}:[ \t]*)?"
+                         r"(?P<s>[^\n\"“”]+)", regex.MULTILINE)
 # Words after "this is" that are not names ("this is urgent and …").
 _NOT_STT_NAME = frozenset("""
 urgent important ridiculous crazy wrong right correct fine good great bad weird strange terrible
@@ -297,15 +307,17 @@ class NameContextRecognizer(EntityRecognizer):
                         "name after family word")
         if _STT_QUICK.search(text) is not None:
             for stretch in _STRETCH.finditer(text):
-                if any(c.isupper() for c in stretch.group()):
+                if any(c.isupper() for c in stretch.group("s")):
                     continue
-                for m in _STT.finditer(text, stretch.start(), stretch.end()):
+                for m in _STT.finditer(text, stretch.start("s"), stretch.end("s")):
                     words = [w for w in m.group("name").split()
                              if not w.endswith(".") and w not in _STT_PARTS]
                     if all(len(w) >= 3 and w not in _NOT_STT_NAME and w not in _stops()
                            and not w.endswith(_STT_SUFFIX) for w in words):
                         add(m.start("name"), m.end("name"), self.SCORE_STT,
                             "lower-case name after cue")
+        for start, end, score, why in _shaped_names(text):
+            add(start, end, score, why)
         return [self._result(s, e, score, why) for (s, e), (score, why) in found.items()]
 
     @staticmethod
@@ -319,14 +331,14 @@ class NameContextRecognizer(EntityRecognizer):
         keep: list[tuple[int, int, str]] = []
         for w in words:
             f = w[2].casefold()
-            if f in stops and not (keep and f in _PARTICLES):
+            if f in stops and not (keep and f in PARTICLES):
                 break
             keep.append(w)
-        while keep and keep[-1][2].casefold() in _PARTICLES:
+        while keep and keep[-1][2].casefold() in PARTICLES:
             keep.pop()
         if not keep:
             return 0, 0
-        names = [w[2] for w in keep if w[2].casefold() not in _PARTICLES]
+        names = [w[2] for w in keep if w[2].casefold() not in PARTICLES]
         folded = tuple(n.casefold() for n in names)
         if folded in places() or (len(names) == 1 and (folded[0],) in places()) \
                 or _holds_place(names):
@@ -384,7 +396,6 @@ def _one_word_name(word: str) -> bool:
 
 
 _WORDS = regex.compile(r"\p{L}[\p{L}\p{M}'’]*(?:-\p{L}[\p{L}\p{M}'’]*)*")
-_PARTICLES = frozenset(_PART[3:-1].split("|"))
 _HEADER_KEY = regex.compile(r"(?i)(?:" + _PERSON_KEYS + r"|name|customer|client|passenger|"
                             r"requester|contact|patient|holder|recipient|beneficiary|employee)")
 _SPECIFIC_HEADER = regex.compile(r"(?i)(?:" + _PERSON_KEYS + r")")
@@ -452,4 +463,150 @@ def _column_cells(text: str) -> list[tuple[int, int]]:
                     if value and cell_ok and value.casefold() not in _stops():
                         out.append((row_start + a + lead, row_start + a + lead + len(value)))
             i += 1
+    return out
+
+
+# --- Names known by their written shape ---------------------------------------------------------
+# An airline passenger name: SURNAME/GIVEN in capitals, a title after it or not ("MOREAU/CLAIRE
+# MS", "HAUGEN/LIV MRS"); "TCP/IP", "AND/OR" or "CDG/LIS" are no names (no title, no listed name).
+_PAX_TITLE = r"(?:MRS|MR|MS|MISS|MSTR|DR|PROF|CHD|INF)"
+_PNR = regex.compile(
+    r"(?<![\p{L}\p{N}/])(?P<name>\p{Lu}{2,}(?:[-' ]\p{Lu}{2,})?/\p{Lu}{2,}"
+    r"(?:[ ](?!" + _PAX_TITLE + r"\b)\p{Lu}{2,})?)(?P<title>[ ]?" + _PAX_TITLE + r")?(?![\p{L}\p{N}/])")
+# SURNAME, Given [I.] in a record, a list or a table ("KOVALENKO, Maksym —", "WHITFIELD, ORVILLE J,",
+# "1. Dubois, Amélie —"): it stands where a field starts (line start, after a list number, a
+# colon or a semicolon) and a field separator or the line's end follows it.
+_CAP_WORD = r"\p{Lu}[\p{Ll}\p{M}]+(?:['’]\p{Lu}?[\p{Ll}\p{M}]+)?(?:-\p{Lu}[\p{Ll}\p{M}]+)?"
+_CAPS_WORD = r"\p{Lu}{2,}(?:['’-]\p{Lu}{2,})?"
+_COMMA_NAME = regex.compile(
+    r"(?:^|(?<=[:;·|•(]|\d[.)]|[ \t][—–-]))[ \t]*(?<![\p{L}\p{M}'’-])(?P<name>(?P<sur>" + _CAPS_WORD + r"|" + _CAP_WORD
+    + r")(?:[ \t]" + _CAPS_WORD + r")?,[ \t]+(?P<given>(?:" + _CAPS_WORD + r"|" + _CAP_WORD + r"|Md\.)"
+    r"(?:[ \t]+(?:" + _CAPS_WORD + r"|" + _CAP_WORD + r"))?(?:[ \t]+\p{Lu}\.?)?))"
+    r"(?=[ \t]*(?:$|[,;·|•(—–]|[ \t]-[ \t]|[ \t]\d|\.(?:[ \t]|$)))", regex.MULTILINE)
+# A numbered list of people: "1. Ishaan Kapoor 2. Mariam Yousef 3. Chen Jiahui".
+_NUMBERED = regex.compile(
+    r"(?:^|(?<=[\s:;]))\d{1,2}[.)][ \t]+(?P<name>" + _CAP_WORD + r"(?:[ \t]+(?:" + _PART
+    + r"[ \t]+)?" + _CAP_WORD + r"){1,2})(?=[ \t]*(?:$|[,;(—–]|[ \t]\d{1,2}[.)][ \t]))", regex.MULTILINE)
+# A label that lists people, then its comma-separated names: "Panel: Hannah, Ola, Ravi.",
+# "Kinderen: Cornelis, Geertje, Hendrik", "Attendees: Li Wei, Sara Costa".
+_LIST_LABEL = regex.compile(
+    r"(?i:panel|panellists|panelists|interviewers|attendees|participants|present|members|"
+    r"speakers|guests|children|kids|siblings|kinderen|kinder|enfants|hijos|filhos|figli|"
+    r"invitees|signatories|witnesses|heirs|beneficiaries)[ \t]*:[ \t]*(?P<list>[^\n.;]{3,200})")
+_LIST_ITEM = regex.compile(r"(?:^|(?<=,[ \t]*|[ \t](?:and|&|en|et|y|und|e)[ \t]+))[ \t]*"
+                           r"(?P<name>" + _CAP_WORD + r"(?:[ \t]+" + _CAP_WORD + r"){0,2})"
+                           r"(?=[ \t]*(?:$|,|[ \t](?:and|&|en|et|y|und|e)[ \t]))")
+# A role word, then one capitalised name: "Agent Luz completed", "Nurse Adaeze said".
+_ROLE_NAME = regex.compile(
+    r"(?<![\p{L}])(?=\p{Lu})(?i:agent|officer|constable|sergeant|detective|inspector|driver|"
+    r"rider|courier|nurse|tutor|coach|captain|chef|technician|engineer|plumber|electrician|"
+    r"receptionist|recruiter|interviewer|caseworker|adjuster|advisor|adviser|rep|representative)"
+    r"[ \t]+(?P<name>" + _CAP_WORD + r")(?P<next>[ \t]+\p{Ll}+|[ \t]*[,.;:!?)])")
+# A name spelled out letter by letter: "w-i-e-r-z-b-i-c-k-i", "K-A-U-R" (not before "at"/"dot",
+# where an e-mail is being spelled).
+_SPELLED = regex.compile(r"(?<![\p{L}\p{N}\-])(?P<name>\p{L}(?:-\p{L}){3,})(?![\p{L}\p{N}\-])"
+                         r"(?![ \t]+(?i:at|dot|@)\b)")
+# A lower-case greeting to a listed given name: "hi mike long time listener", "thanks priya".
+_GREETING = regex.compile(r"(?<![\p{L}])(?:hi|hey|hello|hiya|thanks|thank you|bye|morning)"
+                          r",?[ \t]+(?P<name>\p{Ll}[\p{Ll}\p{M}]+)(?![\p{L}])")
+_GREETING_END = regex.compile(r"[ \t]*(?:[!?.,]|$)", regex.MULTILINE)
+# A name said again in full: "it's tomasz, tomasz wierzbicki".
+_REPEATED = regex.compile(r"(?<![\p{L}])(?P<first>\p{L}[\p{L}\p{M}]{2,}),[ \t]+(?P<full>(?P=first)[ \t]+"
+                          r"(?P<last>\p{L}[\p{L}\p{M}'\-]{2,}))(?![\p{L}])")
+# A Latin name next to its Han or Hangul form: "TANAKA Haruto / 田中 陽翔", "Huang Jiahui (黄佳慧)",
+# "김민준 (Kim Min-jun)".
+_CJK_FORM = r"(?:\p{Han}{1,3}[ \t\u3000]?\p{Han}{1,3}|\p{Hangul}{2,4})"
+_LATIN = r"(?:" + _CAPS_WORD + r"|" + _CAP_WORD + r")(?:[ \t]+(?:" + _CAPS_WORD + r"|" + _CAP_WORD + r")){1,2}"
+_CJK_AFTER = regex.compile(r"(?P<latin>" + _LATIN + r")[ \t]*(?:/|[(（])[ \t]*(?P<cjk>" + _CJK_FORM
+                           + r")(?![\p{Han}\p{Hangul}])")
+_CJK_BEFORE = regex.compile(r"(?<![\p{Han}\p{Hangul}])(?P<cjk>" + _CJK_FORM + r")[ \t]*[(（/][ \t]*"
+                            r"(?P<latin>" + _LATIN + r")")
+
+
+def _listed(word: str) -> bool:
+    """A listed given or family name that is no everyday word."""
+    from audit.pii.recognizers._gazetteer import AMBIGUOUS, all_names
+
+    f = word.casefold()
+    return f in all_names() and f not in AMBIGUOUS
+
+
+def _name_words_ok(words: list[str]) -> bool:
+    """No word is a stop word, an everyday word, a role or a listed place."""
+    from audit.pii._ner_filter import ROLE_WORDS, _common_words
+    from audit.pii.recognizers._places import places
+
+    stops, common, table = _stops(), _common_words(), places()
+    folded = [w.casefold() for w in words]
+    return bool(folded) and tuple(folded) not in table and not any(
+        f in stops or f in common or f in ROLE_WORDS or (f,) in table for f in folded)
+
+
+def _shaped_names(text: str) -> list[tuple[int, int, float, str]]:
+    """Names known by their shape: passenger names, SURNAME-comma records, numbered and labelled
+    lists of people, a role word before a name, spelled-out names, lower-case greetings and
+    repeats, and Latin names paired with their Han or Hangul form."""
+    from audit.pii.recognizers._gazetteer import AMBIGUOUS, given_names
+
+    out: list[tuple[int, int, float, str]] = []
+    if "/" in text:
+        for m in _PNR.finditer(text):
+            sur, given = m.group("name").split("/", 1)
+            if m.group("title") or _listed(sur) or _listed(given.split()[0]):
+                out.append((m.start("name"), m.end("name"), 0.88 if m.group("title") else 0.7,
+                            "passenger name"))
+    if "," in text:
+        for m in _COMMA_NAME.finditer(text):
+            sur, given = m.group("sur"), m.group("given")
+            words = _WORDS.findall(m.group("name"))
+            if not _name_words_ok([w for w in words if len(w) > 2]):
+                continue
+            caps = sur.isupper() and len(sur) >= 3
+            if given.isupper() and not sur.isupper():  # "Saint-Charles, TGV 6103"
+                continue
+            if caps or _listed(sur) or _listed(_WORDS.findall(given)[0]):
+                out.append((m.start("name"), m.end("name"), 0.88, "SURNAME, Given"))
+        for m in _REPEATED.finditer(text):
+            if m.group("first").islower() and m.group("last").islower() \
+                    and m.group("first") not in _stops() and m.group("last") not in _stops():
+                out.append((m.start("full"), m.end("full"), 0.6, "name said again in full"))
+    hits = [m for m in _NUMBERED.finditer(text)]
+    if len(hits) >= 2:
+        items = [m for m in hits if _name_words_ok(_WORDS.findall(m.group("name")))]
+        if sum(any(_listed(w) for w in _WORDS.findall(m.group("name"))) for m in items) * 2 \
+                >= len(hits):
+            out += [(m.start("name"), m.end("name"), 0.88, "numbered list of names") for m in items]
+    if ":" in text:
+        for m in _LIST_LABEL.finditer(text):
+            items = [it for it in _LIST_ITEM.finditer(text, m.start("list"), m.end("list"))
+                     if _name_words_ok(_WORDS.findall(it.group("name")))]
+            if len(items) >= 2 and any(any(_listed(w) for w in _WORDS.findall(it.group("name")))
+                                       for it in items):
+                out += [(it.start("name"), it.end("name"), 0.88, "labelled list of names")
+                        for it in items]
+    for m in _ROLE_NAME.finditer(text):
+        name = m.group("name")
+        nxt = m.group("next").strip()
+        if _name_words_ok([name]) and (_listed(name) or nxt.endswith(("ed", "s"))
+                                       or nxt in ("will", "can", "is", "was", "has")):
+            out.append((m.start("name"), m.end("name"), 0.88, "role word before a name"))
+    if "-" in text:
+        for m in _SPELLED.finditer(text):
+            out.append((m.start("name"), m.end("name"), 0.6, "name spelled out"))
+    lower = text.lower()
+    if "hi" in lower or "he" in lower or "th" in lower or "bye" in lower or "mo" in lower:
+        for m in _GREETING.finditer(text):
+            f = m.group("name")
+            alone = _GREETING_END.match(text, m.end("name")) is not None  # "hey deb!"
+            if f not in AMBIGUOUS and f not in _stops() and (f in given_names() or (
+                    alone and len(f) >= 3 and _name_words_ok([f]))):
+                out.append((m.start("name"), m.end("name"), 0.6, "lower-case name after greeting"))
+    if "(" in text or "/" in text or "（" in text:
+        for rx in (_CJK_AFTER, _CJK_BEFORE):
+            for m in rx.finditer(text):
+                latin = _WORDS.findall(m.group("latin"))
+                if any(_listed(w) for w in latin) and _name_words_ok(latin):
+                    out.append((m.start("cjk"), m.end("cjk"), 0.88, "name in Latin and CJK script"))
+                    out.append((m.start("latin"), m.end("latin"), 0.88,
+                                "name in Latin and CJK script"))
     return out
