@@ -71,3 +71,8 @@ def test_street_shapes_in_numbers_that_are_no_address(engine: PIIEngine, text: s
 ])
 def test_the_same_shapes_as_addresses_stay(engine: PIIEngine, text: str, street: str) -> None:
     assert any(street in s for s in streets(engine, text)), streets(engine, text)
+
+
+def test_turkish_flat_number_stays_in_the_span(engine: PIIEngine) -> None:
+    text = "Kargo için: Papatya Sokak No: 31 D: 8, Üsküdar"
+    assert streets(engine, text) == ["Papatya Sokak No: 31 D: 8, Üsküdar"]

@@ -101,8 +101,10 @@ _HANGUL = (r"[\p{Hangul}]{2,}(?:시|도)[ \t]+[\p{Hangul}]{1,}(?:구|군|시)[ \
 _TR_LABEL = (r"(?!(?-i:Adres\p{L}*|Address|Teslimat\p{L}*|Kargo\p{L}*|Fatura\p{L}*|"
              r"Gönderi\p{L}*|Konum\p{L}*|Ev|İş|Ship|Send|Deliver\p{L}*|Home|Office|To|At|On|In)"
              r"(?![\p{L}'’\-]))")
+# A letter after the number is a door letter ("No: 7A"), not the "D:" of the flat number.
+_TR_NUM = r"\d{1,5}(?:[ \t]?(?-i:[a-zA-Z])(?![\p{L}:.])|[\-/]\d{1,4})?"
 _TURKISH = (r"(?<![\p{L}])" + _TR_LABEL + _CAPWORD + r"(?:[ \t]+" + _CAPWORD + r"){0,2}[ \t]+(?-i:Caddesi|Cad\.|"
-            r"Sokak|Sokağı|Sk\.|Bulvarı|Blv\.)[ \t]*,?[ \t]*(?:No[:.]?[ \t]*)?" + _NUM
+            r"Sokak|Sokağı|Sk\.|Bulvarı|Blv\.)[ \t]*,?[ \t]*(?:No[:.]?[ \t]*)?" + _TR_NUM
             + r"(?:[ \t]*(?:/|D[:.]|Daire[:.]?)[ \t]*\d{1,4})?(?![\p{L}\d])")
 # A box number may carry a letter prefix ("P.O. Box KB 4410").
 _PO_BOX = (r"(?<![\p{L}])(?:p\.?[ \t]?o\.?[ \t]?box|post[ \t]+office[ \t]+box|postfach|boîte[ \t]+postale|bp)"
