@@ -76,6 +76,8 @@ wing suite lounge gate week month year festival fest conference summit prize cup
 series show podcast channel radio tv press times post journal review magazine records recordings
 caddesi cad sokak sokağı sok mahallesi mah bulvarı
 """.split())
+# Thing words that are also common family names ("Dana Park", "Jerome Hall").
+_SURNAME_THINGS = frozenset("park day hall way lake".split())
 # German, Dutch and Nordic street words glued to the end of the last word ("Lindenstraße").
 _STREET_SUFFIX = ("straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "damm", "ufer",
                   "straat", "laan", "plein", "gracht", "gatan", "vägen", "väg", "vej", "veien")
@@ -114,12 +116,17 @@ def _thing(text: str, words: list[tuple[int, int, str]], names: frozenset[str]) 
     folded = [w.casefold() for _, _, w in words]
     last = folded[-1]
     if last in _THING_END or (len(folded) > 1 and last.endswith(_STREET_SUFFIX)):
-        return True
+        # "Dana Park", "Doris Day": a listed given name (no everyday word) and one family
+        # name that is also a thing word stay a person; "Lincoln Park" does not.
+        from audit.pii.recognizers._gazetteer import AMBIGUOUS, given_names
+
+        return not (len(folded) == 2 and last in _SURNAME_THINGS and folded[0] in given_names()
+                    and folded[0] not in AMBIGUOUS)
     if len(folded) > 1 and (folded[0] in _THING_START or (
             folded[0] in ("st", "saint", "san", "santa", "sankt")
             and words[-1][2].endswith(("'s", "’s")))):
         return True
-    if _FIRM_TAIL.search(text, words[0][0], words[-1][1] + 2) is not None:
+    if _FIRM_TAIL.search(text[words[0][0]:words[-1][1] + 1]) is not None:
         return True
     if all(f in _common_words() for f in folded):
         return True
@@ -172,7 +179,8 @@ def _stop_words() -> tuple[frozenset[str], frozenset[str]]:
     for lang in _LANGS:
         other |= importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS
     english = frozenset(w.lower() for w in EN)
-    return english, frozenset(w.lower() for w in other) - english
+    # Everyday English words are no sign of another language ("sent" is Danish for "late").
+    return english, frozenset(w.lower() for w in other) - english - _common_words()
 
 
 _CODE_WORDS = regex.compile(r"\b(?:def|elif|return|import|function|const|var|public|private|"
@@ -210,16 +218,17 @@ def _foreign(text: str) -> bool:
 
 
 _NUMBER_TAIL = regex.compile(r"[ \t]+\d{1,2}$")
+_FIELD_BREAK = regex.compile(r"\n|[ \t]+[/|][ \t]+")  # a line break, " / " or " | " between fields
 
 
 def cut_at_line_break(span: Span, text: str) -> Span:
-    """An NER PERSON/LOCATION span cut at its first line break and before a list number at its
-    end: the model runs a name into the next line ("Tomasz Zielinski\n14:05" of a timeline) or
+    """An NER PERSON/LOCATION span cut at its first line break or " / " field separator ("Wen
+    Jing / Facilities") and before a list number at its end: the model runs a name into the next line ("Tomasz Zielinski\n14:05" of a timeline) or
     into the next item's number ("1. Ishaan Kapoor 2. …"), and the digits would discard it."""
     if span.recognizer != "SpacyRecognizer" or span.entity_type not in ("PERSON", "LOCATION"):
         return span
-    cut = text.find("\n", span.start, span.end)
-    end = span.end if cut < 0 else cut
+    cut = _FIELD_BREAK.search(text, span.start, span.end)
+    end = span.end if cut is None else cut.start()
     tail = _NUMBER_TAIL.search(text, span.start, end)  # "Ishaan Kapoor 2" of "1. … 2. …"
     if tail is not None and text[end:end + 1] in (".", ")"):
         end = tail.start()

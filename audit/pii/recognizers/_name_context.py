@@ -483,6 +483,7 @@ _COMMA_NAME = regex.compile(
     + r")(?:[ \t]" + _CAPS_WORD + r")?,[ \t]+(?P<given>(?:" + _CAPS_WORD + r"|" + _CAP_WORD + r"|Md\.)"
     r"(?:[ \t]+(?:" + _CAPS_WORD + r"|" + _CAP_WORD + r"))?(?:[ \t]+\p{Lu}\.?)?))"
     r"(?=[ \t]*(?:$|[,;·|•(—–]|[ \t]-[ \t]|[ \t]\d|\.(?:[ \t]|$)))", regex.MULTILINE)
+_COMMA_LIST = regex.compile(r"[ \t]*,[ \t]*\p{Lu}")
 # A numbered list of people: "1. Ishaan Kapoor 2. Mariam Yousef 3. Chen Jiahui".
 _NUMBERED = regex.compile(
     r"(?:^|(?<=[\s:;]))\d{1,2}[.)][ \t]+(?P<name>" + _CAP_WORD + r"(?:[ \t]+(?:" + _PART
@@ -493,7 +494,7 @@ _LIST_LABEL = regex.compile(
     r"(?i:panel|panellists|panelists|interviewers|attendees|participants|present|members|"
     r"speakers|guests|children|kids|siblings|kinderen|kinder|enfants|hijos|filhos|figli|"
     r"invitees|signatories|witnesses|heirs|beneficiaries)[ \t]*:[ \t]*(?P<list>[^\n.;]{3,200})")
-_LIST_ITEM = regex.compile(r"(?:^|(?<=,[ \t]*|[ \t](?:and|&|en|et|y|und|e)[ \t]+))[ \t]*"
+_LIST_ITEM = regex.compile(r"(?:(?<=:[ \t]*|,[ \t]*|[ \t](?:and|&|en|et|y|und|e)[ \t]+))[ \t]*"
                            r"(?P<name>" + _CAP_WORD + r"(?:[ \t]+" + _CAP_WORD + r"){0,2})"
                            r"(?=[ \t]*(?:$|,|[ \t](?:and|&|en|et|y|und|e)[ \t]))")
 # A role word, then one capitalised name: "Agent Luz completed", "Nurse Adaeze said".
@@ -536,17 +537,20 @@ def _name_words_ok(words: list[str]) -> bool:
     from audit.pii._ner_filter import ROLE_WORDS, _common_words
     from audit.pii.recognizers._places import places
 
-    stops, common, table = _stops(), _common_words(), places()
+    from audit.pii.recognizers._gazetteer import all_names
+
+    stops, common, table, names = _stops(), _common_words(), places(), all_names()
     folded = [w.casefold() for w in words]
     return bool(folded) and tuple(folded) not in table and not any(
-        f in stops or f in common or f in ROLE_WORDS or (f,) in table for f in folded)
+        (f in stops and f not in names) or f in common or f in ROLE_WORDS or (f,) in table
+        for f in folded)
 
 
 def _shaped_names(text: str) -> list[tuple[int, int, float, str]]:
     """Names known by their shape: passenger names, SURNAME-comma records, numbered and labelled
     lists of people, a role word before a name, spelled-out names, lower-case greetings and
     repeats, and Latin names paired with their Han or Hangul form."""
-    from audit.pii.recognizers._gazetteer import AMBIGUOUS, given_names
+    from audit.pii.recognizers._gazetteer import AMBIGUOUS, family_names, given_names
 
     out: list[tuple[int, int, float, str]] = []
     if "/" in text:
@@ -564,7 +568,11 @@ def _shaped_names(text: str) -> list[tuple[int, int, float, str]]:
             caps = sur.isupper() and len(sur) >= 3
             if given.isupper() and not sur.isupper():  # "Saint-Charles, TGV 6103"
                 continue
-            if caps or _listed(sur) or _listed(_WORDS.findall(given)[0]):
+            first = _WORDS.findall(given)[0].casefold()
+            if not caps and (sur.casefold() not in family_names()
+                             and first not in given_names() or _COMMA_LIST.match(text, m.end())):
+                continue  # "Priya, Tomasz, Gunnhild" is a list, not "Surname, Given"
+            if caps or _listed(sur) or _listed(first):
                 out.append((m.start("name"), m.end("name"), 0.88, "SURNAME, Given"))
         for m in _REPEATED.finditer(text):
             if m.group("first").islower() and m.group("last").islower() \
@@ -587,8 +595,7 @@ def _shaped_names(text: str) -> list[tuple[int, int, float, str]]:
     for m in _ROLE_NAME.finditer(text):
         name = m.group("name")
         nxt = m.group("next").strip()
-        if _name_words_ok([name]) and (_listed(name) or nxt.endswith(("ed", "s"))
-                                       or nxt in ("will", "can", "is", "was", "has")):
+        if _name_words_ok([name]) and (_listed(name) or nxt.endswith("ed")):
             out.append((m.start("name"), m.end("name"), 0.88, "role word before a name"))
     if "-" in text:
         for m in _SPELLED.finditer(text):

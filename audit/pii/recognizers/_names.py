@@ -122,7 +122,7 @@ class CjkNameCueRecognizer(PatternRecognizer):
                 CJK_CUES + r"(?:[\p{Han}]{2,4}|[\p{Katakana}ー]{2,8}|[\p{Hangul}]{2,3})", 0.85),
         Pattern("CJK name before honorific",
                 r"(?:[\p{Han}]{2,4}|[\p{Han}]{1,3}[ \t]?[\p{Han}\p{Hiragana}]{1,3}|[\p{Katakana}ー]{2,8})"
-                r"(?=[ \u3000]?(?:さん|様|さま|氏|先生|女士|小姐|老师|老師|くん|君|ちゃん))", 0.75),
+                r"(?=[ \u3000]?(?:さん|様|さま|氏|先生|女士|小姐|老师|老師|くん|君|ちゃん))", 0.86),
         Pattern("Hangul name before honorific", r"(?<![\p{Hangul}])[\p{Hangul}]{2,4}(?=[ \t]?(?:씨|님|선생님|고객님))",
                 0.75),
     ]
