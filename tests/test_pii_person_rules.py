@@ -81,7 +81,7 @@ def test_things_named_after_people_are_no_person(value):
     assert person_filter([span], text) == []
 
 
-@pytest.mark.parametrize("value", ["Dana Park", "Mercedes Vidal", "Ingrid Solberg",
+@pytest.mark.parametrize("value", ["Dana Park", "Hye-jin Park", "Mercedes Vidal", "Ingrid Solberg",
                                    "Tariq Haddad", "Wen Jing"])
 def test_people_with_thing_words_stay(value):
     text = f"Note: {value} today."
@@ -171,3 +171,22 @@ def test_cjk_name_before_honorific_after_a_space():
 def test_person_fields_after_a_sentence_and_with_slashes():
     assert "Ingrid Solberg" in _persons("Year 11. Student: Ingrid Solberg. Tutor: Mr Bell.")
     assert "Wen Jing" in _persons("Site contact: Wen Jing / Facilities / ext. 2231")
+
+
+def test_things_after_the_name_and_trailing_function_words():
+    text = "We toured the Amelia Earhart Museum and met Rosa Lind."
+    spans = [Span(14, 28, "PERSON", 0.85, "SpacyRecognizer", ""),
+             Span(44, 53, "PERSON", 0.85, "SpacyRecognizer", "")]
+    assert [text[s.start:s.end] for s in person_filter(spans, text)] == ["Rosa Lind"]
+    text = "I code in plain C. My mentor is Ines."
+    assert person_filter([Span(15, 20, "PERSON", 0.85, "SpacyRecognizer", "")], text) == []
+    text = "Open Mon, Wed, Tues."
+    assert person_filter([Span(15, 19, "PERSON", 0.55, "NameGazetteerRecognizer", "")], text) == []
+
+
+def test_kin_word_is_trimmed_and_nicknames_are_listed():
+    text = "Card from Auntie Folake inside."
+    (out,) = person_filter([Span(10, 23, "PERSON", 0.6, "NameGazetteerRecognizer", "")], text)
+    assert text[out.start:out.end] == "Folake"
+    assert {"mike", "dave", "deb"} <= all_names()
+    assert "mike" in _shaped("hi mike long time listener")

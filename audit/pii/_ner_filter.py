@@ -76,6 +76,11 @@ wing suite lounge gate week month year festival fest conference summit prize cup
 series show podcast channel radio tv press times post journal review magazine records recordings
 caddesi cad sokak sokağı sok mahallesi mah bulvarı
 """.split())
+# A thing word right after a "name" ("the Henry Ford Museum", "Ada Lovelace Building").
+_THING_AFTER = regex.compile(r"[ \t]+(?:Museum|Station|Boulevard|Avenue|Street|Road|Square|"
+                             r"Bridge|Airport|Hospital|University|College|School|Institute|"
+                             r"Library|Gallery|Theatre|Theater|Stadium|Arena|Tower|Building|"
+                             r"Foundation|Award|Prize|Memorial|Centre|Center)\b")
 # Thing words that are also common family names ("Dana Park", "Jerome Hall").
 _SURNAME_THINGS = frozenset("park day hall way lake".split())
 # German, Dutch and Nordic street words glued to the end of the last word ("Lindenstraße").
@@ -115,13 +120,16 @@ def _thing(text: str, words: list[tuple[int, int, str]], names: frozenset[str]) 
     ("SSN", "DL") or a listed eponymous brand ("Hugo Boss", "Ford Focus")."""
     folded = [w.casefold() for _, _, w in words]
     last = folded[-1]
+    if len(folded) == 1 and last in _DAYS_MONTHS and last not in names:  # "Thu", "Sept"
+        return True
     if last in _THING_END or (len(folded) > 1 and last.endswith(_STREET_SUFFIX)):
         # "Dana Park", "Doris Day": a listed given name (no everyday word) and one family
         # name that is also a thing word stay a person; "Lincoln Park" does not.
         from audit.pii.recognizers._gazetteer import AMBIGUOUS, given_names
 
-        return not (len(folded) == 2 and last in _SURNAME_THINGS and folded[0] in given_names()
-                    and folded[0] not in AMBIGUOUS)
+        first = folded[0]
+        return not (len(folded) == 2 and last in _SURNAME_THINGS and first not in AMBIGUOUS
+                    and (first in given_names() or "-" in first))  # "Soo-ah Park"
     if len(folded) > 1 and (folded[0] in _THING_START or (
             folded[0] in ("st", "saint", "san", "santa", "sankt")
             and words[-1][2].endswith(("'s", "’s")))):
@@ -144,6 +152,7 @@ agent officer constable sergeant detective inspector driver rider courier nurse 
 teacher coach captain pilot chef waiter waitress technician engineer plumber electrician cleaner
 receptionist cashier clerk caller host guest student pupil trainee intern candidate applicant
 recruiter interviewer panel panellist panelist passenger tenant landlord owner seller buyer
+auntie aunt aunty uncle grandma grandpa granny grandad nana nan cousin
 """.split())
 
 
@@ -155,6 +164,7 @@ def person_filter(spans: list[Span], text: str) -> list[Span]:
     if not any(s.entity_type == "PERSON" for s in spans):
         return spans
     names, common = all_names(), _common_words()
+    english = _stop_words()[0] - names
     out = []
     for s in spans:
         if s.entity_type == "PERSON":
@@ -162,8 +172,14 @@ def person_filter(spans: list[Span], text: str) -> list[Span]:
             while len(words) > 1 and words[0][2].casefold() not in names and (
                     words[0][2].casefold() in common or words[0][2].casefold() in ROLE_WORDS):
                 words.pop(0)
-            if not words or _thing(text, words, names):
-                continue
+            while len(words) > 1 and words[-1][2].casefold() in english:  # "C. My"
+                words.pop()
+            if not words or all(len(w) == 1 for _, _, w in words) or _thing(text, words, names) \
+                    or (len(words) > 1 and _THING_AFTER.match(text, words[-1][1]) is not None):
+                continue  # "Henry Ford Museum" read as "Henry Ford"
+            if words[-1][1] < s.end:
+                s = Span(s.start, words[-1][1], s.entity_type, s.score, s.recognizer,
+                         s.explanation)
             if words[0][0] != s.start and words[0][0] > s.start:
                 s = Span(words[0][0], s.end, s.entity_type, s.score, s.recognizer, s.explanation)
         out.append(s)

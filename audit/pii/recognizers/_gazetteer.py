@@ -72,6 +72,7 @@ is are was were be been being am has have had do does did can could will would s
 customer client user admin support service team account order invoice ticket please note
 valued colleague colleagues friend friends member members partner partners manager applicant
 re fwd fw cc bcc subject attn attention urgent important update reminder
+calling speaking here again back
 """.split())
 
 # Spoken and written cues before a name, in any case. Strong cues take the words after them
