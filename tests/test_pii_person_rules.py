@@ -190,3 +190,16 @@ def test_kin_word_is_trimmed_and_nicknames_are_listed():
     assert text[out.start:out.end] == "Folake"
     assert {"mike", "dave", "deb"} <= all_names()
     assert "mike" in _shaped("hi mike long time listener")
+
+
+def test_goodbye_and_sentence_numbers_are_no_names():
+    assert _shaped("ok thank you bye") == []
+    assert _shaped("Re: order 4471. Atentamente, Yuki Sato") == []
+
+
+def test_place_cue_other_than_a_bare_from_stays_a_place():
+    for text in ("I moved to Brackwede last year.", "I'm Ana Ruiz from Brackwede; hi."):
+        at = text.index("Brackwede")
+        loc = Span(at, at + 9, "LOCATION", 0.86, "LocationCueRecognizer", "")
+        ner = Span(at, at + 9, "PERSON", 0.85, "SpacyRecognizer", "")
+        assert loc in _cue_names([loc, ner], text)

@@ -47,6 +47,10 @@ _FROM = regex.compile(
     r"(?:\b(?:i['’]?m|i\s+am|he['’]?s|she['’]?s|we['’]?re|they['’]?re|is|are|was|were|comes?|came|"
     r"originally)|\b(?:this\s+is|it['’]?s)(?:\s+[\p{L}'\-]+){1,3})\s+from\s+$", regex.IGNORECASE)
 _FROM_ONLY = regex.compile(r"\bfrom\s+$", regex.IGNORECASE)
+# Someone introduced, then where they are from: "I'm Ana Ruiz from …".
+_SELF_FROM = regex.compile(r"\b(?:i['’]?m|i\s+am|he['’]?s|she['’]?s|we['’]?re|they['’]?re|"
+                           r"this\s+is|it['’]?s|is|was|are|were)(?:\s+[\p{L}'’\-]+){0,3}\s+from\s+$",
+                           regex.IGNORECASE)
 _HEADER = regex.compile(r"(?:^|[,;\t|])\s*\"?(?:city|town|ville|ciudad|cidade|citta|città|stadt|"
                         r"ort|locality|suburb|location|place|address|addr|country|region|"
                         r"state|province)\"?\s*(?=$|[,;\t|])", regex.IGNORECASE)
@@ -126,7 +130,7 @@ def _as_person(span: Span, text: str) -> Span | None:
 
 def _cue_names(spans: list[Span], text: str) -> list[Span]:
     """A place cue's reading of a name ("a call from Janine Moss", "request from Yusuf Demir"):
-    "from" and "near" precede people as often as places. The LOCATION gives way to a person
+    a bare "from" precedes people as often as places ("I'm Ana from Leeds" is a place). The LOCATION gives way to a person
     when the NER reads the same words as a PERSON, or when its first word is a listed given
     name that is no common word; in both cases only when no word of it is a listed place."""
     from audit.pii.recognizers._gazetteer import AMBIGUOUS, given_names
@@ -142,6 +146,12 @@ def _cue_names(spans: list[Span], text: str) -> list[Span]:
     for s in spans:
         if s in cue:
             words = [w.casefold() for w in _WORD.findall(text[s.start:s.end])]
+            before = text[max(_line_start(text, s.start), s.start - _WINDOW):s.start]
+            # only after a bare "from" ("a call from …"); "moved to", "I'm Ana from" are places
+            if _FROM_ONLY.search(before) is None or _FROM.search(before) is not None \
+                    or _SELF_FROM.search(before) is not None:
+                out.append(s)
+                continue
             if words and tuple(words) not in table and not any((w,) in table for w in words):
                 if any(p.start <= s.start and s.end <= p.end for p in ner):
                     continue  # the NER's PERSON stays

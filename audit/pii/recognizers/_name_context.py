@@ -479,7 +479,7 @@ _PNR = regex.compile(
 _CAP_WORD = r"\p{Lu}[\p{Ll}\p{M}]+(?:['’]\p{Lu}?[\p{Ll}\p{M}]+)?(?:-\p{Lu}[\p{Ll}\p{M}]+)?"
 _CAPS_WORD = r"\p{Lu}{2,}(?:['’-]\p{Lu}{2,})?"
 _COMMA_NAME = regex.compile(
-    r"(?:^|(?<=[:;·|•(]|\d[.)]|[ \t][—–-]))[ \t]*(?<![\p{L}\p{M}'’-])(?P<name>(?P<sur>" + _CAPS_WORD + r"|" + _CAP_WORD
+    r"(?:^|(?<=[:;·|•(]|(?:^|\s)\d{1,2}[.)]|[ \t][—–-]))[ \t]*(?<![\p{L}\p{M}'’-])(?P<name>(?P<sur>" + _CAPS_WORD + r"|" + _CAP_WORD
     + r")(?:[ \t]" + _CAPS_WORD + r")?,[ \t]+(?P<given>(?:" + _CAPS_WORD + r"|" + _CAP_WORD + r"|Md\.)"
     r"(?:[ \t]+(?:" + _CAPS_WORD + r"|" + _CAP_WORD + r"))?(?:[ \t]+\p{Lu}\.?)?))"
     r"(?=[ \t]*(?:$|[,;·|•(—–]|[ \t]-[ \t]|[ \t]\d|\.(?:[ \t]|$)))", regex.MULTILINE)
