@@ -203,3 +203,15 @@ def test_place_cue_other_than_a_bare_from_stays_a_place():
         loc = Span(at, at + 9, "LOCATION", 0.86, "LocationCueRecognizer", "")
         ner = Span(at, at + 9, "PERSON", 0.85, "SpacyRecognizer", "")
         assert loc in _cue_names([loc, ner], text)
+
+
+def test_log_numbers_and_code_constants_are_no_names():
+    text = "INFO gc pause 37.83ms heap 1745MB"
+    ner = Span(5, 16, "PERSON", 0.85, "SpacyRecognizer", "")  # "gc pause 37"
+    assert cut_at_line_break(ner, text) == ner  # kept whole, so its digits discard it
+    assert _shaped("_IGNORED = (ENOENT, ENOTDIR, EBADF)\nif err in _IGNORED: return") == []
+
+
+def test_ner_span_left_without_a_capital_is_dropped():
+    text = "INFO gc pause 37.83ms"
+    assert person_filter([Span(0, 13, "PERSON", 0.85, "SpacyRecognizer", "")], text) == []

@@ -174,6 +174,10 @@ def person_filter(spans: list[Span], text: str) -> list[Span]:
                 words.pop(0)
             while len(words) > 1 and words[-1][2].casefold() in english:  # "C. My"
                 words.pop()
+            if s.recognizer == "SpacyRecognizer" and not any(
+                    c.isupper() for _, _, w in words for c in w) and not any(
+                    len(w) >= 3 and w.casefold() in names for _, _, w in words):
+                continue  # "INFO gc pause" less its log level: no capital, no listed name
             if not words or all(len(w) == 1 for _, _, w in words) or _thing(text, words, names) \
                     or (len(words) > 1 and _THING_AFTER.match(text, words[-1][1]) is not None):
                 continue  # "Henry Ford Museum" read as "Henry Ford"
@@ -234,6 +238,7 @@ def _foreign(text: str) -> bool:
 
 
 _NUMBER_TAIL = regex.compile(r"[ \t]+\d{1,2}$")
+_NEXT_ITEM = regex.compile(r"[.)][ \t]+\p{Lu}")  # "2. Mariam", not "37.83ms"
 _FIELD_BREAK = regex.compile(r"\n|[ \t]+[/|][ \t]+")  # a line break, " / " or " | " between fields
 
 
@@ -246,7 +251,7 @@ def cut_at_line_break(span: Span, text: str) -> Span:
     cut = _FIELD_BREAK.search(text, span.start, span.end)
     end = span.end if cut is None else cut.start()
     tail = _NUMBER_TAIL.search(text, span.start, end)  # "Ishaan Kapoor 2" of "1. … 2. …"
-    if tail is not None and text[end:end + 1] in (".", ")"):
+    if tail is not None and _NEXT_ITEM.match(text, end) is not None:
         end = tail.start()
     if end == span.end or not any(c.isalpha() for c in text[span.start:end]):
         return span

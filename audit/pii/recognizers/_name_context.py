@@ -550,6 +550,7 @@ def _shaped_names(text: str) -> list[tuple[int, int, float, str]]:
     """Names known by their shape: passenger names, SURNAME-comma records, numbered and labelled
     lists of people, a role word before a name, spelled-out names, lower-case greetings and
     repeats, and Latin names paired with their Han or Hangul form."""
+    from audit.pii._ner_filter import _code_like
     from audit.pii.recognizers._gazetteer import AMBIGUOUS, family_names, given_names
 
     out: list[tuple[int, int, float, str]] = []
@@ -559,7 +560,7 @@ def _shaped_names(text: str) -> list[tuple[int, int, float, str]]:
             if m.group("title") or _listed(sur) or _listed(given.split()[0]):
                 out.append((m.start("name"), m.end("name"), 0.88 if m.group("title") else 0.7,
                             "passenger name"))
-    if "," in text:
+    if "," in text and not _code_like(text):  # "(ENOENT, ENOTDIR)" in source code
         for m in _COMMA_NAME.finditer(text):
             sur, given = m.group("sur"), m.group("given")
             words = _WORDS.findall(m.group("name"))
