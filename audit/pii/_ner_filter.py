@@ -244,8 +244,9 @@ _FIELD_BREAK = regex.compile(r"\n|[ \t]+[/|][ \t]+")  # a line break, " / " or "
 
 def cut_at_line_break(span: Span, text: str) -> Span:
     """An NER PERSON/LOCATION span cut at its first line break or " / " field separator ("Wen
-    Jing / Facilities") and before a list number at its end: the model runs a name into the next line ("Tomasz Zielinski\n14:05" of a timeline) or
-    into the next item's number ("1. Ishaan Kapoor 2. …"), and the digits would discard it."""
+    Jing / Facilities"), and before a list number at its end: the model runs a name into the
+    next line ("Tomasz Zielinski\n14:05" of a timeline) or into the next item's number ("1.
+    Ishaan Kapoor 2. …"), and the digits would discard it."""
     if span.recognizer != "SpacyRecognizer" or span.entity_type not in ("PERSON", "LOCATION"):
         return span
     cut = _FIELD_BREAK.search(text, span.start, span.end)

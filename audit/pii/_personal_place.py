@@ -49,8 +49,8 @@ _FROM = regex.compile(
 _FROM_ONLY = regex.compile(r"\bfrom\s+$", regex.IGNORECASE)
 # Someone introduced, then where they are from: "I'm Ana Ruiz from …".
 _SELF_FROM = regex.compile(r"\b(?:i['’]?m|i\s+am|he['’]?s|she['’]?s|we['’]?re|they['’]?re|"
-                           r"this\s+is|it['’]?s|is|was|are|were)(?:\s+[\p{L}'’\-]+){0,3}\s+from\s+$",
-                           regex.IGNORECASE)
+                           r"this\s+is|it['’]?s|is|was|are|were)(?:\s+[\p{L}'’\-]+){0,3}"
+                           r"\s+from\s+$", regex.IGNORECASE)
 _HEADER = regex.compile(r"(?:^|[,;\t|])\s*\"?(?:city|town|ville|ciudad|cidade|citta|città|stadt|"
                         r"ort|locality|suburb|location|place|address|addr|country|region|"
                         r"state|province)\"?\s*(?=$|[,;\t|])", regex.IGNORECASE)
@@ -130,9 +130,10 @@ def _as_person(span: Span, text: str) -> Span | None:
 
 def _cue_names(spans: list[Span], text: str) -> list[Span]:
     """A place cue's reading of a name ("a call from Janine Moss", "request from Yusuf Demir"):
-    a bare "from" precedes people as often as places ("I'm Ana from Leeds" is a place). The LOCATION gives way to a person
-    when the NER reads the same words as a PERSON, or when its first word is a listed given
-    name that is no common word; in both cases only when no word of it is a listed place."""
+    a bare "from" precedes people as often as places ("I'm Ana from Leeds" is a place). The
+    LOCATION gives way to a person when the NER reads the same words as a PERSON, or when its
+    first word is a listed given name that is no common word; in both cases only when no word
+    of it is a listed place."""
     from audit.pii.recognizers._gazetteer import AMBIGUOUS, given_names
     from audit.pii.recognizers._places import places
 

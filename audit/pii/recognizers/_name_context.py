@@ -66,7 +66,8 @@ _GENERIC_KEYS = (r"name|customer|client|requester|requested[ _]by|reporter|repor
                  r"destinatario|destinataire|empfänger|remitente|expéditeur|absender|"
                  r"solicitante|interlocuteur|contacto|contato|nome|naam|klant|student|pupil|"
                  r"learner|trainee|candidate|claimant|insured|policyholder|policy[ _]holder|"
-                 r"versicherungsnehmer|(?:billing|technical|primary|secondary|main|site)[ _]contact|"
+                 r"versicherungsnehmer|"
+                 r"(?:billing|technical|primary|secondary|main|site)[ _]contact|"
                  r"witness|complainant|suspect|victim|tutor|interviewer|recruiter|"
                  r"traveller|traveler|pax|occupant|resident|landlord|landlady|buyer|seller|"
                  r"deceased|spouse|father|mother|child|enfant|hijo|hija|filho|filha")
@@ -149,7 +150,8 @@ _STT = regex.compile(
 # Speech-to-text may sit inside a log line or a quote ("INFO bot: user said: \"hi im …\""):
 # the lower-case rule applies to a line or quoted stretch with no capital letter.
 # A chat or transcript line's speaker label ("Caller:", "[01:12:40] CALLER:") is not part of it.
-_STRETCH = regex.compile(r"(?:^[ \t]*(?:[\[(][^\])\n]{1,12}[\])][ \t]*)?\p{L}[\p{L} ]{0,20}:[ \t]*)?"
+_STRETCH = regex.compile(r"(?:^[ \t]*(?:[\[(][^\])\n]{1,12}[\])][ \t]*)?"
+                         r"\p{L}[\p{L} ]{0,20}:[ \t]*)?"
                          r"(?P<s>[^\n\"“”]+)", regex.MULTILINE)
 # Words after "this is" that are not names ("this is urgent and …").
 _NOT_STT_NAME = frozenset("""
@@ -254,7 +256,9 @@ class NameContextRecognizer(EntityRecognizer):
                          supported_language="en", context=[], **kwargs)
 
     def load(self) -> None:
-        _stops()
+        from audit.pii._ner_filter import _brands, _common_words
+
+        _stops(), _common_words(), _brands()
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
         if "PERSON" not in entities:
@@ -472,22 +476,25 @@ def _column_cells(text: str) -> list[tuple[int, int]]:
 _PAX_TITLE = r"(?:MRS|MR|MS|MISS|MSTR|DR|PROF|CHD|INF)"
 _PNR = regex.compile(
     r"(?<![\p{L}\p{N}/])(?P<name>\p{Lu}{2,}(?:[-' ]\p{Lu}{2,})?/\p{Lu}{2,}"
-    r"(?:[ ](?!" + _PAX_TITLE + r"\b)\p{Lu}{2,})?)(?P<title>[ ]?" + _PAX_TITLE + r")?(?![\p{L}\p{N}/])")
-# SURNAME, Given [I.] in a record, a list or a table ("KOVALENKO, Maksym —", "WHITFIELD, ORVILLE J,",
-# "1. Dubois, Amélie —"): it stands where a field starts (line start, after a list number, a
-# colon or a semicolon) and a field separator or the line's end follows it.
+    r"(?:[ ](?!" + _PAX_TITLE + r"\b)\p{Lu}{2,})?)(?P<title>[ ]?" + _PAX_TITLE + r")?"
+    r"(?![\p{L}\p{N}/])")
+# SURNAME, Given [I.] in a record, a list or a table ("KOVALENKO, Maksym —", "WHITFIELD,
+# ORVILLE J,", "1. Dubois, Amélie —"): it stands where a field starts (line start, after a list
+# number, a colon or a semicolon) and a field separator or the line's end follows it.
 _CAP_WORD = r"\p{Lu}[\p{Ll}\p{M}]+(?:['’]\p{Lu}?[\p{Ll}\p{M}]+)?(?:-\p{Lu}[\p{Ll}\p{M}]+)?"
 _CAPS_WORD = r"\p{Lu}{2,}(?:['’-]\p{Lu}{2,})?"
 _COMMA_NAME = regex.compile(
-    r"(?:^|(?<=[:;·|•(]|(?:^|\s)\d{1,2}[.)]|[ \t][—–-]))[ \t]*(?<![\p{L}\p{M}'’-])(?P<name>(?P<sur>" + _CAPS_WORD + r"|" + _CAP_WORD
-    + r")(?:[ \t]" + _CAPS_WORD + r")?,[ \t]+(?P<given>(?:" + _CAPS_WORD + r"|" + _CAP_WORD + r"|Md\.)"
+    r"(?:^|(?<=[:;·|•(]|(?:^|\s)\d{1,2}[.)]|[ \t][—–-]))[ \t]*(?<![\p{L}\p{M}'’-])"
+    r"(?P<name>(?P<sur>" + _CAPS_WORD + r"|" + _CAP_WORD + r")(?:[ \t]" + _CAPS_WORD
+    + r")?,[ \t]+(?P<given>(?:" + _CAPS_WORD + r"|" + _CAP_WORD + r"|Md\.)"
     r"(?:[ \t]+(?:" + _CAPS_WORD + r"|" + _CAP_WORD + r"))?(?:[ \t]+\p{Lu}\.?)?))"
     r"(?=[ \t]*(?:$|[,;·|•(—–]|[ \t]-[ \t]|[ \t]\d|\.(?:[ \t]|$)))", regex.MULTILINE)
 _COMMA_LIST = regex.compile(r"[ \t]*,[ \t]*\p{Lu}")
 # A numbered list of people: "1. Ishaan Kapoor 2. Mariam Yousef 3. Chen Jiahui".
 _NUMBERED = regex.compile(
     r"(?:^|(?<=[\s:;]))\d{1,2}[.)][ \t]+(?P<name>" + _CAP_WORD + r"(?:[ \t]+(?:" + _PART
-    + r"[ \t]+)?" + _CAP_WORD + r"){1,2})(?=[ \t]*(?:$|[,;(—–]|[ \t]\d{1,2}[.)][ \t]))", regex.MULTILINE)
+    + r"[ \t]+)?" + _CAP_WORD + r"){1,2})(?=[ \t]*(?:$|[,;(—–]|[ \t]\d{1,2}[.)][ \t]))",
+    regex.MULTILINE)
 # A label that lists people, then its comma-separated names: "Panel: Hannah, Ola, Ravi.",
 # "Kinderen: Cornelis, Geertje, Hendrik", "Attendees: Li Wei, Sara Costa".
 _LIST_LABEL = regex.compile(
@@ -512,12 +519,14 @@ _GREETING = regex.compile(r"(?<![\p{L}])(?:hi|hey|hello|hiya|thanks|thank you|by
                           r",?[ \t]+(?P<name>\p{Ll}[\p{Ll}\p{M}]+)(?![\p{L}])")
 _GREETING_END = regex.compile(r"[ \t]*(?:[!?.,]|$)", regex.MULTILINE)
 # A name said again in full: "it's tomasz, tomasz wierzbicki".
-_REPEATED = regex.compile(r"(?<![\p{L}])(?P<first>\p{L}[\p{L}\p{M}]{2,}),[ \t]+(?P<full>(?P=first)[ \t]+"
+_REPEATED = regex.compile(r"(?<![\p{L}])(?P<first>\p{L}[\p{L}\p{M}]{2,}),[ \t]+"
+                          r"(?P<full>(?P=first)[ \t]+"
                           r"(?P<last>\p{L}[\p{L}\p{M}'\-]{2,}))(?![\p{L}])")
 # A Latin name next to its Han or Hangul form: "TANAKA Haruto / 田中 陽翔", "Huang Jiahui (黄佳慧)",
 # "김민준 (Kim Min-jun)".
 _CJK_FORM = r"(?:\p{Han}{1,3}[ \t\u3000]?\p{Han}{1,3}|\p{Hangul}{2,4})"
-_LATIN = r"(?:" + _CAPS_WORD + r"|" + _CAP_WORD + r")(?:[ \t]+(?:" + _CAPS_WORD + r"|" + _CAP_WORD + r")){1,2}"
+_LATIN = (r"(?:" + _CAPS_WORD + r"|" + _CAP_WORD + r")(?:[ \t]+(?:" + _CAPS_WORD + r"|" + _CAP_WORD
+          + r")){1,2}")
 _CJK_AFTER = regex.compile(r"(?P<latin>" + _LATIN + r")[ \t]*(?:/|[(（])[ \t]*(?P<cjk>" + _CJK_FORM
                            + r")(?![\p{Han}\p{Hangul}])")
 _CJK_BEFORE = regex.compile(r"(?<![\p{Han}\p{Hangul}])(?P<cjk>" + _CJK_FORM + r")[ \t]*[(（/][ \t]*"
