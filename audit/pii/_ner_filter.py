@@ -156,9 +156,22 @@ auntie aunt aunty uncle grandma grandpa granny grandad nana nan cousin
 """.split())
 
 
+# A person saying who they are, or a field that holds a name: what follows is a name whatever its
+# words ("my name is Storm Akinyi", "Name: Sunny Day", "Signed, Rose Bank"). A privacy tool
+# keeps it: the everyday-word, thing and brand checks below never drop a span right after one.
+_SELF_NAMED = regex.compile(
+    r"(?i)(?:\bmy\s+name\s+is|\bmy\s+name['’]s|\bname\s+is|\bname\s*[:=]|\bsigned(?:\s+by)?"
+    r"|\bi\s+am|\bi['’]m|\b(?:kind\s+)?regards|\bsincerely|\byours\s+truly)[ \t]*[,:\-–—]?[ \t]*$")
+
+
+def _self_named(text: str, start: int) -> bool:
+    return _SELF_NAMED.search(text, max(0, start - 40), start) is not None
+
+
 def person_filter(spans: list[Span], text: str) -> list[Span]:
     """Every PERSON span, whatever found it, with leading everyday and role words trimmed off
-    ("Text Liam", "Rider Arjun"), and dropped when its words make it a thing (`_thing`)."""
+    ("Text Liam", "Rider Arjun"), and dropped when its words make it a thing (`_thing`) — unless
+    the person names themself or a name field holds it (`_SELF_NAMED`): then it stays whole."""
     from audit.pii.recognizers._gazetteer import all_names
 
     if not any(s.entity_type == "PERSON" for s in spans):
@@ -167,7 +180,7 @@ def person_filter(spans: list[Span], text: str) -> list[Span]:
     english = _stop_words()[0] - names
     out = []
     for s in spans:
-        if s.entity_type == "PERSON":
+        if s.entity_type == "PERSON" and not _self_named(text, s.start):
             words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, s.start, s.end)]
             while len(words) > 1 and words[0][2].casefold() not in names and (
                     words[0][2].casefold() in common or words[0][2].casefold() in ROLE_WORDS):
@@ -319,9 +332,10 @@ def refine(span: Span, text: str, foreign: dict[str, bool]) -> Span | None:
         return None
     if span.entity_type == "PERSON" and words[-1][2].casefold() in _STREET_END:
         return None  # the street recognizer reports the address with its number
-    if span.entity_type == "PERSON" and not _person_position(text, words, names):
+    named = span.entity_type == "PERSON" and _self_named(text, span.start)
+    if span.entity_type == "PERSON" and not named and not _person_position(text, words, names):
         return None
-    if span.entity_type == "PERSON" and _thing(text, words, names):
+    if span.entity_type == "PERSON" and not named and _thing(text, words, names):
         return None
     if span.entity_type == "PERSON" and _place_like(text, words, names):
         return Span(words[0][0], words[-1][1], "LOCATION", span.score, span.recognizer,
