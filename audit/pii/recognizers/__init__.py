@@ -24,6 +24,7 @@ from audit.pii.recognizers._names import (
 )
 from audit.pii.recognizers._location import PostcodeRecognizer, StreetAddressRecognizer
 from audit.pii.recognizers._places import PlaceGazetteerRecognizer
+from audit.pii.recognizers._structured import StructuredNameRecognizer
 
 __all__ = [
     "DEFAULT_ENTITIES",
@@ -45,6 +46,7 @@ __all__ = [
     "SsnContextRecognizer",
     "StreetAddressRecognizer",
     "StrictUrlRecognizer",
+    "StructuredNameRecognizer",
     "build_recognizers",
     "iban_ok",
     "luhn_ok",
@@ -76,6 +78,7 @@ def build_recognizers() -> list[Any]:
         PersonCueRecognizer(),
         NameGazetteerRecognizer(),
         NameContextRecognizer(),
+        StructuredNameRecognizer(),
         CjkNameCueRecognizer(),
         LocationCueRecognizer(),
         PlaceGazetteerRecognizer(),

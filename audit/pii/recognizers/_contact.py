@@ -16,6 +16,13 @@ __all__ = ["HostIpRecognizer", "OfflineEmailRecognizer", "PhoneFormatRecognizer"
            "StrictUrlRecognizer"]
 
 
+# A log field's key glued to an address by "=" ("email=jl@hotmail.com", "reply_to=…"): presidio's
+# pattern takes "=" as a local-part character; a real local part with "=" is kept otherwise.
+_MAIL_KEY = re.compile(r"(?i)(?:e-?mail|mail|mailto|email[_-]?address|to|from|cc|bcc|user|"
+                       r"username|login|reply[_-]?to|sender|recipient|contact|address)="
+                       r"(?=[A-Za-z0-9][A-Za-z0-9._%+\-]*@)")
+
+
 class OfflineEmailRecognizer(EmailRecognizer):
     """Presidio's email pattern, with the domain checked against the bundled public-suffix snapshot.
 
@@ -42,8 +49,15 @@ class OfflineEmailRecognizer(EmailRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
                 regex_flags: int | None = None) -> list[Any]:
         # "https://a1b2c3@o123.ingest.sentry.io/45": a URL's user part and host, not a mailbox.
-        return [r for r in super().analyze(text, entities, nlp_artifacts, regex_flags)
-                if not text.endswith("://", 0, r.start)]
+        out = []
+        for r in super().analyze(text, entities, nlp_artifacts, regex_flags):
+            if text.endswith("://", 0, r.start):
+                continue
+            key = _MAIL_KEY.match(text, r.start, r.end)
+            if key is not None and "@" in text[key.end():r.end]:
+                r.start = key.end()  # "email=jl@hotmail.com": the field key is no local part
+            out.append(r)
+        return out
 
     def validate_result(self, pattern_text: str) -> bool:
         domain = pattern_text.rsplit("@", 1)[-1]
