@@ -166,7 +166,10 @@ class StructuredNameRecognizer(EntityRecognizer):
         for (s, e), (score, why) in found.items():
             expl = AnalysisExplanation(recognizer=self.name, original_score=score,
                                        textual_explanation=why)
-            out.append(RecognizerResult("PERSON", s, e, score, expl))
+            out.append(RecognizerResult("PERSON", s, e, score, analysis_explanation=expl,
+                                        recognition_metadata={
+                                            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
         return out
 
 
