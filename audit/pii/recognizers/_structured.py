@@ -28,6 +28,8 @@ from typing import Any
 import regex
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
 
+from audit.pii.recognizers._gazetteer import PARTICLES as _PARTICLES
+
 __all__ = ["StructuredNameRecognizer"]
 
 _Q = r"(?:billing|shipping|primary|secondary|technical|emergency|main|site|legal|preferred|" \
@@ -43,6 +45,18 @@ _PART = (r"(?:full[_-]?name|display[_-]?name|first[_-]?name|given[_-]?names?|giv
 _KEY = (r"(?P<key>(?:" + _Q + r"[_-]?)?(?:" + _ROLE + r"(?:[_-]?" + _PART + r")?|(?:" + _ROLE
         + r"[_-]?)?" + _PART + r"))")
 # Keys that also name services, fonts, plans and products.
+# Bare roles that only a person plays; the other generic keys ("name", "family", "owner",
+# "author", "parent") need a listed name or a person cue near the field for an unlisted value.
+_HUMAN_ROLE = frozenset("patient customer client employee guest assignee reporter requester "
+                        "recipient sender beneficiary spouse signatory passenger applicant "
+                        "claimant insured subscriber tenant guardian physician doctor nurse "
+                        "caregiver student attendee witness kin nok author".split())
+_PERSON_CUE = regex.compile(r"(?i)(?<!\p{L})(?:patient|customer|client|contact|employee|person|"
+                            r"user|member|guest|author|e-?mail|phone|mobile|birth|dob|ssn|address|passenger|"
+                            r"holder|given|family|surname|first_?name|last_?name|staff|people|"
+                            r"humanname|recipient|sender|account)")
+# Generic keys that hold one part of a name: an unlisted one-word value counts near a person cue.
+_PARTS = frozenset("name family given".split())
 _GENERIC = frozenset("name family given contact member owner author parent holder kin driver "
                      "student doctor nurse physician".split())
 
@@ -86,9 +100,10 @@ _NAME_WORD = regex.compile(_W)
 
 _PLACEHOLDERS = frozenset("""
 null none nil n/a na unknown redacted anonymous anon test tester testing undefined empty blank
-tbd tba todo xxx xx x string value example sample dummy placeholder default user username name
-firstname lastname surname fullname first last given family john doe jane
-""".split()) - frozenset({"john", "jane"})
+tbd tba todo xxx xx x string withheld hidden masked private unavailable value example sample
+dummy placeholder default user username name firstname lastname surname fullname first last
+given family
+""".split())
 _ROLES = frozenset("""
 admin administrator system root bot robot service daemon operator guest anonymous support team
 staff ops devops sre build ci cd deploy deployer release automation scheduler cron worker agent
@@ -108,6 +123,8 @@ team teams squad crew systems system platform platforms engineering infra infras
 operations design product products marketing finance accounting legal hr support security data
 analytics services service api apis app apps bot bots backend frontend mobile web desk department
 dept office committee board unit division network cluster server servers pipeline project
+automation user users gold silver bronze platinum premium basic free pro enterprise standard
+lorem ipsum dolor sit amet
 """.split())
 
 
@@ -135,10 +152,15 @@ class StructuredNameRecognizer(EntityRecognizer):
             return []
         found: dict[tuple[int, int], tuple[float, str]] = {}
 
-        def add(start: int, end: int, key: str, why: str) -> None:
+        def add(start: int, end: int, key: str, key_at: int, why: str) -> None:
             generic = _generic(key)
-            if not _name_value(text[start:end], generic):
+            cued = not generic or key.casefold() in _HUMAN_ROLE or _PERSON_CUE.search(
+                text, max(0, start - 300), key_at) is not None or _PERSON_CUE.search(
+                text, end, min(len(text), end + 300)) is not None
+            if not _name_value(text[start:end], generic, cued and key.casefold() in _PARTS):
                 return
+            if not cued and not _listed_part(text[start:end]):
+                return  # '<name>Summer Sale</name>' with nothing about a person near it
             score = self.SCORE_GENERIC if generic else self.SCORE
             if (start, end) not in found or found[(start, end)][0] < score:
                 found[(start, end)] = (score, why)
@@ -150,11 +172,12 @@ class StructuredNameRecognizer(EntityRecognizer):
                     continue
             for m in rx.finditer(text):
                 s, e = _strip(text, m.start("value"), m.end("value"))
-                add(s, e, m.group("key"), why)
+                add(s, e, m.group("key"), m.start("key"), why)
                 if rx is _QUOTED and text[m.end("key"):m.start("q")].rstrip().endswith("["):
                     pos = m.end()
                     while (more := _ARRAY_MORE.match(text, pos)) is not None:
-                        add(more.start("value"), more.end("value"), m.group("key"), why)
+                        add(more.start("value"), more.end("value"), m.group("key"), m.start("key"),
+                            why)
                         pos = more.end()
         if "," in text and ("|" in text or "\t" in text or "\"" in text):
             header = _PERSON_HEADER.search(text) is not None
@@ -174,13 +197,24 @@ class StructuredNameRecognizer(EntityRecognizer):
 
 
 def _generic(key: str) -> bool:
-    return key.casefold().replace("-", "_") in _GENERIC
+    """A bare role ("patient", "assignee") or a bare "name", "given", "family": not a key that
+    says it holds a person's name ("first_name", "surname", "patient_name", "cardholder")."""
+    k = key.casefold().replace("-", "").replace("_", "")
+    if k in ("cardholder", "accountholder", "policyholder", "nextofkin", "nok"):
+        return False
+    return k == "name" or not ("name" in k or "surname" in k)
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1] in " \t.,":
         end -= 1
     return start, end
+
+
+def _english() -> frozenset[str]:
+    from audit.pii._ner_filter import _stop_words
+
+    return _stop_words()[0]
 
 
 def _listed_part(value: str) -> bool:
@@ -190,7 +224,7 @@ def _listed_part(value: str) -> bool:
     return any(w.casefold() in names for w in value.replace(",", " ").split())
 
 
-def _name_value(value: str, generic: bool) -> bool:
+def _name_value(value: str, generic: bool, name_part: bool = False) -> bool:
     """Whether a field's value has the shape of a person's name (see the module docstring)."""
     from audit.pii._ner_filter import _FIRM_TAIL, _STREET_END, _THING_END, _common_words
     from audit.pii.recognizers._gazetteer import all_names
@@ -203,18 +237,26 @@ def _name_value(value: str, generic: bool) -> bool:
     low = value.casefold().strip()
     if low in _PLACEHOLDERS or low in _ROLES or words[-1] in _COMPANY or words[0] in _ROLES:
         return False
-    if any(w in _TEAM for w in words):
-        return False
     names = all_names()
+    if any((w in _TEAM or w in _ROLES) and (len(words) == 1 or w not in names) for w in words):
+        return False  # "Platform Team", "Enterprise Customer", "Jira Automation"
     listed = any(len(w) >= 2 and w in names for w in words)
+    if not any(c.isupper() for c in value) and len(words) > 1:
+        english = _english()  # "not provided", "see above": words, not a name
+        if any(w in english and w not in names for w in words):
+            return False
     if not generic:
         return True
+    english = _english()  # "Set up Python": a lower-case English word inside a capitalised value
+    if any(w in english and w not in names and w not in _PARTICLES
+           for w in _NAME_WORD.findall(value)):
+        return False
     if any(w in _STREET_END or w in _THING_END or w in _COMPANY for w in words):
         return False
     if not any(c.isupper() for c in value):  # "jaime lorenzo": two words, one listed
         common = _common_words()
         return len(words) >= 2 and listed and not any(w in common and w not in names for w in words)
-    if len(words) == 1:
-        return listed
+    if len(words) == 1:  # FHIR's {"family": "Nakamura-Whitfield"} beside "Patient", "given"
+        return listed or name_part
     common = _common_words()
     return listed or not any(w in common for w in words)
