@@ -16,7 +16,8 @@ from audit.pii.recognizers import StructuredNameRecognizer
 
 POSITIVE = [
     ('{"patient":{"name":[{"family":"Haddad","given":["Rania"]}]}}', ["Haddad", "Rania"]),
-    ('{"name":[{"family":"Lindqvist","given":["Elias","Johan"]}]}', ["Lindqvist", "Elias", "Johan"]),
+    ('{"name":[{"family":"Lindqvist","given":["Elias","Johan"]}]}',
+     ["Lindqvist", "Elias", "Johan"]),
     ('<customer id="4471"><name>Björk Sigurðardóttir</name></customer>', ["Björk Sigurðardóttir"]),
     ("<contact><givenName>Aroha</givenName><surname>Ngata</surname></contact>", ["Aroha", "Ngata"]),
     ('<family value="Okafor"/>', ["Okafor"]),

@@ -52,9 +52,9 @@ _HUMAN_ROLE = frozenset("patient customer client employee guest assignee reporte
                         "claimant insured subscriber tenant guardian physician doctor nurse "
                         "caregiver student attendee witness kin nok author".split())
 _PERSON_CUE = regex.compile(r"(?i)(?<!\p{L})(?:patient|customer|client|contact|employee|person|"
-                            r"user|member|guest|author|e-?mail|phone|mobile|birth|dob|ssn|address|passenger|"
-                            r"holder|given|family|surname|first_?name|last_?name|staff|people|"
-                            r"humanname|recipient|sender|account)")
+                            r"user|member|guest|author|e-?mail|phone|mobile|birth|dob|ssn|"
+                            r"address|passenger|holder|given|family|surname|first_?name|"
+                            r"last_?name|staff|people|humanname|recipient|sender|account)")
 # Generic keys that hold one part of a name: an unlisted one-word value counts near a person cue.
 _PARTS = frozenset("name family given".split())
 _GENERIC = frozenset("name family given contact member owner author parent holder kin driver "
@@ -96,6 +96,12 @@ _PERSON_HEADER = regex.compile(r"(?i)(?:^|[|,\t])[ \t]*\"?(?:[\w ]*[ _])?(?:name
                                regex.MULTILINE)
 
 _QUICK = regex.compile(r"[\"'=:<|\t]")
+# Every key holds one of these (lower-cased); a text without any has no person field.
+_STEMS = regex.compile(r"name|given|famil|forename|patient|customer|client|contact|employee|guest|"
+                       r"member|author|assignee|reporter|requester|recipient|sender|holder|"
+                       r"beneficiary|kin|nok|spouse|parent|signatory|owner|passenger|applicant|"
+                       r"claimant|insured|subscriber|tenant|guardian|physician|doctor|nurse|"
+                       r"caregiver|student|attendee|driver|witness")
 _NAME_WORD = regex.compile(_W)
 
 _PLACEHOLDERS = frozenset("""
@@ -145,7 +151,7 @@ class StructuredNameRecognizer(EntityRecognizer):
         from audit.pii._ner_filter import _common_words
         from audit.pii.recognizers._gazetteer import all_names
 
-        all_names(), _common_words()
+        all_names(), _common_words(), _english()
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
         if "PERSON" not in entities or _QUICK.search(text) is None:
@@ -165,8 +171,11 @@ class StructuredNameRecognizer(EntityRecognizer):
             if (start, end) not in found or found[(start, end)][0] < score:
                 found[(start, end)] = (score, why)
 
+        keyed = _STEMS.search(text.lower()) is not None
         for rx, why in ((_QUOTED, "quoted person field"), (_BARE, "person field"),
                         (_XML, "person element"), (_XML_VALUE, "person element")):
+            if not keyed:
+                break
             if rx is _XML or rx is _XML_VALUE:
                 if "<" not in text:
                     continue
