@@ -33,6 +33,7 @@ POSITIVE = [
     ("assignee=Priya Raman reporter=Ola Nordmann status=open", ["Priya Raman", "Ola Nordmann"]),
     ('{"cardholder": "IVAN PETROV"}', ["IVAN PETROV"]),
     ("author=Linus Torvalds", ["Linus Torvalds"]),
+    ("row 42: first=Ozioma last=Ekwueme msisdn=2348031234567", ["Ozioma", "Ekwueme"]),
     ('{"resourceType":"Patient","name":[{"family":"Nakamura-Whitfield","given":["Ikaika"]}]}',
      ["Nakamura-Whitfield", "Ikaika"]),
     ("[user]\nname = Ana Q Rivera\nemail = jane@example.com", ["Ana Q Rivera"]),
@@ -80,6 +81,9 @@ NEGATIVE = [
     "patient: stable",
     "full_name: not provided",
     "name: Lorem Ipsum",
+    "retry first=true last=Sunday attempts=3",
+    "page first=1 last=20",
+    "first: Quarterly results are in",
     '{"name": "My Awesome App", "description": "x"}',
     '{"event":"deploy","name":"Canary Rollout"}',
 ]

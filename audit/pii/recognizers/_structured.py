@@ -41,7 +41,7 @@ _ROLE = (r"(?:patient|customer|client|contact|employee|guest|member|author|assig
          r"caregiver|student|attendee|driver|witness)")
 _PART = (r"(?:full[_-]?name|display[_-]?name|first[_-]?name|given[_-]?names?|given|forenames?|"
          r"last[_-]?name|family[_-]?name|family|surname|middle[_-]?names?|maiden[_-]?name|"
-         r"legal[_-]?name|preferred[_-]?name|name)")
+         r"legal[_-]?name|preferred[_-]?name|[fl]name|name|first|last)")
 _KEY = (r"(?P<key>(?:" + _Q + r"[_-]?)?(?:" + _ROLE + r"(?:[_-]?" + _PART + r")?|(?:" + _ROLE
         + r"[_-]?)?" + _PART + r"))")
 # Keys that also name services, fonts, plans and products.
@@ -54,9 +54,10 @@ _HUMAN_ROLE = frozenset("patient customer client employee guest assignee reporte
 _PERSON_CUE = regex.compile(r"(?i)(?<!\p{L})(?:patient|customer|client|contact|employee|person|"
                             r"user|member|guest|author|e-?mail|phone|mobile|birth|dob|ssn|"
                             r"address|passenger|holder|given|family|surname|first_?name|"
-                            r"last_?name|staff|people|humanname|recipient|sender|account)")
+                            r"last_?name|[fl]name|(?:first|last)[\"']?[ \t]*[=:]|staff|people|"
+                            r"humanname|recipient|sender|account)")
 # Generic keys that hold one part of a name: an unlisted one-word value counts near a person cue.
-_PARTS = frozenset("name family given".split())
+_PARTS = frozenset("name family given first last".split())
 _GENERIC = frozenset("name family given contact member owner author parent holder kin driver "
                      "student doctor nurse physician".split())
 
@@ -97,8 +98,9 @@ _PERSON_HEADER = regex.compile(r"(?i)(?:^|[|,\t])[ \t]*\"?(?:[\w ]*[ _])?(?:name
 
 _QUICK = regex.compile(r"[\"'=:<|\t]")
 # Every key holds one of these (lower-cased); a text without any has no person field.
-_STEMS = regex.compile(r"name|given|famil|forename|patient|customer|client|contact|employee|guest|"
-                       r"member|author|assignee|reporter|requester|recipient|sender|holder|"
+_STEMS = regex.compile(r"name|given|first|last|famil|forename|patient|customer|client|contact|"
+                       r"employee|guest|member|author|assignee|reporter|requester|recipient|"
+                       r"sender|holder|"
                        r"beneficiary|kin|nok|spouse|parent|signatory|owner|passenger|applicant|"
                        r"claimant|insured|subscriber|tenant|guardian|physician|doctor|nurse|"
                        r"caregiver|student|attendee|driver|witness")
@@ -122,6 +124,10 @@ _COMPANY = frozenset("""
 ltd ltd. limited gmbh ag kg inc inc. incorporated corp corp. corporation plc llc llp lp co co.
 company sa s.a. sas sarl srl spa s.p.a. bv b.v. nv n.v. ab oy as a/s pty kft sl s.l. group
 holdings
+""".split())
+_CALENDAR = frozenset("""
+monday tuesday wednesday thursday friday saturday sunday january february march april may june
+july august september october november december today tomorrow yesterday week month year
 """.split())
 # Words of team, department and service names ("Owner: Design Systems", "Platform Team").
 _TEAM = frozenset("""
@@ -235,7 +241,13 @@ def _listed_part(value: str) -> bool:
 
 def _name_value(value: str, generic: bool, name_part: bool = False) -> bool:
     """Whether a field's value has the shape of a person's name (see the module docstring)."""
-    from audit.pii._ner_filter import _FIRM_TAIL, _STREET_END, _THING_END, _common_words
+    from audit.pii._ner_filter import (
+        _DAYS_MONTHS,
+        _FIRM_TAIL,
+        _STREET_END,
+        _THING_END,
+        _common_words,
+    )
     from audit.pii.recognizers._gazetteer import all_names
 
     if _FIRM_TAIL.search(value.strip()) is not None:
@@ -265,6 +277,8 @@ def _name_value(value: str, generic: bool, name_part: bool = False) -> bool:
     if not any(c.isupper() for c in value):  # "jaime lorenzo": two words, one listed
         common = _common_words()
         return len(words) >= 2 and listed and not any(w in common and w not in names for w in words)
+    if len(words) == 1 and (words[0] in _CALENDAR or words[0] in _DAYS_MONTHS):
+        return False  # "last=Sunday"
     if len(words) == 1:  # FHIR's {"family": "Nakamura-Whitfield"} beside "Patient", "given"
         return listed or name_part
     common = _common_words()
