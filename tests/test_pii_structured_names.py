@@ -84,6 +84,8 @@ NEGATIVE = [
     "retry first=true last=Sunday attempts=3",
     "page first=1 last=20",
     "first: Quarterly results are in",
+    '<form id="contact"><meta name="Description" content="x"><a name="Top"></a>'
+    '<input type="submit" name="Send"></form> email: hi@example.org',
     '{"name": "My Awesome App", "description": "x"}',
     '{"event":"deploy","name":"Canary Rollout"}',
 ]

@@ -57,7 +57,7 @@ _PERSON_CUE = regex.compile(r"(?i)(?<!\p{L})(?:patient|customer|client|contact|e
                             r"last_?name|[fl]name|(?:first|last)[\"']?[ \t]*[=:]|staff|people|"
                             r"humanname|recipient|sender|account)")
 # Generic keys that hold one part of a name: an unlisted one-word value counts near a person cue.
-_PARTS = frozenset("name family given first last".split())
+_PARTS = frozenset("family given first last".split())  # not "name": <meta name="Description">
 _GENERIC = frozenset("name family given contact member owner author parent holder kin driver "
                      "student doctor nurse physician".split())
 
