@@ -52,3 +52,18 @@ def test_cue_must_touch_the_span() -> None:
     assert _self_named(text, text.index("Ana"))
     assert not _self_named(text, text.index("Lincoln"))
     assert _self_named("Name : X", 7) and _self_named("Signed by: X", 11)
+
+
+# titles and salutations are as strong: found before the thing filters landed, missed after
+TITLED = [
+    ("Mrs Hope Bank called twice.", "Hope Bank"),
+    ("Please call Mr Summer Day back.", "Summer Day"),
+    ("Landlord: Mr. Hall", "Hall"),
+    ("Dear Ms Day,", "Day"),
+]
+
+
+@pytest.mark.parametrize(("text", "name"), TITLED)
+def test_titled_person_is_kept(engine, text, name) -> None:
+    found = [text[s.start:s.end] for s in engine.analyze_one(text) if s.entity_type == "PERSON"]
+    assert any(name in f for f in found), (text, found)

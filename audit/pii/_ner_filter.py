@@ -156,16 +156,25 @@ auntie aunt aunty uncle grandma grandpa granny grandad nana nan cousin
 """.split())
 
 
-# A person saying who they are, or a field that holds a name: what follows is a name whatever its
-# words ("my name is Storm Akinyi", "Name: Sunny Day", "Signed, Rose Bank"). A privacy tool
-# keeps it: the everyday-word, thing and brand checks below never drop a span right after one.
+# A person saying who they are, a title or salutation, or a field that holds a name: what follows
+# is a name whatever its words ("my name is Storm Akinyi", "Name: Sunny Day", "Signed, Rose Bank",
+# "Mrs Hope Bank", "Dear Ms Day"). A privacy tool keeps it: the everyday-word, thing and brand
+# checks below never drop a span right after one (nor one that opens with a title).
+_TITLES = (r"mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|mme|mlle|sr|sra|srta|sig|sig\.ra|"
+           r"dear|attn")
 _SELF_NAMED = regex.compile(
     r"(?i)(?:\bmy\s+name\s+is|\bmy\s+name['’]s|\bname\s+is|\bname\s*[:=]|\bsigned(?:\s+by)?"
-    r"|\bi\s+am|\bi['’]m|\b(?:kind\s+)?regards|\bsincerely|\byours\s+truly)[ \t]*[,:\-–—]?[ \t]*$")
+    r"|\bi\s+am|\bi['’]m|\b(?:kind\s+)?regards|\bsincerely|\byours\s+truly"
+    r"|\b(?:" + _TITLES + r")\.?)[ \t]*[,:\-–—]?[ \t]*$")
+_TITLE_OPENS = regex.compile(r"(?i)(?:" + _TITLES + r")\.?[ \t]+(?=\p{L})")
 
 
-def _self_named(text: str, start: int) -> bool:
-    return _SELF_NAMED.search(text, max(0, start - 40), start) is not None
+def _self_named(text: str, start: int, end: int | None = None) -> bool:
+    """Whether the name at `start` follows a self-naming cue, a title or a name field (or, given
+    `end`, opens with a title: "Mrs Hope Bank")."""
+    if _SELF_NAMED.search(text, max(0, start - 40), start) is not None:
+        return True
+    return end is not None and _TITLE_OPENS.match(text, start, end) is not None
 
 
 def person_filter(spans: list[Span], text: str) -> list[Span]:
@@ -180,7 +189,7 @@ def person_filter(spans: list[Span], text: str) -> list[Span]:
     english = _stop_words()[0] - names
     out = []
     for s in spans:
-        if s.entity_type == "PERSON" and not _self_named(text, s.start):
+        if s.entity_type == "PERSON" and not _self_named(text, s.start, s.end):
             words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, s.start, s.end)]
             while len(words) > 1 and words[0][2].casefold() not in names and (
                     words[0][2].casefold() in common or words[0][2].casefold() in ROLE_WORDS):
@@ -332,7 +341,8 @@ def refine(span: Span, text: str, foreign: dict[str, bool]) -> Span | None:
         return None
     if span.entity_type == "PERSON" and words[-1][2].casefold() in _STREET_END:
         return None  # the street recognizer reports the address with its number
-    named = span.entity_type == "PERSON" and _self_named(text, span.start)
+    named = span.entity_type == "PERSON" and (_self_named(text, span.start, span.end)
+                                              or _self_named(text, words[0][0]))
     if span.entity_type == "PERSON" and not named and not _person_position(text, words, names):
         return None
     if span.entity_type == "PERSON" and not named and _thing(text, words, names):
