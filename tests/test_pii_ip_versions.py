@@ -63,6 +63,9 @@ HOSTS = [
     ("next hop list:\n172.31.9.14 via eth0", ["172.31.9.14"]),
     # an Italian street word before a header name does not swallow the address
     ("proxied via X-Real-IP 203.0.113.61, upstream 10.9.8.7", ["203.0.113.61", "10.9.8.7"]),
+    # a machine noun before it keeps a host that shares two parts with a version (was missed)
+    ("upgraded to 10.0.1.2; node 10.0.3.4 rebooted", ["10.0.3.4"]),
+    ("Release 4.2.1.7 rolled out; server 4.2.9.30 still on the old build", ["4.2.9.30"]),
 ]
 
 

@@ -237,7 +237,8 @@ _VERSION_AFTER = re.compile(
 _HOST_BEFORE = re.compile(
     r"\b(?:ip|ipv4|addr|address|host|hostname|from|src|dst|source|destination|client|peer|"
     r"remote|proxy|gateway|gw|dns|nameserver|resolver|connect(?:ed|ion)?|ping|ssh|blocked|"
-    r"allow(?:ed)?|denied|deny|banned|via|for)[ \t]*[:=]?[ \t]*$", re.IGNORECASE)
+    r"allow(?:ed)?|denied|deny|banned|via|for|node|server|machine|instance|vm|pod|router|"
+    r"switch|endpoint|upstream|backend|box)[ \t]*[:=]?[ \t]*$", re.IGNORECASE)
 # "firmware 1.2.0.8 -> 1.2.1.0": the number after a version's arrow is a version too.
 _ARROW = re.compile(r"[ \t]*(?:->|→|=>)[ \t]*")
 
