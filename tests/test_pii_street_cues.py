@@ -24,6 +24,9 @@ def streets(engine: PIIEngine, text: str) -> list[str]:
     ("Their garage on Tannery Row floods every winter.", "Tannery Row"),
     ("Funeral notice for Albert Pim, late of Brook Walk.", "Brook Walk"),
     ("she's based at Quarry Lane these days, ask anyone", "Quarry Lane"),
+    ("My address is Tenter Road, Keighley.", "Tenter Road"),
+    ("Our family home was on Saddler Grove until the fire.", "Saddler Grove"),
+    ("his postal address is: Fennel Close", "Fennel Close"),
 ])
 def test_numberless_street_after_a_personal_cue(engine: PIIEngine, text: str,
                                                 street: str) -> None:
@@ -36,6 +39,8 @@ def test_numberless_street_after_a_personal_cue(engine: PIIEngine, text: str,
     "Parking on Station Road is free after six.",
     "The firm is based on Fleet Street, like half the old newspapers.",
     "A new house on Orchard Way sold for a record price.",
+    "The shop was on Market Street before the flood.",
+    "The office address is Canal Street, per the brochure.",
 ])
 def test_numberless_street_in_prose_without_a_resident(engine: PIIEngine, text: str) -> None:
     assert streets(engine, text) == []

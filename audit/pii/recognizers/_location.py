@@ -19,7 +19,10 @@ __all__ = ["RESIDENCE_CUE", "PostcodeRecognizer", "StreetAddressRecognizer"]
 # moved to").
 RESIDENCE_CUE = (r"(?i:(?:lives?|living|lived|resides?|residing)\s+(?:on|in|at)|late\s+of|"
                  r"(?:my|your|his|her|our|their)\s+(?:[a-z]+\s+)?(?:flat|house|home|room|shop|"
-                 r"stall|place|apartment|studio|garage|parking|bins?|collections?)\s+(?:on|in|at)|"
+                 r"stall|place|apartment|studio|garage|parking|bins?|collections?)\s+"
+                 r"(?:(?:is|was|are|were)\s+)?(?:on|in|at)|"
+                 r"(?:my|your|his|her|our|their)\s+(?:home\s+|postal\s+|delivery\s+|billing\s+)?"
+                 r"address\s+(?:is|was)\s*:?|"
                  r"\b(?:i|we|he|she|they|you)(?:'m|'re|'s|'ve|\s+am|\s+are|\s+is|\s+was|\s+were|"
                  r"\s+have|\s+has|\s+had)?\s+(?:just\s+|recently\s+|finally\s+)?"
                  r"(?:moved|moving|based)\s+(?:to|into|on|in|at))")
