@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import json
 from collections import Counter
 
 import pytest
 
 from bench.pii_sealed import iban_ok, load, luhn_ok, spoken_chars, ssn_ok
 from bench.pii_sealed2 import SEALED2, fp_rates, label_class, main, per_class
-from tests.sealed_kit import fake_engines
+from tests.sealed_kit import fake_engines, refuses_a_broken_card
 
 SHA256 = "d9768c47fcdff8e6831aa2a2951574c16a4952491af8e0447b97c4ac171f7b9d"
 MINIMUM = {"PERSON": 120, "STREET_ADDRESS": 60, "PHONE_NUMBER": 60, "EMAIL_ADDRESS": 40,
@@ -107,22 +106,7 @@ def test_the_hard_cases_the_issue_names_are_present(recs):
 
 
 def test_a_broken_card_is_refused_with_its_line(tmp_path):
-    lines = SEALED2.read_text(encoding="utf-8").splitlines()
-    i = next(k for k, ln in enumerate(lines) if '"CREDIT_CARD"' in ln)
-    rec = json.loads(lines[i])
-    s, e, _ = next(sp for sp in rec["spans"] if sp[2] == "CREDIT_CARD")
-    digit = next(j for j in range(e - 1, s - 1, -1) if rec["text"][j].isdigit())
-    bumped = str((int(rec["text"][digit]) + 1) % 10)
-    rec["text"] = rec["text"][:digit] + bumped + rec["text"][digit + 1:]
-    lines[i] = json.dumps(rec, ensure_ascii=False)
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=rf"bad.jsonl:{i + 1}: card .* fails Luhn"):
-        load(bad)
-    # the runner refuses it before any engine is built (exit 2, one line)
-    with pytest.raises(SystemExit) as exc:
-        main(["--path", str(bad)])
-    assert exc.value.code == 2
+    refuses_a_broken_card(SEALED2, tmp_path, main)
 
 
 def test_per_class_pools_the_address_labels_and_computes_f2():

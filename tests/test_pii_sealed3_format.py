@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import json
 import re
 from collections import Counter
 
@@ -16,7 +15,7 @@ import pytest
 
 from bench.pii_sealed import iban_ok, load, luhn_ok, spoken_chars, ssn_ok
 from bench.pii_sealed3 import SEALED3, main
-from tests.sealed_kit import fake_engines
+from tests.sealed_kit import fake_engines, refuses_a_broken_card, refuses_an_overlap
 
 SHA256 = "840b92364cfec4bd6c72aa589a63cde932f1fb98aa6f375c45e340db52618243"
 MINIMUM = {"PERSON": 150, "STREET_ADDRESS": 60, "PHONE_NUMBER": 60, "EMAIL_ADDRESS": 40,
@@ -162,32 +161,11 @@ def test_the_pii_free_texts_hold_the_traps(recs):
 
 
 def test_a_broken_card_is_refused_with_its_line(tmp_path):
-    lines = SEALED3.read_text(encoding="utf-8").splitlines()
-    i = next(k for k, ln in enumerate(lines) if '"CREDIT_CARD"' in ln)
-    rec = json.loads(lines[i])
-    s, e, _ = next(sp for sp in rec["spans"] if sp[2] == "CREDIT_CARD")
-    digit = next(j for j in range(e - 1, s - 1, -1) if rec["text"][j].isdigit())
-    bumped = str((int(rec["text"][digit]) + 1) % 10)
-    rec["text"] = rec["text"][:digit] + bumped + rec["text"][digit + 1:]
-    lines[i] = json.dumps(rec, ensure_ascii=False)
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=rf"bad.jsonl:{i + 1}: card .* fails Luhn"):
-        load(bad)
-    # the runner refuses it before any engine is built (exit 2, one line)
-    with pytest.raises(SystemExit) as exc:
-        main(["--path", str(bad)])
-    assert exc.value.code == 2
+    refuses_a_broken_card(SEALED3, tmp_path, main)
 
 
 def test_an_overlapping_span_is_refused(tmp_path):
-    rec = json.loads(SEALED3.read_text(encoding="utf-8").splitlines()[0])
-    s, e, t = rec["spans"][0]
-    rec["spans"].append([s + 1, e, t])
-    bad = tmp_path / "overlap.jsonl"
-    bad.write_text(json.dumps(rec, ensure_ascii=False) + "\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="overlap.jsonl:1: span .* overlapping"):
-        load(bad)
+    refuses_an_overlap(SEALED3, tmp_path)
 
 
 def test_runner_wiring_with_fake_engines(monkeypatch, recs, capsys):
