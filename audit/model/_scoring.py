@@ -283,8 +283,9 @@ def _cpu_workers(lm: Any, n_batches: int) -> int:
     """Forward passes to run side by side on the CPU, each on one thread.
 
     The default model's GEMMs at the CPU batch budget (512 tokens x 576 wide) are too small for
-    two threads to share one well: on two threads a call ran 8-16% slower one pass at a time
-    (intra-op) than two passes side by side (BBQ, StereoSet, CrowS-Pairs; bench/README.md).
+    two threads to share one well: on two threads a call ran up to 16% slower one pass at a time
+    (intra-op) than two passes side by side (BBQ, StereoSet, CrowS-Pairs; the gain varies from
+    run to run and is nil on calls of a few batches; bench/README.md).
     Workers: `cpu_workers` on the model, else torch's thread count; a call with fewer batches
     than workers keeps torch's intra-op threads.
     """
@@ -306,17 +307,14 @@ def _run_parallel(run: Callable[[str, list[Any]], Any], queue: list[tuple[str, l
     from concurrent.futures import ThreadPoolExecutor
 
     before = torch.get_num_threads()
-
-    def one(item: tuple[str, list[Any]]) -> Any:
-        torch.set_num_threads(1)  # per thread: OpenMP's thread count is a per-thread setting
-        return run(*item)
-
     torch.set_num_threads(1)
     try:
-        with ThreadPoolExecutor(workers, thread_name_prefix="assay-score") as pool:
+        # each worker sets it too: OpenMP's thread count is a per-thread setting
+        with ThreadPoolExecutor(workers, thread_name_prefix="assay-score",
+                                initializer=torch.set_num_threads, initargs=(1,)) as pool:
             pending = []
             for item in queue:
-                pending.append(pool.submit(one, item))
+                pending.append(pool.submit(run, *item))
                 if len(pending) >= 2 * workers:
                     yield pending.pop(0).result()
             for f in pending:
