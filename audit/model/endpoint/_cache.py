@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from audit._sqlite import enable_wal
 from audit.types import canonical_json
 
 __all__ = ["ResponseCache", "request_key"]
@@ -35,7 +36,7 @@ class ResponseCache:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        enable_wal(self._db)
         self._db.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, "
                          "body TEXT NOT NULL, created REAL NOT NULL)")
         self._db.commit()
