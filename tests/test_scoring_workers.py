@@ -130,3 +130,64 @@ def test_concurrent_calls_leave_the_thread_count_alone(tiny) -> None:
         outs = list(pool.map(lambda _: tiny(2).loglikelihood_tokens(pairs), range(8)))
     assert all(o == want for o in outs)
     assert torch.get_num_threads() == before
+
+
+def _pad_queue(widths_per_batch: list[list[int]]) -> tuple[list, list[tuple[int, ...]]]:
+    keys, queue = [], []
+    for widths in widths_per_batch:
+        idx = []
+        for w in widths:
+            idx.append(len(keys))
+            keys.append(tuple(range(3, 3 + w)))
+        queue.append(("pad", idx))
+    return queue, keys
+
+
+def test_balance_splits_the_batch_that_leaves_a_worker_idle() -> None:
+    from audit.model._scoring import _balance, _batch_cost, _makespan
+
+    # five equal batches on two workers: three batch-times, one worker idle for the last
+    queue, keys = _pad_queue([[64] * 8] * 5)
+    cost = lambda q: [_batch_cost(k, b, keys, 0.0) for k, b in q]  # noqa: E731
+    before = _makespan(cost(queue), 2)
+    out = _balance(queue, 2, keys, 0.0)
+    after = _makespan(cost(out), 2)
+    assert len(out) > 5 and after < 0.9 * before
+    assert after <= sum(cost(out)) / 2 * 1.05  # within 5% of no idle time at all
+    # every item in exactly one batch, and each batch one kind
+    items = sorted(i for _, b in out for i in b)
+    assert items == list(range(40))
+    assert all(k == "pad" for k, _ in out)
+
+
+def test_balance_leaves_an_even_or_a_long_queue_alone_but_orders_it() -> None:
+    from audit.model._scoring import _balance
+
+    queue, keys = _pad_queue([[32] * 8, [64] * 8, [48] * 8, [16] * 8])
+    out = _balance(queue, 2, keys, 0.0)
+    assert [b for _, b in out] == [queue[1][1], queue[2][1], queue[0][1], queue[3][1]]
+    long_q, long_keys = _pad_queue([[64] * 4] * 41)  # more than 16 batches a worker: no split
+    assert len(_balance(long_q, 2, long_keys, 0.0)) == 41
+    # one item per batch cannot be split
+    single, single_keys = _pad_queue([[200], [200], [200]])
+    assert len(_balance(single, 2, single_keys, 0.0)) == 3
+
+
+def test_a_call_of_one_big_batch_runs_as_two_side_by_side(tiny, monkeypatch) -> None:
+    import audit.model._scoring as scoring
+
+    used: list[tuple[int, int]] = []
+    real = scoring._run_parallel
+
+    def spy(run, queue, workers):
+        used.append((len(queue), workers))
+        yield from real(run, queue, workers)
+
+    monkeypatch.setattr(scoring, "_run_parallel", spy)
+    lm = tiny(2, share=False)
+    lm.max_batch_tokens = 4096  # everything fits one batch
+    pairs = [([1] + [3 + (i * 7 + j) % 30 for j in range(12)], [5, 6]) for i in range(12)]
+    split = score_batches(lm, pairs)
+    assert used == [(2, 2)]
+    one = score_batches(tiny(1, share=False), pairs)
+    assert np.allclose(split, one, rtol=0, atol=1e-9)
