@@ -1,5 +1,6 @@
 """Shared pieces of the sealed PII sets' tests: stand-in engines for the runner (no detector
-runs) and the refusal checks every sealed file gets (a broken card, a broken IBAN, an overlap)."""
+runs), the checks every card, IBAN and SSN value gets, and the refusal checks every sealed file
+gets (a broken card, a broken IBAN, an overlap)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,46 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from bench.pii_sealed import iban_ok, luhn_ok, spoken_chars, ssn_ok
+
+# processor test cards and the IBANs printed in Wikipedia and the registries' examples: a set
+# written from memory must not quietly fall back on them (nor on their account parts)
+FAMOUS_CARDS = {"4111111111111111", "4242424242424242", "5555555555554444", "378282246310005",
+                "371449635398431", "6011111111111117", "6011000990139424", "3530111333300000",
+                "5105105105105100", "4012888888881881", "5500005555555559", "4263982640269299",
+                "4000123456789010", "4916338502617210", "3566002020360505", "4917610000000000",
+                "4000056655665556", "5200828282828210", "2223003122003222", "6200000000000005",
+                "4532015112830366", "4539578763621486", "5425233430109903", "4035501000000008"}
+FAMOUS_IBANS = {"GB29NWBK60161331926819", "DE89370400440532013000", "ES9121000418450200051332",
+                "IT60X0542811101000000123456", "NL91ABNA0417164300", "SA0380000000608010167519",
+                "AE070331234567890123456", "PL61109010140000071219812874", "BE68539007547034",
+                "SE4550000000058398257466", "IL620108000000099999999", "NO9386011117947",
+                "CH9300762011623852957", "IE29AIBK93115212345678", "PT50000201231234567890154",
+                "TR330006100519786457841326", "LT121000011101001000", "FR1420041010050500013M02606",
+                "DE75512108001245126199", "CH5604835012345678009", "FI2112345600000785",
+                "GR1601101250000000012300695", "AT611904300234573201", "CZ6508000000192000145399",
+                "SK3112000000198742637541", "IS140159260076545510730339", "DK5000400440116243"}
+SSN_EXAMPLES = {"123456789", "078051120", "219099999"}  # the Woolworth wallet card and friends
+NUMBERS = ("CREDIT_CARD", "IBAN_CODE", "US_SSN")
+
+
+def check_number(label: str, value: str) -> None:
+    """A card, IBAN or SSN value (spoken digits allowed): its checksum or issuing rules hold and
+    it is none of the famous examples (nor an IBAN with a famous example's account part)."""
+    chars = spoken_chars(value)
+    if label == "CREDIT_CARD":
+        assert luhn_ok(chars), value
+        assert chars not in FAMOUS_CARDS, value
+    elif label == "IBAN_CODE":
+        assert iban_ok(chars), value
+        assert chars[4:] not in {f[4:] for f in FAMOUS_IBANS}, value
+        assert "02" <= chars[2:4] <= "98", value
+    elif label == "US_SSN":
+        assert ssn_ok(chars), value
+        assert chars not in SSN_EXAMPLES, value
+    else:
+        raise ValueError(f"not a number label: {label}")
 
 
 def fake_engines(monkeypatch: Any, recs: list[dict]) -> None:
