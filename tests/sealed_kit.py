@@ -55,7 +55,8 @@ def check_number(label: str, value: str) -> None:
 
 def fake_engines(monkeypatch: Any, recs: list[dict]) -> None:
     """Make `bench.pii_detection` score with two stand-ins: "assay" returns the gold spans, and
-    "presidio" marks the first character of every PII-free text as a PERSON and finds nothing else."""
+    "presidio" marks the first character of every PII-free text as a PERSON and finds nothing
+    else."""
     import bench.pii_detection as pd
 
     gold = {r["text"]: r["spans"] for r in recs}
@@ -64,6 +65,28 @@ def fake_engines(monkeypatch: Any, recs: list[dict]) -> None:
         types.SimpleNamespace(spacy_model="fake"),
         lambda texts: [list(gold[t]) for t in texts],
         lambda texts: [[] if gold[t] else [(0, 1, "PERSON")] for t in texts]))
+
+
+def runner_wiring(monkeypatch: Any, capsys: Any, recs: list[dict], main: Callable[[list[str]], Any],
+                  key: str, title: str, n_gold: dict[str, int], genre: tuple[str, int],
+                  free_row: str) -> None:
+    """The runner end to end with stand-in engines (no detector runs): one that returns the gold
+    spans, one that marks the first character of every PII-free text and finds nothing else.
+    `n_gold`: gold values per typed class; `genre`: a genre and its PII-free count, all of them
+    flagged by the second engine; `free_row`: the start of the printed "all" row."""
+    fake_engines(monkeypatch, recs)
+    out = main([])[key]
+    perfect, flagger = out["per_class"]["assay"], out["per_class"]["presidio_default"]
+    n_free = sum(not r["spans"] for r in recs)
+    assert {c: v["n_gold"] for c, v in perfect.items()} == n_gold
+    assert all(v["recall"] == v["precision"] == v["f2"] == 1.0 for v in perfect.values())
+    assert flagger["PERSON"]["found"] == 0 and flagger["PERSON"]["n_pred"] == n_free
+    assert out["pii_free"]["assay"]["flagged"] == 0
+    name, n = genre
+    assert out["pii_free"]["presidio_default"]["by_genre"][name] == {"flagged": n, "n": n}
+    printed = capsys.readouterr().out
+    assert f"{title}: per class" in printed
+    assert free_row in printed
 
 
 def _rewrite(path: Path, tmp: Path, name: str, label: str, change: Callable[[dict, int, int], None]

@@ -16,7 +16,7 @@ import pytest
 from bench.pii_sealed import load
 from bench.pii_sealed3 import SEALED3, main
 from tests.sealed_kit import (
-    NUMBERS, check_number, fake_engines, refuses_a_broken_card, refuses_an_overlap)
+    NUMBERS, check_number, refuses_a_broken_card, refuses_an_overlap, runner_wiring)
 
 SHA256 = "840b92364cfec4bd6c72aa589a63cde932f1fb98aa6f375c45e340db52618243"
 MINIMUM = {"PERSON": 150, "STREET_ADDRESS": 60, "PHONE_NUMBER": 60, "EMAIL_ADDRESS": 40,
@@ -150,18 +150,7 @@ def test_an_overlapping_span_is_refused(tmp_path):
 
 
 def test_runner_wiring_with_fake_engines(monkeypatch, recs, capsys):
-    """The runner end to end with stand-in engines (no detector runs): one that returns the gold
-    spans, one that marks the first character of every PII-free text and finds nothing else."""
-    fake_engines(monkeypatch, recs)
-    out = main([])["sealed3"]
-    perfect, flagger = out["per_class"]["assay"], out["per_class"]["presidio_default"]
-    assert {c: v["n_gold"] for c, v in perfect.items()} == {
+    runner_wiring(monkeypatch, capsys, recs, main, "sealed3", "Third sealed set", {
         "CREDIT_CARD": 42, "EMAIL_ADDRESS": 49, "IBAN_CODE": 28, "IP_ADDRESS": 28,
-        "LOCATION": 217, "PERSON": 371, "PHONE_NUMBER": 70, "US_SSN": 37}
-    assert all(v["recall"] == v["precision"] == v["f2"] == 1.0 for v in perfect.values())
-    assert flagger["PERSON"]["found"] == 0 and flagger["PERSON"]["n_pred"] == 104
-    assert out["pii_free"]["assay"]["flagged"] == 0
-    assert out["pii_free"]["presidio_default"]["by_genre"]["tech"] == {"flagged": 14, "n": 14}
-    printed = capsys.readouterr().out
-    assert "Third sealed set: per class" in printed
-    assert "| all | 104 | 0 = 0.000 [0.000, 0.036] | 104 = 1.000 [0.964, 1.000] |" in printed
+        "LOCATION": 217, "PERSON": 371, "PHONE_NUMBER": 70, "US_SSN": 37},
+        ("tech", 14), "| all | 104 | 0 = 0.000 [0.000, 0.036] | 104 = 1.000 [0.964, 1.000] |")

@@ -16,8 +16,8 @@ import pytest
 from bench.pii_sealed import load
 from bench.pii_sealed4 import SEALED4, main
 from tests.sealed_kit import (
-    NUMBERS, check_number, fake_engines, refuses_a_broken_card, refuses_a_broken_iban,
-    refuses_an_overlap)
+    NUMBERS, check_number, refuses_a_broken_card, refuses_a_broken_iban,
+    refuses_an_overlap, runner_wiring)
 
 SHA256 = "fcb42965128818091c53b69f002e3756016366cd84087c3ff838b53d22ad5bd3"
 MINIMUM = {"PERSON": 200, "STREET_ADDRESS": 80, "PHONE_NUMBER": 40, "EMAIL_ADDRESS": 30,
@@ -154,18 +154,7 @@ def test_an_overlapping_span_is_refused(tmp_path):
 
 
 def test_runner_wiring_with_fake_engines(monkeypatch, recs, capsys):
-    """The runner end to end with stand-in engines (no detector runs): one that returns the gold
-    spans, one that marks the first character of every PII-free text and finds nothing else."""
-    fake_engines(monkeypatch, recs)
-    out = main([])["sealed4"]
-    perfect, flagger = out["per_class"]["assay"], out["per_class"]["presidio_default"]
-    assert {c: v["n_gold"] for c, v in perfect.items()} == {
+    runner_wiring(monkeypatch, capsys, recs, main, "sealed4", "Fourth sealed set", {
         "CREDIT_CARD": 32, "EMAIL_ADDRESS": 34, "IBAN_CODE": 21, "IP_ADDRESS": 39,
-        "LOCATION": 273, "PERSON": 281, "PHONE_NUMBER": 41, "US_SSN": 26}
-    assert all(v["recall"] == v["precision"] == v["f2"] == 1.0 for v in perfect.values())
-    assert flagger["PERSON"]["found"] == 0 and flagger["PERSON"]["n_pred"] == 86
-    assert out["pii_free"]["assay"]["flagged"] == 0
-    assert out["pii_free"]["presidio_default"]["by_genre"]["netlog"] == {"flagged": 7, "n": 7}
-    printed = capsys.readouterr().out
-    assert "Fourth sealed set: per class" in printed
-    assert "| all | 86 | 0 = 0.000 [0.000, 0.043] | 86 = 1.000 [0.957, 1.000] |" in printed
+        "LOCATION": 273, "PERSON": 281, "PHONE_NUMBER": 41, "US_SSN": 26},
+        ("netlog", 7), "| all | 86 | 0 = 0.000 [0.000, 0.043] | 86 = 1.000 [0.957, 1.000] |")

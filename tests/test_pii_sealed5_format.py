@@ -16,8 +16,8 @@ import pytest
 from bench.pii_sealed import load, spoken_chars
 from bench.pii_sealed5 import SEALED5, main
 from tests.sealed_kit import (
-    NUMBERS, check_number, fake_engines, refuses_a_broken_card, refuses_a_broken_iban,
-    refuses_an_overlap)
+    NUMBERS, check_number, refuses_a_broken_card, refuses_a_broken_iban,
+    refuses_an_overlap, runner_wiring)
 
 SHA256 = "5d4b76b05a9a6198de6fda9febf84bfdf23486865b5a9b3126da91a3fe1ac6cd"
 MINIMUM = {"PERSON": 250, "STREET_ADDRESS": 80, "PHONE_NUMBER": 40, "EMAIL_ADDRESS": 35,
@@ -162,18 +162,7 @@ def test_an_overlapping_span_is_refused(tmp_path):
 
 
 def test_runner_wiring_with_fake_engines(monkeypatch, recs, capsys):
-    """The runner end to end with stand-in engines (no detector runs): one that returns the gold
-    spans, one that marks the first character of every PII-free text and finds nothing else."""
-    fake_engines(monkeypatch, recs)
-    out = main([])["sealed5"]
-    perfect, flagger = out["per_class"]["assay"], out["per_class"]["presidio_default"]
-    assert {c: v["n_gold"] for c, v in perfect.items()} == {
+    runner_wiring(monkeypatch, capsys, recs, main, "sealed5", "Fifth sealed set", {
         "CREDIT_CARD": 30, "EMAIL_ADDRESS": 45, "IBAN_CODE": 24, "IP_ADDRESS": 36,
-        "LOCATION": 225, "PERSON": 447, "PHONE_NUMBER": 67, "US_SSN": 25}
-    assert all(v["recall"] == v["precision"] == v["f2"] == 1.0 for v in perfect.values())
-    assert flagger["PERSON"]["found"] == 0 and flagger["PERSON"]["n_pred"] == 91
-    assert out["pii_free"]["assay"]["flagged"] == 0
-    assert out["pii_free"]["presidio_default"]["by_genre"]["bugreport"] == {"flagged": 8, "n": 8}
-    printed = capsys.readouterr().out
-    assert "Fifth sealed set: per class" in printed
-    assert "| all | 91 | 0 = 0.000 [0.000, 0.041] | 91 = 1.000 [0.960, 1.000] |" in printed
+        "LOCATION": 225, "PERSON": 447, "PHONE_NUMBER": 67, "US_SSN": 25},
+        ("bugreport", 8), "| all | 91 | 0 = 0.000 [0.000, 0.041] | 91 = 1.000 [0.960, 1.000] |")

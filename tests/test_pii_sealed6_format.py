@@ -16,8 +16,8 @@ import pytest
 from bench.pii_sealed import load, spoken_chars
 from bench.pii_sealed6 import SEALED6, main
 from tests.sealed_kit import (
-    NUMBERS, check_number, fake_engines, refuses_a_broken_card, refuses_a_broken_iban,
-    refuses_an_overlap)
+    NUMBERS, check_number, refuses_a_broken_card, refuses_a_broken_iban,
+    refuses_an_overlap, runner_wiring)
 
 SHA256 = "23a478d7e24f010a13e226f433161e669501f73e51683fb6cc44fc4ec348ca64"
 MINIMUM = {"PERSON": 250, "STREET_ADDRESS": 80, "PHONE_NUMBER": 40, "EMAIL_ADDRESS": 35,
@@ -172,18 +172,7 @@ def test_an_overlapping_span_is_refused(tmp_path):
 
 
 def test_runner_wiring_with_fake_engines(monkeypatch, recs, capsys):
-    """The runner end to end with stand-in engines (no detector runs): one that returns the gold
-    spans, one that marks the first character of every PII-free text and finds nothing else."""
-    fake_engines(monkeypatch, recs)
-    out = main([])["sealed6"]
-    perfect, flagger = out["per_class"]["assay"], out["per_class"]["presidio_default"]
-    assert {c: v["n_gold"] for c, v in perfect.items()} == {
+    runner_wiring(monkeypatch, capsys, recs, main, "sealed6", "Sixth sealed set", {
         "CREDIT_CARD": 31, "EMAIL_ADDRESS": 89, "IBAN_CODE": 23, "IP_ADDRESS": 36,
-        "LOCATION": 300, "PERSON": 432, "PHONE_NUMBER": 100, "US_SSN": 26}
-    assert all(v["recall"] == v["precision"] == v["f2"] == 1.0 for v in perfect.values())
-    assert flagger["PERSON"]["found"] == 0 and flagger["PERSON"]["n_pred"] == 85
-    assert out["pii_free"]["assay"]["flagged"] == 0
-    assert out["pii_free"]["presidio_default"]["by_genre"]["multilingual"] == {"flagged": 6, "n": 6}
-    printed = capsys.readouterr().out
-    assert "Sixth sealed set: per class" in printed
-    assert "| all | 85 | 0 = 0.000 [0.000, 0.0" in printed
+        "LOCATION": 300, "PERSON": 432, "PHONE_NUMBER": 100, "US_SSN": 26},
+        ("multilingual", 6), "| all | 85 | 0 = 0.000 [0.000, 0.0")
