@@ -126,10 +126,12 @@ def _thing(text: str, words: list[tuple[int, int, str]], names: frozenset[str]) 
         # "Dana Park", "Doris Day": a listed given name (no everyday word) and one family
         # name that is also a thing word stay a person; "Lincoln Park" does not.
         from audit.pii.recognizers._gazetteer import AMBIGUOUS, given_names
+        from audit.pii.recognizers._lone_names import more_given_names
 
         first = folded[0]
         return not (len(folded) == 2 and last in _SURNAME_THINGS and first not in AMBIGUOUS
-                    and (first in given_names() or "-" in first))  # "Soo-ah Park"
+                    and (first in given_names() or first in more_given_names()
+                         or "-" in first))  # "Soo-ah Park", "Mirela Day"
     if len(folded) > 1 and (folded[0] in _THING_START or (
             folded[0] in ("st", "saint", "san", "santa", "sankt")
             and words[-1][2].endswith(("'s", "’s")))):

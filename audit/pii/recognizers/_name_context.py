@@ -30,6 +30,7 @@ import regex
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
 
 from audit.pii.recognizers._gazetteer import PARTICLES
+from audit.pii.recognizers._lone_names import lone_given_names, more_given_names
 
 __all__ = ["NameContextRecognizer"]
 
@@ -258,7 +259,7 @@ class NameContextRecognizer(EntityRecognizer):
     def load(self) -> None:
         from audit.pii._ner_filter import _brands, _common_words
 
-        _stops(), _common_words(), _brands()
+        _stops(), _common_words(), _brands(), more_given_names()
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
         if "PERSON" not in entities:
@@ -321,6 +322,8 @@ class NameContextRecognizer(EntityRecognizer):
                         add(m.start("name"), m.end("name"), self.SCORE_STT,
                             "lower-case name after cue")
         for start, end, score, why in _shaped_names(text):
+            add(start, end, score, why)
+        for start, end, score, why in lone_given_names(text):
             add(start, end, score, why)
         return [self._result(s, e, score, why) for (s, e), (score, why) in found.items()]
 
