@@ -25,6 +25,9 @@ POSITIVE = [
     ("Noa's recital starts at six.", "Noa"),
     ("The rota is full; Bronwyn covers the desk.", "Bronwyn"),
     ("Ask our mechanic Fintan for a quote.", "Fintan"),
+    # speech-to-text in lower case
+    ("ok so ingrid here, ring me when you land", "ingrid"),
+    ("can you send me grainne's new number please", "grainne"),
 ]
 
 NEGATIVE = [
@@ -40,6 +43,8 @@ NEGATIVE = [
     "The Browns beat the Jets on Sunday.",
     "Python will raise an error if the file is missing.",
     "Chrome asked for permission to show notifications.",
+    "ok mark here, the manager's office is here too",
+    "the nurse's station is here, the doctor's too",
 ]
 # Shapes the rule must leave alone, although other recognizers may (or may not) read them.
 RULE_ONLY_NEGATIVE = [

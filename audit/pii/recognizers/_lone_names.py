@@ -15,6 +15,9 @@ everyday word, place, brand, day or month, when person evidence stands next to i
 * a possessive followed by a lower-case word ("Björn's replacement", "Noa's bat mitzvah") 0.8;
 * a sign-off dash before it at the end of the text or line ("— Hilde") 0.8.
 
+In a text written all in lower case (speech-to-text), a listed given name before "here" or with a
+possessive before a lower-case word ("greta here", "barbara's address") 0.86.
+
 Families: "the Kleins", "the Dunnes", "the Fitzpatrick family", where the surname is a listed
 family name, 0.8. A word right after another capitalised word ("Hotel Adler asked") or before one
 ("Fergus Road") is left to the run-based recognizers; a listed thing word after the name
@@ -33,6 +36,7 @@ __all__ = ["lone_given_names", "more_given_names"]
 
 SCORE_STRONG = 0.86  # above spaCy's 0.85: "to Tomasz" read as a place by the NER
 SCORE_CUE = 0.8
+SCORE_LOWER = 0.86  # above the NER: its lower-case span without a listed name is dropped later
 
 _CAP_WORD = regex.compile(r"(?<![\p{L}\p{M}\p{N}'’@._/-])(?P<w>\p{Lu}[\p{Ll}\p{M}]+"
                           r"(?:-\p{Lu}[\p{Ll}\p{M}]+)?)(?P<poss>['’]s)?(?![\p{L}\p{M}\p{N}@_/]|"
@@ -95,6 +99,9 @@ _FAMILY_PL = regex.compile(r"(?<![\p{L}])(?i:the)[ \t]+(?P<w>\p{Lu}[\p{Ll}\p{M}]
                           r"(?![\p{L}\p{M}'’])")
 _FAMILY_OF = regex.compile(r"(?<![\p{L}])(?i:the)[ \t]+(?P<w>\p{Lu}[\p{Ll}\p{M}]+)[ \t]+"
                           r"(?:family|family's|household|clan)(?![\p{L}])")
+# Speech-to-text written all in lower case: "greta here", "barbara's address".
+_LOWER = regex.compile(r"(?<![\p{L}\p{M}'’@._/-])(?P<w>\p{Ll}[\p{Ll}\p{M}]{2,})"
+                       r"(?:(?=,?[ \t]+here(?![\p{L}]))|['’]s(?=[ \t]+\p{Ll}))")
 _FAMILY_QUICK = regex.compile(r"(?i)the[ \t]+\p{Lu}")
 # Surname words that are also things, kept with a listed given name before them ("Jiwoo Park").
 _THING_SURNAMES = frozenset("park lee hall day way lake rose king long young white brown green "
@@ -234,6 +241,11 @@ def lone_given_names(text: str) -> list[tuple[int, int, float, str]]:
             if tail[-1] in _thing_words() or (head and head[-1] not in _RUN_BREAKS):
                 continue  # "Hotel Adler", "Saint Fergus": inside a capitalised run
         out.append((s, end, score, why))
+    if ("here" in text or "'s" in text or "’s" in text) and text == text.lower():
+        given = _given()
+        for m in _LOWER.finditer(text):
+            if m.group("w") in given and _listed(m.group("w")):
+                out.append((m.start("w"), m.end("w"), SCORE_LOWER, "lower-case given name"))
     if _FAMILY_QUICK.search(text) is not None:
         stems = _family_stems()
         for m in _FAMILY_PL.finditer(text):
