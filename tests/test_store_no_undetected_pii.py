@@ -78,15 +78,25 @@ def planted_records(seed: int = 13) -> tuple[list[dict[str, str]], list[str]]:
     return records, values
 
 
+# A timestamp the store writes ("2026-12-03 06:44:21.016513"), as text in SQLite and in a
+# table dump. Its digits are masked before searching: two written back to back
+# ("…20.0555442026-12-03 …") or one followed by a record byte that is an ASCII digit
+# ("…21.0165139$") hold random 6-digit runs, which made this test fail about once in
+# a few hundred runs (CI, 2026-12-03: '335777' "found" in a WAL).
+_TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d{6})?")
+
+
+def _unstamped(data: bytes) -> bytes:
+    return _TIMESTAMP.sub(lambda m: b"#" * len(m.group()), data)
+
+
 def _leaks(data: bytes, p: str) -> bool:
-    """`p` occurs in `data` other than as digits inside a hex digest or a timestamp's fraction."""
+    """`p` occurs in `data` (timestamps masked) other than as digits inside a hex digest."""
     if p.encode("utf-16-le") in data:
         return True
     for m in re.finditer(re.escape(p.encode()), data):
         if p.isdigit():
             before, after = data[max(0, m.start() - 16):m.start()], data[m.end():m.end() + 16]
-            if re.search(rb":\d\d\.$", before):  # HH:MM:SS.ffffff written by the store
-                continue
             if len(re.search(rb"[0-9a-f]*$", before)[0] + p.encode()
                    + re.match(rb"[0-9a-f]*", after)[0]) >= 16:  # inside a keyed hash
                 continue
@@ -95,7 +105,8 @@ def _leaks(data: bytes, p: str) -> bool:
 
 
 def found_in(blobs: dict[str, bytes], values: list[str]) -> list[tuple[str, str]]:
-    return [(name, p) for name, data in blobs.items() for v in values for p in parts(v)
+    masked = {name: _unstamped(data) for name, data in blobs.items()}
+    return [(name, p) for name, data in masked.items() for v in values for p in parts(v)
             if _leaks(data, p)]
 
 
