@@ -45,6 +45,17 @@ NOT_HOSTS = [
     "Release 12.4.3.0 shipped Monday; 12.4.2.9 stays supported until June.",
     # a table column headed Version / Build
     "| Component | Version |\n|---|---|\n| ledger-core | 4.0.2.6 |\n| ui | 4.0.3.1 |",
+    # a version's shape (a one-digit first part, the others 20 or less) and no word that names
+    # an address right before it: weak words such as "for", "client", "server" are not enough
+    "the rollout of 2.1.0.3 is paused until Friday",
+    "bot banned for spam, client=3.0.1.2 (outdated)",
+    "La versión 4.11.0.2 ya está disponible en la tienda.",
+    "Crash seen on 7.2.0.14 and 7.2.0.15, fine on 7.1.9.",
+    "planning for 1.4.2.0 starts next sprint",
+    "Server 3.6.1.2 rejected the bind request",
+    "com.example.Viewer (2.8.1.5) quit unexpectedly",
+    # a whole special-purpose block in an allow list names no site
+    "deny 172.16.0.0/12 by default, then 0.0.0.0/0 on port 443",
 ]
 
 HOSTS = [
@@ -66,6 +77,22 @@ HOSTS = [
     # a machine noun before it keeps a host that shares two parts with a version (was missed)
     ("upgraded to 10.0.1.2; node 10.0.3.4 rebooted", ["10.0.3.4"]),
     ("Release 4.2.1.7 rolled out; server 4.2.9.30 still on the old build", ["4.2.9.30"]),
+    # a version-shaped quad after a word that names an address, before a port, in a URL, in a
+    # list after another host, or with parts repeating in pairs as resolvers' do
+    ("set the dns to 1.0.0.1 on the guest network", ["1.0.0.1"]),
+    ("ssh 3.1.4.15 -p 2222 timed out", ["3.1.4.15"]),
+    ("open http://5.2.7.11/admin from the office", ["5.2.7.11"]),
+    ("reached 2.4.1.3:22 before the ban", ["2.4.1.3"]),
+    ("nameservers 8.8.8.8, 1.0.0.1 and 9.9.9.9 all time out", ["8.8.8.8", "1.0.0.1", "9.9.9.9"]),
+    ('FALLBACK_DNS = "4.4.2.2"', ["4.4.2.2"]),
+    # a URL's user part before "@" is a host's, not a package's version pin
+    ("DATABASE_URL=mysql://svc:hunter2@10.3.8.61:3306/orders", ["10.3.8.61"]),
+    # a subnet of a site (not a whole reserved block) is that site's address range
+    ("office_cidr = 10.12.4.0/22", ["10.12.4.0/22"]),
+    ("the firewall allows 172.20.16.0/20 only", ["172.20.16.0/20"]),
+    # a host name that starts with a version word ("build.", "release-") is no version cue
+    ("10.9.1.7 build.corp.example\n10.9.1.8 release-gw.corp.example",
+     ["10.9.1.7", "10.9.1.8"]),
 ]
 
 

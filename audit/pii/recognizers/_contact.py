@@ -232,7 +232,7 @@ _VERSION_BEFORE = re.compile(
 # "1.2.0.4-rc1".
 _VERSION_AFTER = re.compile(
     r"(?:[\-~+](?:rc|beta|alpha|dev|pre|snapshot|final|ga|lts)|[ \t]+(?:[\w\-]+[ \t]+)?"
-    r"(?:version|release|firmware|build|patch|changelog)\b)", re.IGNORECASE)
+    r"(?:version|release|firmware|build|patch|changelog)\b(?![.\-]\w))", re.IGNORECASE)
 # Words that put a host's address next to a number, whatever else the text says.
 _HOST_BEFORE = re.compile(
     r"\b(?:ip|ipv4|addr|address|host|hostname|from|src|dst|source|destination|client|peer|"
@@ -277,26 +277,64 @@ def _in_dotted_run(text: str, start: int, end: int) -> bool:
         or (text[end:end + 1] == "." and text[end + 1:end + 2].isdigit())
 
 
-def _network(value: str) -> bool:
-    """Whether an address with a prefix length is the network itself (host bits all zero)."""
+# Words that name a host's address outright; a quad shaped like a version ("4.2.0.1") is kept
+# only after one of these (or "//", or before ":port"), not after weaker words such as "for",
+# "client" or "server" that also precede versions ("client=4.2.0.1", "roadmap for 3.2.1.0").
+_STRONG_HOST_BEFORE = re.compile(
+    r"(?:(?<![A-Za-z0-9])(?:ip|ipv4|addr|address|host|hostname|src|dst|dns|nameserver|resolver|"
+    r"gateway|gw|ping|ssh|peer|remote|proxy)(?:[ \t]+(?:is|was|to|at|of|on))?|//)"
+    r"[ \t]*[:=]?[ \t]*[\"']?$", re.IGNORECASE)
+_LIST_GAP = re.compile(r"[ \t]*(?:[,;/][ \t]*|[ \t](?:and|or)[ \t]+)")
+# A URL's user part before "@": "postgres://app:secret@10.0.12.44" is a host, not "pkg@1.2.3.4".
+_USERINFO = re.compile(r"://[^\s/@]*$")
+
+
+def _version_shaped(value: str) -> bool:
+    """A dotted quad shaped like a version: first part a single digit, the others 20 or less
+    ("4.2.0.1", "3.14.15.9", "6.1.0.12"), unless its parts repeat in pairs as a well-known
+    resolver's do ("8.8.4.4", "9.9.9.9")."""
+    parts = value.split(".")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts):
+        return False
+    a, b, c, d = (int(p) for p in parts)
+    if a > 9 or max(b, c, d) > 20:
+        return False
+    return not (a == b != 0 and c == d != 0)
+
+
+# IANA special-purpose blocks (RFC 6890 and successors) named whole: "10.0.0.0/8" or
+# "192.168.0.0/16" in an allow list identifies no site; a particular subnet ("10.40.3.0/24",
+# a VPC's "10.42.0.0/16") is a site's own address range and stays.
+_RESERVED_BLOCKS = frozenset((
+    "0.0.0.0/0", "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+    "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16",
+    "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+    "::/0", "::/128", "::1/128", "64:ff9b::/96", "100::/64", "2001::/23", "2001:db8::/32",
+    "2002::/16", "fc00::/7", "fe80::/10", "ff00::/8"))
+
+
+def _reserved_block(value: str) -> bool:
+    """Whether "address/prefix" is one of the special-purpose blocks named whole."""
     import ipaddress
 
     try:
-        ipaddress.ip_network(value, strict=True)
+        return str(ipaddress.ip_network(value, strict=True)) in _RESERVED_BLOCKS
     except ValueError:
         return False
-    return True
 
 
 class HostIpRecognizer(IpRecognizer):
     """Presidio's IPv4/IPv6 patterns, without addresses that identify no host or person:
-    loopback (127.0.0.1, ::1), unspecified (0.0.0.0, ::), broadcast, network ranges
-    ("10.0.0.0/8"), IPv6 stubs of under three groups ("1::" in `digits[-1::-2]`), and four-part
+    loopback (127.0.0.1, ::1), unspecified (0.0.0.0, ::), broadcast, whole special-purpose
+    blocks ("10.0.0.0/8"; a site's own subnet, "10.40.3.0/24", stays), IPv6 stubs of under three groups ("1::" in `digits[-1::-2]`), and four-part
     version numbers written as versions ("urllib3==2.0.7.1", "v1.2.3.4", "firmware 1.2.0.8 ->
     1.2.1.0", "OID 2.5.4.3", "rolled back to 4.2.1.5", "the 2.4.1.7 firmware", an image tag
     "shop/checkout:1.19.4.2"), quads inside a longer dotted run (the OID "1.3.6.1.4.1.2021",
     "app.4.2.1.9.js"), quads in a table column headed "Version"/"Build" and quads sharing their first two parts with such a version in the same
-    text, unless a host word ("from", "src=", "client", "proxy" ...) comes right before."""
+    text, unless a host word ("from", "src=", "client", "proxy" ...) comes right before; and
+    quads shaped like versions (a one-digit first part, the others 20 or less: "update to
+    2.3.1.0", "client=4.2.0.1") unless a word that names an address ("ip", "dns", "ssh" ...),
+    "//", a port or a host listed just before comes with them."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(name="HostIpRecognizer", **kwargs)
@@ -319,8 +357,8 @@ class HostIpRecognizer(IpRecognizer):
             if ip is not None and (ip.is_loopback or ip.is_unspecified
                                    or value == "255.255.255.255"):
                 continue
-            if ip is not None and "/" in whole and _network(whole):
-                continue  # "10.0.0.0/8": a range, no host
+            if ip is not None and "/" in whole and _reserved_block(whole):
+                continue  # "10.0.0.0/8": a whole reserved block, no site
             if ip is not None and ip.version == 6 and "." not in value \
                     and sum(1 for g in value.split(":") if g) < 3:
                 continue  # "1::", "fe80::1": a slice in code or a link-local stub, no host
@@ -329,7 +367,18 @@ class HostIpRecognizer(IpRecognizer):
             column = _column_header(text, r.start) if pipes else ""
             host_cue = bool(_HOST_BEFORE.search(text, max(0, r.start - 24), r.start)
                             or _HOST_HEADER.search(column))
-            if _VERSION_BEFORE.search(text, max(0, r.start - 24), r.start) or (
+            if ip is not None and ip.version == 4 and not (ip.is_loopback or ip.is_unspecified) \
+                    and _version_shaped(value) \
+                    and not _STRONG_HOST_BEFORE.search(text, max(0, r.start - 24), r.start) \
+                    and not (text[r.end:r.end + 1] == ":" and text[r.end + 1:r.end + 2].isdigit()) \
+                    and not (out and _LIST_GAP.fullmatch(text, out[-1][0].end, r.start)):
+                version_end = r.end
+                continue  # "update to 2.3.1.0", "client=4.2.0.1": a version's shape, no host word
+            version_cue = _VERSION_BEFORE.search(text, max(0, r.start - 24), r.start)
+            if version_cue and version_cue.group().startswith("@") \
+                    and _USERINFO.search(text, max(0, r.start - 200), r.start - 1):
+                version_cue, host_cue = None, True  # "postgres://app:pw@10.0.12.44"
+            if version_cue or (
                     0 <= version_end <= r.start
                     and _ARROW.fullmatch(text, version_end, r.start)) or (
                     not host_cue and (_VERSION_AFTER.match(text, r.end, r.end + 40)
