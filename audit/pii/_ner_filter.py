@@ -179,6 +179,77 @@ def _self_named(text: str, start: int, end: int | None = None) -> bool:
     return end is not None and _TITLE_OPENS.match(text, start, end) is not None
 
 
+# Greetings, sign-offs, kinship words and honorifics, in many languages, that open a name run
+# without being part of the name ("Merhaba Elif", "Habari Mama Wanjiku", "Halo Mas Dimas", "Dear
+# Pastor Ade", "Granddad Len", "Saygılarımla, Burak Şahin"): cut off whatever found the span,
+# even where the word is also a given name somewhere ("Nana Ruth" is Ruth).
+LEAD_WORDS = frozenset("""
+merhaba halo habari namaste namaskar salam salaam assalamu jambo hujambo ciao hej hei ahoj
+cześć czesc zdravo chào sawubona aloha sannu selamat salut servus grüezi gruezi moin hoi hallo
+hello hi hey dear howdy greetings olá hola bonjour buongiorno привет здравствуйте saygılarımla
+sayın
+nana mama papa baba mas mbak pak bu ibu kak abang ate kuya amma appa akka didi bhaiya bhai dadi
+nani mzee bibi abla teyze amca dayı ustad ustadh ustadha ustaz ustazah imam sheikh shaykh
+rabbi pastor reverend rev revd father brother sister elder deacon bishop grandma grandpa granddad
+grandad grandmother grandfather granny gran savta bubbe zayde oma opa abuela abuelo abuelita tía
+tío tia tio tante onkel auntie aunty aunt uncle cousin spouse ìyá iya bà ông cô chú bác chị thầy
+don doña dona
+""".split())
+# Honorifics written after a name ("Elif Hanım", "Shreya ji", "OKAFOR/CHIAMAKA MS"), and the same
+# glued on with a hyphen ("Tanaka-san").
+TRAIL_WORDS = frozenset("hanım hanim bey efendi ji jee sahib saheb sahab ssi nim mr mrs ms mstr"
+                        .split())
+_TRAIL_SUFFIX = regex.compile(r"(?i)-(?:san|sama|kun|chan|ji|ssi|nim|sensei)$")
+# Two or more spaces (or a tab) between words: the columns of a form ("Name: Brunner   First
+# name: Matthias").
+_GAP = regex.compile(r"[ ]{2,}|\t")
+
+
+def _trim_edges(s: Span, text: str, names: frozenset[str]) -> Span | None:
+    """A PERSON span, from any recognizer, without greeting, kinship and honorific words at its
+    edges (`LEAD_WORDS`, `TRAIL_WORDS`), without a form's next field after a column gap
+    ("Jun Park   Student ID"), and without a trailing field word ("Dana SSN"); the span as it
+    was where nothing is cut, None where nothing with a capital or a listed name is left."""
+    words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, s.start, s.end)]
+    if len(words) == 1 and words[0][2].casefold() in LEAD_WORDS \
+            and words[0][2].casefold() not in names:
+        return None  # "Dear Grandma,": a title alone ("Nana", "Pastor" may be names alone)
+    if len(words) < 2:
+        return s
+    english, common = _stop_words()[0], _common_words()
+
+    def label(w: str) -> bool:  # a form's field word, not a name
+        f = w.casefold()
+        return f not in names and (f in english or f in FIELD_WORDS or f in ROLE_WORDS
+                                   or f in common)
+
+    for i in range(1, len(words)):
+        if _GAP.search(text, words[i - 1][1], words[i][0]) is not None and (
+                label(words[i][2]) or (i + 1 < len(words) and label(words[i + 1][2]))):
+            words = words[:i]
+            break
+    cut = False
+    while len(words) > 1 and words[0][2].casefold() in LEAD_WORDS:
+        words.pop(0)
+        cut = True
+    while len(words) > 1 and words[0][2].casefold() in FIELD_WORDS \
+            and words[0][2].casefold() not in names:
+        words.pop(0)
+        cut = True
+    while cut and len(words) > 1 and words[0][2].islower():  # "IBAN de Lucía"
+        words.pop(0)
+    while len(words) > 1 and (words[-1][2].casefold() in TRAIL_WORDS or (
+            words[-1][2].casefold() in FIELD_WORDS and words[-1][2].casefold() not in names)):
+        words.pop()
+    start, end = words[0][0], words[-1][1]
+    m = _TRAIL_SUFFIX.search(text, start, end)
+    if m is not None and m.start() > start:
+        end = m.start()
+    if (start, end) == (s.start, s.end):
+        return s
+    return Span(start, end, s.entity_type, s.score, s.recognizer, s.explanation)
+
+
 def person_filter(spans: list[Span], text: str) -> list[Span]:
     """Every PERSON span, whatever found it, with leading everyday and role words trimmed off
     ("Text Liam", "Rider Arjun"), and dropped when its words make it a thing (`_thing`) — unless
@@ -191,6 +262,11 @@ def person_filter(spans: list[Span], text: str) -> list[Span]:
     english = _stop_words()[0] - names
     out = []
     for s in spans:
+        if s.entity_type == "PERSON":
+            trimmed = _trim_edges(s, text, names)
+            if trimmed is None:
+                continue
+            s = trimmed
         if s.entity_type == "PERSON" and not _self_named(text, s.start, s.end):
             words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, s.start, s.end)]
             while len(words) > 1 and words[0][2].casefold() not in names and (

@@ -1,0 +1,65 @@
+"""PERSON spans, whatever recognizer found them, lose greeting, kinship and honorific words at
+their edges, a form's next column after a wide gap, and a trailing field word; names that start
+or end with such a word only by accident keep their other words.
+
+Every text here is written for this test (none is taken from an evaluation set).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from audit.pii import PIIEngine, get_engine
+
+
+@pytest.fixture(scope="module")
+def engine() -> PIIEngine:
+    return get_engine()
+
+
+def persons(engine: PIIEngine, text: str) -> list[str]:
+    return [text[s.start:s.end] for s in engine.analyze_one(text) if s.entity_type == "PERSON"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # greetings and sign-offs in other languages before the name
+    ("Merhaba Zeynep Hanım, faturayı ekte gönderiyorum.", ["Zeynep"]),
+    ("Habari Mama Achieng, nimefika salama.", ["Achieng"]),
+    ("Halo Mas Bayu, tolong cek pesanan saya.", ["Bayu"]),
+    ("Namaste Kavya ji, aapka parcel pahunch gaya.", ["Kavya"]),
+    ("Ödeme yapıldı. Saygılarımla, Mehmet Kaya", ["Mehmet Kaya"]),
+    # kinship and religious titles, also where the title word is a given name elsewhere
+    ("Dear Pastor Kofi,\nThank you for the harvest supper.", ["Kofi"]),
+    ("Grandpa Walter — £15\nAuntie Grace — £10", ["Walter", "Grace"]),
+    ('a locket engraved "Nana Edith" was found by the pond', ["Edith"]),
+    ("the evening class is led by Ustadh Idris this week", ["Idris"]),
+    # a form's next column after a gap of spaces, and a field word after the name
+    ("Surname: Lindqvist   First name: Astrid", ["Lindqvist", "Astrid"]),
+    ("Name: Hui Min Tan   Staff ID 88213", ["Hui Min Tan"]),
+    ("Spouse Priya SSN 219-09-9999 on file", ["Priya"]),
+])
+def test_edges_are_cut(engine: PIIEngine, text: str, expected: list[str]) -> None:
+    assert persons(engine, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a name written with a double space keeps both parts (no field word after the gap)
+    ("MR. KWABENA  ASANTE\nPO Box 1203, Accra", ["KWABENA  ASANTE"]),
+    # a family name that is also an honorific word elsewhere stays ("Chan", "Bey" is cut only
+    # at the end; "Jackie Chan" keeps its family name)
+    ("Ask Wing Chan about the rota.", ["Wing Chan"]),
+    # nothing to cut
+    ("Signed by Oluwaseun Adeyemi on Monday.", ["Oluwaseun Adeyemi"]),
+])
+def test_names_stay_whole(engine: PIIEngine, text: str, expected: list[str]) -> None:
+    assert persons(engine, text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    # a greeting or title alone is no name
+    "Merhaba, kira ödemesi hakkında yazıyorum.",
+    "Dear Grandma, thank you for the jumper!",
+    "Namaste ji, parcel pahunch gaya.",
+])
+def test_titles_alone_are_not_names(engine: PIIEngine, text: str) -> None:
+    assert persons(engine, text) == []
