@@ -75,6 +75,8 @@ garden market mall plaza terrace crescent quarter district valley heights hills 
 wing suite lounge gate week month year festival fest conference summit prize cup trophy league
 series show podcast channel radio tv press times post journal review magazine records recordings
 caddesi cad sokak sokağı sok mahallesi mah bulvarı
+collie spaniel terrier retriever shepherd poodle beagle bulldog dachshund husky whippet greyhound
+lurcher schnauzer rottweiler inu coon shorthair longhair cavalier
 """.split())
 # A thing word right after a "name" ("the Henry Ford Museum", "Ada Lovelace Building").
 _THING_AFTER = regex.compile(r"[ \t]+(?:Museum|Station|Boulevard|Avenue|Street|Road|Square|"
@@ -82,7 +84,7 @@ _THING_AFTER = regex.compile(r"[ \t]+(?:Museum|Station|Boulevard|Avenue|Street|R
                              r"Library|Gallery|Theatre|Theater|Stadium|Arena|Tower|Building|"
                              r"Foundation|Award|Prize|Memorial|Centre|Center)\b")
 # Thing words that are also common family names ("Dana Park", "Jerome Hall").
-_SURNAME_THINGS = frozenset("park day hall way lake".split())
+_SURNAME_THINGS = frozenset("park day hall way lake shepherd".split())
 # German, Dutch and Nordic street words glued to the end of the last word ("Lindenstraße").
 _STREET_SUFFIX = ("straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "damm", "ufer",
                   "straat", "laan", "plein", "gracht", "gatan", "vägen", "väg", "vej", "veien")
@@ -250,6 +252,39 @@ def _trim_edges(s: Span, text: str, names: frozenset[str]) -> Span | None:
     return Span(start, end, s.entity_type, s.score, s.recognizer, s.explanation)
 
 
+# Animals: species, sexes and breeds as vets, sitters and lost-pet posts write them.
+_BREEDS = (r"canine|feline|equine|dsh|dlh|neutered|spayed|entire|spaniel|terrier|labrador|"
+           r"retriever|collie|shepherd|poodle|beagle|bulldog|dachshund|husky|whippet|greyhound|"
+           r"lurcher|staffy|staffie|pug|corgi|chihuahua|cockapoo|cavapoo|labradoodle|tabby|moggy|"
+           r"shiba|schnauzer|rottweiler|doberman|mastiff|cavalier|kcs|siamese|ragdoll|"
+           r"maine[ \t]+coon|bengal|shorthair|longhair|pointer|setter|boxer|vizsla|weimaraner")
+_ANIMALS = (r"dog|dogs|cat|cats|puppy|pup|kitten|pet|pets|horse|pony|rabbit|bunny|hamster|"
+            r"parrot|budgie|tortoise|ferret|microchip(?:ped)?|" + _BREEDS)
+# A pet's field ("Pet: Bella", "Animal: Luna", "Dog's name: Rex").
+_PET_FIELD = regex.compile(r"(?i)\b(?:pet|animal|dog|cat|puppy|kitten|horse|pony)(?:['’]s)?"
+                           r"(?:[ \t]+name)?[ \t]*[:=][ \t]*[\"“'‘]?$")
+# After a one-word name: its species, sex or breed in brackets or after an age ("Zeus (canine",
+# "Maks, 4y, Border Collie", "Kuro, 9y MN Shiba Inu", "Jordan (labrador)").
+_PET_AFTER = regex.compile(r"(?i)[\"”'’]?[ \t]*(?:\([ \t]*(?:" + _ANIMALS + r")\b|,[ \t]*\d{1,2}[ \t]*"
+                           r"(?:y|yo|yrs?|years?|m|mo|months?)\b[ \t,]*(?:(?:[MF][NSE]|MC|FS)\b[ \t]*)?"
+                           r"(?:[\p{L}]+[ \t]+)?(?:" + _ANIMALS + r")\b)")
+_ANIMAL_WORD = regex.compile(r"(?i)\b(?:" + _ANIMALS + r")\b")
+_QUOTES = ("\"", "“", "”", "'", "‘", "’")
+
+
+def _pet(text: str, s: Span) -> bool:
+    """Whether a one-word PERSON span names an animal: in a pet's field, followed by its
+    species, age or breed, or quoted with an animal word close by ('Cocker Spaniel "Hugo"')."""
+    if " " in text[s.start:s.end].strip():
+        return False
+    if _PET_FIELD.search(text, max(0, s.start - 20), s.start) is not None:
+        return True
+    if _PET_AFTER.match(text, s.end) is not None:
+        return True
+    quoted = text[s.start - 1:s.start] in _QUOTES and text[s.end:s.end + 1] in _QUOTES
+    return quoted and _ANIMAL_WORD.search(text, max(0, s.start - 40), s.start) is not None
+
+
 def person_filter(spans: list[Span], text: str) -> list[Span]:
     """Every PERSON span, whatever found it, with leading everyday and role words trimmed off
     ("Text Liam", "Rider Arjun"), and dropped when its words make it a thing (`_thing`) — unless
@@ -264,7 +299,7 @@ def person_filter(spans: list[Span], text: str) -> list[Span]:
     for s in spans:
         if s.entity_type == "PERSON":
             trimmed = _trim_edges(s, text, names)
-            if trimmed is None:
+            if trimmed is None or _pet(text, trimmed):
                 continue
             s = trimmed
         if s.entity_type == "PERSON" and not _self_named(text, s.start, s.end):
