@@ -76,7 +76,15 @@ wing suite lounge gate week month year festival fest conference summit prize cup
 series show podcast channel radio tv press times post journal review magazine records recordings
 caddesi cad sokak sokağı sok mahallesi mah bulvarı
 collie spaniel terrier retriever shepherd poodle beagle bulldog dachshund husky whippet greyhound
-lurcher schnauzer rottweiler inu coon shorthair longhair cavalier
+lurcher schnauzer rottweiler inu coon shorthair longhair cavalier heath
+""".split())
+# Last words of a firm, a public body or a team that are nobody's family name ("Wellspring
+# Pharmacy", "Sydney Water", "People Operations", "Dear Parking Services"): such a run is no
+# person even after a salutation or in a name field.
+_ORG_END = frozenset("""
+pharmacy chemist chemists dental dentistry services operations management consulting solutions
+logistics insurance online scheme utilities telecom broadband energie energy council authority
+department ministry agency helpdesk water
 """.split())
 # A thing word right after a "name" ("the Henry Ford Museum", "Ada Lovelace Building").
 _THING_AFTER = regex.compile(r"[ \t]+(?:Museum|Station|Boulevard|Avenue|Street|Road|Square|"
@@ -84,7 +92,7 @@ _THING_AFTER = regex.compile(r"[ \t]+(?:Museum|Station|Boulevard|Avenue|Street|R
                              r"Library|Gallery|Theatre|Theater|Stadium|Arena|Tower|Building|"
                              r"Foundation|Award|Prize|Memorial|Centre|Center)\b")
 # Thing words that are also common family names ("Dana Park", "Jerome Hall").
-_SURNAME_THINGS = frozenset("park day hall way lake shepherd".split())
+_SURNAME_THINGS = frozenset("park day hall way lake shepherd heath".split())
 # German, Dutch and Nordic street words glued to the end of the last word ("Lindenstraße").
 _STREET_SUFFIX = ("straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "damm", "ufer",
                   "straat", "laan", "plein", "gracht", "gatan", "vägen", "väg", "vej", "veien")
@@ -299,7 +307,9 @@ def person_filter(spans: list[Span], text: str) -> list[Span]:
     for s in spans:
         if s.entity_type == "PERSON":
             trimmed = _trim_edges(s, text, names)
-            if trimmed is None or _pet(text, trimmed):
+            if trimmed is None or _pet(text, trimmed) or (
+                    _WORD.findall(text, trimmed.start, trimmed.end) or ["x"])[-1].casefold() \
+                    in _ORG_END:
                 continue
             s = trimmed
         if s.entity_type == "PERSON" and not _self_named(text, s.start, s.end):
