@@ -63,3 +63,19 @@ def test_names_stay_whole(engine: PIIEngine, text: str, expected: list[str]) -> 
 ])
 def test_titles_alone_are_not_names(engine: PIIEngine, text: str) -> None:
     assert persons(engine, text) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a day or month name written in a date, an academic title, "next of kin"
+    ("Your scan is on Wed 21 Jan at 11:15, please arrive early.", []),
+    ("Parents' evening moved to 3 Jun.", []),
+    ("Standup @ Thu 09:30 in the big room", []),
+    ("Befund: Dr. med. dent. Ulrike Sommer", ["Ulrike Sommer"]),
+    ("next of kin: Olufemi Adebayo (brother)", ["Olufemi Adebayo"]),
+    # the same words as names stay
+    ("Ask Jan about the keys.", ["Jan"]),
+    ("Jan, 45, from Utrecht, called about the flat", ["Jan"]),
+    ("Thu Nguyen called at 10:00", ["Thu Nguyen"]),
+])
+def test_dates_and_idioms(engine: PIIEngine, text: str, expected: list[str]) -> None:
+    assert persons(engine, text) == expected

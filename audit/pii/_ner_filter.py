@@ -203,7 +203,7 @@ nani mzee bibi abla teyze amca dayı ustad ustadh ustadha ustaz ustazah imam she
 rabbi pastor reverend rev revd father brother sister elder deacon bishop grandma grandpa granddad
 grandad grandmother grandfather granny gran savta bubbe zayde oma opa abuela abuelo abuelita tía
 tío tia tio tante onkel auntie aunty aunt uncle cousin spouse ìyá iya bà ông cô chú bác chị thầy
-don doña dona
+don doña dona med rer nat jur
 """.split())
 # Honorifics written after a name ("Elif Hanım", "Shreya ji", "OKAFOR/CHIAMAKA MS"), and the same
 # glued on with a hyphen ("Tanaka-san").
@@ -280,6 +280,26 @@ _ANIMAL_WORD = regex.compile(r"(?i)\b(?:" + _ANIMALS + r")\b")
 _QUOTES = ("\"", "“", "”", "'", "‘", "’")
 
 
+# A day or month name next to a day number or a time ("Tue 14 Jan", "on Jan 5", "Thu 10:00",
+# "starting 5 Jan"), or "kin" of "next of kin": a date or an idiom, not a name ("Jan", "Thu",
+# "May" and "Kin" are names elsewhere).
+_DATE_BEFORE = regex.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\.?[ \t]+$")
+_DATE_AFTER = regex.compile(r"\.?[ \t]+\d{1,2}(?:st|nd|rd|th)?\b(?![.,]?\d{3})")
+_KIN_BEFORE = regex.compile(r"(?i)\bnext[ \t]+of[ \t]+$")
+
+
+def _date_word(text: str, s: Span) -> bool:
+    """Whether a one-word PERSON span is a day or month name written in a date, or the "kin" of
+    "next of kin"."""
+    word = text[s.start:s.end]
+    if word.casefold() == "kin":
+        return _KIN_BEFORE.search(text, max(0, s.start - 12), s.start) is not None
+    if word.casefold().rstrip(".") not in _DAYS_MONTHS:
+        return False
+    return (_DATE_BEFORE.search(text, max(0, s.start - 8), s.start) is not None
+            or _DATE_AFTER.match(text, s.end) is not None)
+
+
 def _pet(text: str, s: Span) -> bool:
     """Whether a one-word PERSON span names an animal: in a pet's field, followed by its
     species, age or breed, or quoted with an animal word close by ('Cocker Spaniel "Hugo"')."""
@@ -307,7 +327,7 @@ def person_filter(spans: list[Span], text: str) -> list[Span]:
     for s in spans:
         if s.entity_type == "PERSON":
             trimmed = _trim_edges(s, text, names)
-            if trimmed is None or _pet(text, trimmed) or (
+            if trimmed is None or _pet(text, trimmed) or _date_word(text, trimmed) or (
                     _WORD.findall(text, trimmed.start, trimmed.end) or ["x"])[-1].casefold() \
                     in _ORG_END:
                 continue
