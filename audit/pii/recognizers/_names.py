@@ -64,14 +64,30 @@ def _cue_re(cues: str) -> Any:
     return regex.compile(r"(?:" + cues + r")\s+", regex.IGNORECASE)
 
 
-class PersonCueRecognizer(_CueRecognizer):
-    """1-3 capitalised words after a personal cue or a title: `Dear Anna Weber`, `Dr. Li Wei`."""
+# The sender of a chat export line ("[14/11/2026, 16:48] Dele Akinwande:", "14/11/26, 16:48 -
+# Rudo:") and the speaker after a subtitle's timing line ("00:00:09,480 --> 00:00:13,000\nDANIEL:"):
+# a person, unless the label is a role ("INTERVIEWER:", "NARRATOR:").
+_SPEAKER_CUES = (r"(?m:^)(?:\[\d{1,2}[/.]\d{1,2}[/.]\d{2,4},?[ \t]+\d{1,2}:\d{2}(?::\d{2})?"
+                 r"(?:[ \t]*[AaPp]\.?[Mm]\.?)?\]|\d{1,2}[/.]\d{1,2}[/.]\d{2,4},?[ \t]+\d{1,2}:\d{2}"
+                 r"(?:[ \t]*[AaPp]\.?[Mm]\.?)?[ \t]+-)|-->[^\n]*")
+_NOT_SPEAKER = (r"(?!(?:narrator|interviewer|interviewee|host|presenter|reporter|announcer|speaker|"
+                r"voice|man|woman|crowd|all|both|music|caption|translator|interpreter|moderator|"
+                r"agent|helper|bot|system|admin|support|customer|caller|operator|teacher|doctor|"
+                r"nurse|judge|counsel|witness|clerk|officer|student|child|girl|boy|mother|father|"
+                r"you|me|messages)\b)")
 
-    CUES = r"(?:" + _TITLES + r")\.?|" + _STRONG_CUES
+
+class PersonCueRecognizer(_CueRecognizer):
+    """1-3 capitalised words after a personal cue or a title: `Dear Anna Weber`, `Dr. Li Wei`;
+    a chat export's sender or a subtitle's speaker before their colon."""
+
+    CUES = r"(?:" + _TITLES + r")\.?|" + _STRONG_CUES + "|" + _SPEAKER_CUES
     PATTERNS = [
         Pattern("name after title", r"\b(?:" + _TITLES + r")\.?[ \t]+" + _NAME, 0.9),
         Pattern("name after cue", r"\b(?:" + _STRONG_CUES + r")\s+" + _NAME, 0.87),
         Pattern("name before attribute", r"\b" + _NAME + _AFTER, 0.87),
+        Pattern("speaker label", r"(?:" + _SPEAKER_CUES + r")\s+" + _NOT_SPEAKER + _NAME
+                + r"(?=[ \t]*:[ \t])", 0.87),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -84,7 +100,27 @@ class PersonCueRecognizer(_CueRecognizer):
         self.pattern_requires = {
             "name before attribute": lambda text: ("'" in text or "’" in text
                                                    or ("(" in text and "@" in text)
-                                                   or born.search(text) is not None)}
+                                                   or born.search(text) is not None),
+            "speaker label": lambda text: ":" in text and ("-->" in text or "/" in text
+                                                           or "." in text)}
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
+                regex_flags: int | None = None) -> list[Any]:
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        if not any(_is_speaker(r) for r in results):
+            return results
+        from audit.pii._ner_filter import ROLE_WORDS, _common_words, _stop_words
+        from audit.pii.recognizers._gazetteer import all_names
+
+        names, common, english = all_names(), _common_words(), _stop_words()[0]
+        return [r for r in results if not _is_speaker(r) or not any(
+            (f in common or f in english or f in ROLE_WORDS) and f not in names
+            for f in (w.casefold() for w in text[r.start:r.end].split()))]  # "Class Rep:"
+
+
+def _is_speaker(result: Any) -> bool:
+    exp = getattr(result, "analysis_explanation", None)
+    return exp is not None and getattr(exp, "pattern_name", None) == "speaker label"
 
 
 _PLACE_CUES = (r"moved to|move to|moving to|live in|lives in|living in|lived in|born in|based in|"
