@@ -40,3 +40,15 @@ def test_firms_are_not_people(engine: PIIEngine, text: str, expected: list[str])
 ])
 def test_family_names_stay(engine: PIIEngine, text: str, expected: list[str]) -> None:
     assert persons(engine, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a piece of a run-together brand is no name
+    ("From: BrightPath Lending Support Desk", []),
+    ("Kind regards,\nNordic Fjord Tours ApS · +45 70 20 30 40", []),
+    # names with inner capitals and apostrophes stay whole
+    ("Ask Siobhan O'Neill about it.", ["Siobhan O'Neill"]),
+    ("Ask Fergus McDonald about it.", ["Fergus McDonald"]),
+])
+def test_pieces_of_words(engine: PIIEngine, text: str, expected: list[str]) -> None:
+    assert persons(engine, text) == expected

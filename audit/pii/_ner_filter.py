@@ -300,6 +300,15 @@ def _date_word(text: str, s: Span) -> bool:
             or _DATE_AFTER.match(text, s.end) is not None)
 
 
+def _cuts_word(text: str, s: Span) -> bool:
+    """Whether a span starts or ends inside a Latin-letter word: a piece of a run-together brand
+    ("Fin" of "FinTrust", "Aurora Travel Ap" of "ApS"), not a name."""
+    def inside(i: int) -> bool:  # between text[i - 1] and text[i]
+        return 0 < i < len(text) and all(c.isascii() and c.isalpha() for c in text[i - 1:i + 1])
+
+    return inside(s.start) or inside(s.end)
+
+
 def _pet(text: str, s: Span) -> bool:
     """Whether a one-word PERSON span names an animal: in a pet's field, followed by its
     species, age or breed, or quoted with an animal word close by ('Cocker Spaniel "Hugo"')."""
@@ -327,7 +336,8 @@ def person_filter(spans: list[Span], text: str) -> list[Span]:
     for s in spans:
         if s.entity_type == "PERSON":
             trimmed = _trim_edges(s, text, names)
-            if trimmed is None or _pet(text, trimmed) or _date_word(text, trimmed) or (
+            if trimmed is None or _cuts_word(text, trimmed) or _pet(text, trimmed) \
+                    or _date_word(text, trimmed) or (
                     _WORD.findall(text, trimmed.start, trimmed.end) or ["x"])[-1].casefold() \
                     in _ORG_END:
                 continue
