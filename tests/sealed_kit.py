@@ -5,7 +5,9 @@ gets (a broken card, a broken IBAN, an overlap)."""
 from __future__ import annotations
 
 import json
+import re
 import types
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -148,3 +150,29 @@ def refuses_an_overlap(path: Path, tmp: Path) -> None:
     bad.write_text(json.dumps(rec, ensure_ascii=False) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="overlap.jsonl:1: span .* overlapping"):
         load(bad)
+
+
+def check_lines(path: Path, recs: list[dict], n: int, prefix: str) -> None:
+    """`path` holds `n` lines, each one record with its own id and text, ids
+    `<prefix>-<genre>-NNN`, span offsets inside the text and not overlapping (load checks them
+    too; this pins it for the set)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(recs) == len(lines) == n
+    assert len({r["id"] for r in recs}) == len({r["text"] for r in recs}) == n
+    for r in recs:
+        assert re.fullmatch(rf"{prefix}-{r['genre']}-\d{{3}}", r["id"]), r["id"]
+        ends = sorted(r["spans"])
+        assert all(0 <= s < e <= len(r["text"]) for s, e, _ in ends)
+        assert all(a[1] <= b[0] for a, b in zip(ends, ends[1:]))
+
+
+def check_genres(recs: list[dict], genres: dict[str, tuple[int, int]], n_free: int,
+                 n_multiline: int) -> None:
+    """Texts and PII-free texts per genre as `genres` says, PII-free texts in every genre (the
+    false-positive rate is per genre), `n_free` PII-free and `n_multiline` multi-line texts."""
+    count = Counter(r["genre"] for r in recs)
+    free = Counter(r["genre"] for r in recs if not r["spans"])
+    assert {g: (count[g], free[g]) for g in count} == genres
+    assert sum(free.values()) == n_free
+    assert set(free) == set(count)
+    assert sum("\n" in r["text"] for r in recs) == n_multiline

@@ -9,16 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from audit.pii import PIIEngine, get_engine
+from tests.pii_kit import persons
 
-
-@pytest.fixture(scope="module")
-def engine() -> PIIEngine:
-    return get_engine()
-
-
-def persons(engine: PIIEngine, text: str) -> list[str]:
-    return [text[s.start:s.end] for s in engine.analyze_one(text) if s.entity_type == "PERSON"]
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -38,8 +30,8 @@ def persons(engine: PIIEngine, text: str) -> list[str]:
     ("Name: Hui Min Tan   Staff ID 88213", ["Hui Min Tan"]),
     ("Spouse Priya SSN 219-09-9999 on file", ["Priya"]),
 ])
-def test_edges_are_cut(engine: PIIEngine, text: str, expected: list[str]) -> None:
-    assert persons(engine, text) == expected
+def test_edges_are_cut(text: str, expected: list[str]) -> None:
+    assert persons(text) == expected
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -51,8 +43,8 @@ def test_edges_are_cut(engine: PIIEngine, text: str, expected: list[str]) -> Non
     # nothing to cut
     ("Signed by Oluwaseun Adeyemi on Monday.", ["Oluwaseun Adeyemi"]),
 ])
-def test_names_stay_whole(engine: PIIEngine, text: str, expected: list[str]) -> None:
-    assert persons(engine, text) == expected
+def test_names_stay_whole(text: str, expected: list[str]) -> None:
+    assert persons(text) == expected
 
 
 @pytest.mark.parametrize("text", [
@@ -61,8 +53,8 @@ def test_names_stay_whole(engine: PIIEngine, text: str, expected: list[str]) -> 
     "Dear Grandma, thank you for the jumper!",
     "Namaste ji, parcel pahunch gaya.",
 ])
-def test_titles_alone_are_not_names(engine: PIIEngine, text: str) -> None:
-    assert persons(engine, text) == []
+def test_titles_alone_are_not_names(text: str) -> None:
+    assert persons(text) == []
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -77,5 +69,5 @@ def test_titles_alone_are_not_names(engine: PIIEngine, text: str) -> None:
     ("Jan, 45, from Utrecht, called about the flat", ["Jan"]),
     ("Thu Nguyen called at 10:00", ["Thu Nguyen"]),
 ])
-def test_dates_and_idioms(engine: PIIEngine, text: str, expected: list[str]) -> None:
-    assert persons(engine, text) == expected
+def test_dates_and_idioms(text: str, expected: list[str]) -> None:
+    assert persons(text) == expected

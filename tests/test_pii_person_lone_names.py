@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from audit.pii import get_engine
 from audit.pii.recognizers import _name_context
 from audit.pii.recognizers._gazetteer import AMBIGUOUS, given_names
 from audit.pii.recognizers._lone_names import lone_given_names, more_given_names
+from tests.pii_kit import persons
 
 POSITIVE = [
     ("Fergus asked whether the invoice went out.", "Fergus"),
@@ -54,11 +54,6 @@ RULE_ONLY_NEGATIVE = [
 ]
 
 
-def _persons(text: str) -> list[str]:
-    return [text[s.start:s.end] for s in get_engine().analyze_one(text)
-            if s.entity_type == "PERSON"]
-
-
 @pytest.mark.parametrize(("text", "name"), POSITIVE)
 def test_rule_finds_the_lone_name(text, name):
     assert [text[s:e] for s, e, _, _ in lone_given_names(text)] == [name]
@@ -66,7 +61,7 @@ def test_rule_finds_the_lone_name(text, name):
 
 @pytest.mark.parametrize(("text", "name"), POSITIVE)
 def test_engine_reports_the_lone_name(text, name):
-    assert name in _persons(text)
+    assert name in persons(text)
 
 
 @pytest.mark.parametrize(("text", "name"), POSITIVE)
@@ -87,14 +82,14 @@ def test_rule_leaves_hard_negatives(text):
 
 @pytest.mark.parametrize("text", NEGATIVE)
 def test_engine_reports_no_person_in_hard_negatives(text):
-    assert _persons(text) == []
+    assert persons(text) == []
 
 
 def test_wider_given_name_keeps_a_thing_word_surname():
     """A given name of the wider list before a surname that is also a thing word ("Day",
     "Park") stays a person (the NER filter drops "<word> Day" otherwise)."""
     text = "Dinner with Mirela Day on Friday."
-    assert _persons(text) == ["Mirela Day"]
+    assert persons(text) == ["Mirela Day"]
 
 
 def test_more_names_list_holds_no_everyday_words():

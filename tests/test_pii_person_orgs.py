@@ -10,16 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from audit.pii import PIIEngine, get_engine
+from tests.pii_kit import persons
 
-
-@pytest.fixture(scope="module")
-def engine() -> PIIEngine:
-    return get_engine()
-
-
-def persons(engine: PIIEngine, text: str) -> list[str]:
-    return [text[s.start:s.end] for s in engine.analyze_one(text) if s.entity_type == "PERSON"]
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -30,16 +22,16 @@ def persons(engine: PIIEngine, text: str) -> list[str]:
     ("Ask Greenfield Dental to confirm, or Natalia Reyes will call you.", ["Natalia Reyes"]),
     ("a walk across Ilkley Heath on Sunday", []),
 ])
-def test_firms_are_not_people(engine: PIIEngine, text: str, expected: list[str]) -> None:
-    assert persons(engine, text) == expected
+def test_firms_are_not_people(text: str, expected: list[str]) -> None:
+    assert persons(text) == expected
 
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("Minutes taken by Jonathan Heath.", ["Jonathan Heath"]),
     ("Signed: Priya Waters", ["Priya Waters"]),
 ])
-def test_family_names_stay(engine: PIIEngine, text: str, expected: list[str]) -> None:
-    assert persons(engine, text) == expected
+def test_family_names_stay(text: str, expected: list[str]) -> None:
+    assert persons(text) == expected
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -50,5 +42,5 @@ def test_family_names_stay(engine: PIIEngine, text: str, expected: list[str]) ->
     ("Ask Siobhan O'Neill about it.", ["Siobhan O'Neill"]),
     ("Ask Fergus McDonald about it.", ["Fergus McDonald"]),
 ])
-def test_pieces_of_words(engine: PIIEngine, text: str, expected: list[str]) -> None:
-    assert persons(engine, text) == expected
+def test_pieces_of_words(text: str, expected: list[str]) -> None:
+    assert persons(text) == expected

@@ -9,16 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from audit.pii import PIIEngine, get_engine
+from tests.pii_kit import persons
 
-
-@pytest.fixture(scope="module")
-def engine() -> PIIEngine:
-    return get_engine()
-
-
-def persons(engine: PIIEngine, text: str) -> list[str]:
-    return [text[s.start:s.end] for s in engine.analyze_one(text) if s.entity_type == "PERSON"]
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -30,8 +22,8 @@ def persons(engine: PIIEngine, text: str) -> list[str]:
     ("Dog's name: Toby\nWalker: Kieran Doyle", ["Kieran Doyle"]),
     ("Pet: Nala (Whippet)", []),
 ])
-def test_pets_are_not_people(engine: PIIEngine, text: str, expected: list[str]) -> None:
-    assert persons(engine, text) == expected
+def test_pets_are_not_people(text: str, expected: list[str]) -> None:
+    assert persons(text) == expected
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -41,5 +33,5 @@ def test_pets_are_not_people(engine: PIIEngine, text: str, expected: list[str]) 
     ("Sarah Shepherd, 34y, cat scratch to the left hand", ["Sarah Shepherd"]),
     ('the vet, "Kwame", said the puppy is fine', ["Kwame"]),
 ])
-def test_people_near_animals_stay(engine: PIIEngine, text: str, expected: list[str]) -> None:
-    assert persons(engine, text) == expected
+def test_people_near_animals_stay(text: str, expected: list[str]) -> None:
+    assert persons(text) == expected

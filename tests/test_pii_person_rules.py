@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from audit.pii import get_engine
 from audit.pii import _personal_place as personal_place
 from audit.pii._ner_filter import _foreign, cut_at_line_break, person_filter
 from audit.pii._personal_place import _cue_names
@@ -16,11 +15,7 @@ from audit.pii.recognizers import _name_context as name_context
 from audit.pii.recognizers._gazetteer import PARTICLES, all_names
 from audit.pii.recognizers._name_context import _shaped_names
 from audit.types import Span
-
-
-def _persons(text: str) -> list[str]:
-    return [text[s.start:s.end] for s in get_engine().analyze_one(text)
-            if s.entity_type == "PERSON"]
+from tests.pii_kit import persons
 
 
 def _shaped(text: str) -> list[str]:
@@ -62,13 +57,13 @@ def test_ner_span_cut_at_line_break_and_list_number():
 
 
 def test_shift_log_name_before_a_time_line_is_found():
-    assert "Halvard Brekke" in _persons("Shift log\n09:10 rota changed by Halvard Brekke\n"
+    assert "Halvard Brekke" in persons("Shift log\n09:10 rota changed by Halvard Brekke\n"
                                         "09:30 coffee machine fixed")
 
 
 def test_ner_name_runs_over_particles():
     text = "Refund approved; pay the claimant Joost van der Linde, account 44."
-    assert any(p.startswith("Joost") and p.endswith("Linde") for p in _persons(text))
+    assert any(p.startswith("Joost") and p.endswith("Linde") for p in persons(text))
 
 
 @pytest.mark.parametrize("value", [
@@ -165,12 +160,12 @@ def test_latin_name_beside_its_cjk_form():
 
 
 def test_cjk_name_before_honorific_after_a_space():
-    assert "山本 大輔" in _persons("お届け先 山本 大輔 様 までお願いします")
+    assert "山本 大輔" in persons("お届け先 山本 大輔 様 までお願いします")
 
 
 def test_person_fields_after_a_sentence_and_with_slashes():
-    assert "Ingrid Solberg" in _persons("Year 11. Student: Ingrid Solberg. Tutor: Mr Bell.")
-    assert "Wen Jing" in _persons("Site contact: Wen Jing / Facilities / ext. 2231")
+    assert "Ingrid Solberg" in persons("Year 11. Student: Ingrid Solberg. Tutor: Mr Bell.")
+    assert "Wen Jing" in persons("Site contact: Wen Jing / Facilities / ext. 2231")
 
 
 def test_things_after_the_name_and_trailing_function_words():

@@ -8,16 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from audit.pii import PIIEngine, get_engine
+from tests.pii_kit import persons
 
-
-@pytest.fixture(scope="module")
-def engine() -> PIIEngine:
-    return get_engine()
-
-
-def persons(engine: PIIEngine, text: str) -> list[str]:
-    return [text[s.start:s.end] for s in engine.analyze_one(text) if s.entity_type == "PERSON"]
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -27,8 +19,8 @@ def persons(engine: PIIEngine, text: str) -> list[str]:
     ("[2/3/27, 9:05 PM] Oyelowo Bankole: sent", ["Oyelowo Bankole"]),
     ("7\n00:01:02,000 --> 00:01:05,500\nMARISOL: I moved in March.", ["MARISOL"]),
 ])
-def test_speakers_are_people(engine: PIIEngine, text: str, expected: list[str]) -> None:
-    assert persons(engine, text) == expected
+def test_speakers_are_people(text: str, expected: list[str]) -> None:
+    assert persons(text) == expected
 
 
 @pytest.mark.parametrize("text", [
@@ -37,5 +29,5 @@ def test_speakers_are_people(engine: PIIEngine, text: str, expected: list[str]) 
     "14:02 Deploy: started\n14:05 Rollback: done",
     "2027-02-03 08:12:00 Worker: queue drained",
 ])
-def test_labels_that_are_no_people(engine: PIIEngine, text: str) -> None:
-    assert persons(engine, text) == []
+def test_labels_that_are_no_people(text: str) -> None:
+    assert persons(text) == []

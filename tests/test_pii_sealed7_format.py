@@ -16,8 +16,8 @@ import pytest
 from bench.pii_sealed import load, spoken_chars
 from bench.pii_sealed7 import SEALED7, main
 from tests.sealed_kit import (
-    NUMBERS, check_number, refuses_a_broken_card, refuses_a_broken_iban,
-    refuses_an_overlap, runner_wiring)
+    NUMBERS, check_genres, check_lines, check_number, refuses_a_broken_card,
+    refuses_a_broken_iban, refuses_an_overlap, runner_wiring)
 
 SHA256 = "aef525f15c8695e3256b4bf07ab16ca3976e1009e01fe4483b887f08a9fdde68"
 MINIMUM = {"PERSON": 250, "STREET_ADDRESS": 80, "PHONE_NUMBER": 40, "EMAIL_ADDRESS": 35,
@@ -46,15 +46,7 @@ def test_bytes_are_the_sealed_ones():
 
 
 def test_every_line_loads_with_checked_spans(recs):
-    lines = SEALED7.read_text(encoding="utf-8").splitlines()
-    assert len(recs) == len(lines) == 341
-    assert len({r["id"] for r in recs}) == len({r["text"] for r in recs}) == 341
-    for r in recs:
-        assert re.fullmatch(rf"s7-{r['genre']}-\d{{3}}", r["id"]), r["id"]
-        ends = sorted(r["spans"])
-        # offsets inside the text, no overlaps (load checks them too; this pins it here)
-        assert all(0 <= s < e <= len(r["text"]) for s, e, _ in ends)
-        assert all(a[1] <= b[0] for a, b in zip(ends, ends[1:]))
+    check_lines(SEALED7, recs, 341, "s7")
 
 
 def test_counts_per_type_meet_the_brief(recs):
@@ -66,12 +58,7 @@ def test_counts_per_type_meet_the_brief(recs):
 
 
 def test_genres_and_pii_free_texts_in_every_genre(recs):
-    genres = Counter(r["genre"] for r in recs)
-    free = Counter(r["genre"] for r in recs if not r["spans"])
-    assert {g: (genres[g], free[g]) for g in genres} == GENRES
-    assert sum(free.values()) == 85
-    assert set(free) == set(genres)  # the false-positive rate is per genre
-    assert sum("\n" in r["text"] for r in recs) == 116
+    check_genres(recs, GENRES, 85, 116)
     assert sum("\t" in r["text"] for r in recs) == 6  # pasted Excel / TSV
 
 
