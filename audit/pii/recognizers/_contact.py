@@ -90,11 +90,17 @@ class PhoneFormatRecognizer(PatternRecognizer):
                 r"(?<![\w+\-.])(?:1[\s.\-]?)?(?:\(\d{3}\)[ \t]?|\d{3}[\s.\-/])\d{3}[\s.\-]\d{4}"
                 r"(?:[ \t]?(?:x|ext\.?)[ \t]?\d{1,5})?(?![\w\-])", 0.5),
         Pattern("phone (national, trunk 0)",
-                r"(?<![\w+\-.])(?:\(0\d{1,4}\)[ \t]?|0\d{1,4}[\s.\-/]?)\d{2,4}(?:[ .\-]?\d{2,4}){1,3}"
+                r"(?<![\w+\-.])(?:\(0\d{1,4}\)[ \t]?|0\d{1,4}(?:[ \t]/[ \t]?|[\s.\-/])?)\d{2,4}"
+                r"(?:[ .\-]?\d{2,4}){1,3}"
                 r"(?![\w\-]|\.\d)", 0.5),
         Pattern("phone (Indian mobile)",
                 r"(?<![\w+\-.])[6-9]\d{4}[ \-]?\d{5}(?![\w\-]|\.\d)", 0.5),
         Pattern("phone (bare digits)", r"(?<![\w+\-.])\d{9,12}(?![\w\-]|\.\d)", 0.5),
+        # Spanish and Portuguese nine-digit numbers have no trunk 0: "654 55 21 87",
+        # "936 518 204" (3-3-3 is also a thousands-grouped amount: it needs a context word).
+        Pattern("phone (Iberian nine digits)",
+                r"(?<![\w+\-.,])(?<!\d )[6-9]\d{2}(?: \d{3} \d{3}| \d{2} \d{2} \d{2})"
+                r"(?![\w\-]|[.,]\d| \d)", 0.5),
         # Brazil, Mexico, Argentina, Colombia write the area code in parentheses without a
         # trunk 0: "(11) 95732-7381".
         Pattern("phone (area code in parentheses)",
@@ -102,11 +108,13 @@ class PhoneFormatRecognizer(PatternRecognizer):
     ]
     CONTEXT = ["phone", "call", "tel", "telephone", "mobile", "cell", "fax", "reach", "text",
                "contact", "dial", "whatsapp", "ring", "callback", "caller", "landline", "ph", "mob", "sms", "hotline", "helpline", "nummer", "telefon", "handy", "portable",
-               "cellphone", "phone number", "call me", "reach me", "text me", "contact number",
+               "cellphone", "phone number", "telefone", "telemóvel", "telemovel", "teléfono",
+               "telefono", "móvil", "movil", "tlf", "tfno", "llame", "llamar", "ligue", "msisdn",
+               "ctcm", "call me", "reach me", "text me", "contact number",
                "电话", "手机", "電話", "携帯", "전화", "전화번호", "핸드폰", "휴대폰"]
     # National numbers are tried against these regions, most written first.
     REGIONS = ("GB", "DE", "FR", "AU", "IN", "JP", "IT", "ES", "NL", "IE", "BR", "MX", "ZA", "NZ",
-               "SG", "CH", "AT", "BE", "SE", "PL", "KR", "CN")
+               "SG", "CH", "AT", "BE", "SE", "PL", "KR", "CN", "FI", "GH", "KE", "NG", "PT")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(supported_entity="PHONE_NUMBER", patterns=self.PATTERNS,
@@ -119,7 +127,7 @@ class PhoneFormatRecognizer(PatternRecognizer):
             kind = r.analysis_explanation.pattern_name if r.analysis_explanation else ""
             value = text[r.start:r.end]
             r.score = _phone_score(value, kind, self.REGIONS)
-            if r.score and _bare_groups(value):
+            if r.score and _bare_groups(value) and not value.startswith("0"):
                 r.score = min(r.score, 0.3)  # "943 476 5919" is as often an ID as a phone
             if r.score and (id_context(text, r.start)
                             or _TRACKING_BEFORE.search(text, max(0, r.start - 24), r.start)):
@@ -178,6 +186,9 @@ def _phone_score(candidate: str, kind: str = "", regions: tuple[str, ...] = ("GB
         body = "+" + body[2:]
     if body.startswith("+"):
         valid, possible = _parses(body, None)
+        if not valid and re.match(r"\+52[\s.\-]*1[\s.\-]", body):
+            # Mexican mobiles were written "+52 1 ..." until 2019; the 1 is no longer dialled
+            valid, possible = _parses("+52 " + re.sub(r"^\+52[\s.\-]*1", "", body), None)
         return 0.7 if valid else 0.5 if possible else 0.0
     if kind == "phone (area code in parentheses)":
         return 0.6 if any(_parses(body, r)[0] for r in ("BR", "MX", "AR", "CO")) else 0.0
@@ -185,7 +196,14 @@ def _phone_score(candidate: str, kind: str = "", regions: tuple[str, ...] = ("GB
         if digits == 9:  # national numbers without the trunk 0 (ES, FR, DE ...); needs a cue
             return 0.4 if any(_parses(body, r)[0] for r in ("ES", *regions)) else 0.0
         tries = ("US", "IN", "CN") if not body.startswith("0") else regions
-        return 0.4 if any(_parses(body, r)[0] for r in tries) else 0.0
+        if any(_parses(body, r)[0] for r in tries):
+            return 0.4
+        # E.164 written without its +, "491751234508", "2348031234567": needs a context word
+        return 0.4 if digits >= 11 and body[0] != "0" and _parses("+" + body, None)[0] else 0.0
+    if kind == "phone (Iberian nine digits)":
+        if not any(_parses(body, r)[0] for r in ("ES", "PT")):
+            return 0.0
+        return 0.6 if len(body.split()) == 4 else 0.4
     if kind == "phone (Indian mobile)":
         return 0.6 if _parses(body, "IN")[0] else 0.0
     if not body.lstrip("(").startswith("0"):
