@@ -52,7 +52,11 @@ _SUFFIXES = (
 _STRONG_SUFFIXES = (r"street|road|avenue|lane|drive|boulevard|crescent|grove|terrace|close|"
                     r"gardens|parade|strasse|straße|nagar|marg")
 _UNIT = r"(?:,?\s+(?:apt\.?|apartment|suite|ste\.?|unit|flat|#)\s*[A-Z0-9\-]{1,6})?"
-_UNIT_PREFIX = r"(?:(?:flat|apartment|apt\.?|unit|suite)\s+[A-Z0-9\-]{1,5},?\s+)?"
+# "Flat 12, Kestrel House, 9 Pelican Way", "Unit 14, Sunset Towers, 27 Beach Road": a named
+# building between the unit and the house number.
+_UNIT_PREFIX = (r"(?:(?:flat|apartment|apt\.?|unit|suite)\s+[A-Z0-9\-]{1,5},?\s+"
+                r"(?:(?-i:(?:[A-Z][a-z'\-]+[ \t]+){1,3}(?:House|Towers?|Court|Building|Mansions|"
+                r"Lodge|Heights|Apartments|Residences?|Block|Hall)),[ \t]+)?)?")
 _NOT_STOP = (r"(?!(?:the|a|an|in|on|at|of|and|or|to|for|with|from|by|my|your|our|his|her|their|"
              r"its|this|that|these|those|is|are|was|were|be|have|has|had|more|than|about|over)\b)")
 
