@@ -124,6 +124,90 @@ def _brands() -> frozenset[tuple[str, ...]]:
                      if line.strip() and not line.startswith("#"))
 
 
+@lru_cache(maxsize=1)
+def role_words() -> frozenset[str]:
+    """Role, job and department words in several languages (roles.txt), casefolded."""
+    from importlib import resources
+
+    text = resources.files("audit.pii.recognizers").joinpath("roles.txt").read_text("utf-8")
+    return frozenset(w.casefold() for line in text.splitlines() if not line.startswith("#")
+                     for w in line.split())
+
+
+@lru_cache(maxsize=1)
+def _public_figures() -> tuple[frozenset[tuple[str, ...]], int]:
+    """Well-known public figures and characters (public_figures.txt) as casefolded word tuples,
+    and the longest tuple's length."""
+    from importlib import resources
+
+    text = resources.files("audit.pii.recognizers").joinpath("public_figures.txt").read_text(
+        "utf-8")
+    out = frozenset(tuple(w.casefold() for w in _WORD.findall(line))
+                    for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return out, max(len(t) for t in out)
+
+
+def _fold(word: str) -> str:
+    """A word casefolded, less a possessive "'s" ("Oliver's" -> "oliver")."""
+    f = word.casefold()
+    return f[:-2] if f.endswith(("'s", "’s")) else f
+
+
+def _role_only(text: str, s: Span) -> bool:
+    """Whether a PERSON span is only role, job or department words ("cliente", "Anruferin",
+    "Accounts Receivable", "Dear Parent"): a label or an addressee, nobody's name."""
+    roles = role_words()
+    words = _WORD.findall(text, s.start, s.end)
+    return bool(words) and all(_fold(w) in roles for w in words)
+
+
+# A personal way of naming someone: a self-naming cue, a salutation or a field of a form or a
+# record that holds a person ("Customer: Tom Cook", "Dear Taylor Swift,", "my name is ...").
+_PERSONAL_BEFORE = regex.compile(
+    r"(?i)(?:(?:\bmy\s+name\s+is|\bmy\s+name['’]s|\bname\s+is|\bsigned(?:\s+by)?|\bi\s+am|"
+    r"\bi['’]m|\bthis\s+is|\bit['’]s|\b(?:kind\s+)?regards|\bsincerely|\bdear|\bhi|\bhello)"
+    r"[ \t]*[,:\-–—]?|(?:\b(?:full\s+|first\s+|last\s+|family\s+|given\s+|sur)?name|\bnombre|"
+    r"\bnom|\bvorname|\bnachname|\bcustomer|\bclient|\bpatient|\bpassenger|\bguest|\bcontact|"
+    r"\bfrom|\bto|\bcc|\btenant|\bapplicant|\bemployee|\bmember|\battendee|\bholder|"
+    r"\bbeneficiary|\bpayee|\brecipient|\bsender|\bcaller|\bdriver|\bstudent|\bparent|"
+    r"\bowner|\bbuyer|\bseller|\binsured|\bclaimant|\bpolicyholder|\bdonor|\bwitness|\bkunde|"
+    r"\bcliente|\bdeceased|\bnext\s+of\s+kin)[ \t]*[:=])[ \t]*$")
+
+
+def _public_figure(text: str, s: Span, names: frozenset[str]) -> bool:
+    """Whether a PERSON span is a listed public figure or character ("Elon Musk's", "Roald
+    Dahl", "Harry Potter", "steve" of "steve jobs", "London Sadiq Khan") named in a
+    non-personal way (no `_PERSONAL_BEFORE` cue): prose about them holds no one's PII."""
+    figures, longest = _public_figures()
+    lo, hi = max(0, s.start - 40), min(len(text), s.end + 40)
+    words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, lo, hi)]
+    folded = [_fold(w) for _, _, w in words]
+    for i in range(len(words)):
+        for k in range(1, longest + 1):
+            j = i + k
+            if j > len(words) or words[i][0] >= s.end:
+                break
+            if j - i > 1 and regex.fullmatch(r"[ \t.]*", text[words[j - 2][1]:words[j - 1][0]]) \
+                    is None:
+                break  # a name's words stand next to each other ("J. K. Rowling")
+            if tuple(folded[i:j]) not in figures or words[j - 1][1] <= s.start:
+                continue
+            a, b = words[i][0], words[j - 1][1]
+            if k == 1 and not (words[i][2][:1].isupper() and a == s.start and b >= s.end - 2
+                               and len(_WORD.findall(text, s.start, s.end)) == 1):
+                continue  # a surname alone: capitalised, the whole span ("Anna Messi" stays)
+            # the span is inside the figure's name, or holds it with unlisted words around it
+            # ("London Sadiq Khan" of "Mayor of London Sadiq Khan")
+            if not (a <= s.start and b >= s.end - 2) and any(
+                    _fold(w) in names for w in _WORD.findall(text, s.start, a)
+                    + _WORD.findall(text, b, s.end)):
+                continue
+            if _PERSONAL_BEFORE.search(text, max(0, min(a, s.start) - 40), min(a, s.start)):
+                return False
+            return True
+    return False
+
+
 def _thing(text: str, words: list[tuple[int, int, str]], names: frozenset[str]) -> bool:
     """Whether an NER "person" is by its words a thing: a venue, event, firm or product named
     after someone, a run of everyday words ("Queue", "Special", "Advanced"), an acronym
@@ -337,7 +421,8 @@ def person_filter(spans: list[Span], text: str) -> list[Span]:
         if s.entity_type == "PERSON":
             trimmed = _trim_edges(s, text, names)
             if trimmed is None or _cuts_word(text, trimmed) or _pet(text, trimmed) \
-                    or _date_word(text, trimmed) or (
+                    or _date_word(text, trimmed) or _role_only(text, trimmed) \
+                    or _public_figure(text, trimmed, names) or (
                     _WORD.findall(text, trimmed.start, trimmed.end) or ["x"])[-1].casefold() \
                     in _ORG_END:
                 continue
