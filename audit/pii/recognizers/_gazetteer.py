@@ -181,6 +181,7 @@ class NameGazetteerRecognizer(EntityRecognizer):
         strong_at = {m.end() for m in _STRONG_CUE.finditer(text)}
         weak_at = {m.end() for m in _WEAK_CUE.finditer(text)}
         sign_off_at = {m.end() for m in _SIGN_OFF.finditer(text)} if weak_at else set()
+        cased: bool | None = None  # whether the text writes names with capitals
         i = 0
         while i < n:
             # -- a cue right before word i: take the name-like words after it --------------
@@ -188,7 +189,10 @@ class NameGazetteerRecognizer(EntityRecognizer):
             weak = not strong and words[i][0] in weak_at
             if weak and not known(words[i][2]) and words[i][0] in sign_off_at:
                 strong = _signs_off(text, words, i, stop)
-            if strong or (weak and known(words[i][2])):
+            if weak and words[i][2].islower() and cased is None:
+                cased = _cased(text, words)
+            if strong or (weak and known(words[i][2])
+                          and not (words[i][2].islower() and cased)):
                 j = i
                 while j < n and j - i < 3 and words[j][2].casefold() not in stop \
                         and (j == i or _joined(text, words[j - 1][1], words[j][0])) \
@@ -270,6 +274,19 @@ district province region ministry department committee council club league cup
 monday tuesday wednesday thursday friday saturday sunday january february march april
 june july august september october november december
 """.split())
+
+
+def _cased(text: str, words: list) -> bool:
+    """Whether a text is written with capitals (an e-mail or a notice, not a lower-case chat or
+    speech-to-text): one word in ten or more, of two letters or more, starts with a capital
+    inside a sentence. There a lower-case word after a weak cue is an everyday word ("in lieu
+    of flowers", "return of bond", "and won"), not a name."""
+    caps = sum(1 for s, e, w in words if e - s > 1 and w[0].isupper()
+               and _SENTENCE_END.search(text, max(0, s - 4), s) is None)
+    return caps >= 2 and caps * 10 >= len(words)
+
+
+_SENTENCE_END = regex.compile(r"(?:^|[.!?:;\n\"“(\[][ \t]*)$")
 
 
 def _holds_place(part: list[str]) -> bool:
