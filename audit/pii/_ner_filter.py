@@ -75,6 +75,8 @@ garden market mall plaza terrace crescent quarter district valley heights hills 
 wing suite lounge gate week month year festival fest conference summit prize cup trophy league
 series show podcast channel radio tv press times post journal review magazine records recordings
 caddesi cad sokak sokağı sok mahallesi mah bulvarı
+plan principles doctrine scheme arms society wing lectures auditorium pavilion campus medal
+scholarship fellowship solver oscillator conjecture
 collie spaniel terrier retriever shepherd poodle beagle bulldog dachshund husky whippet greyhound
 lurcher schnauzer rottweiler inu coon shorthair longhair cavalier heath
 """.split())
@@ -86,13 +88,40 @@ pharmacy chemist chemists dental dentistry services operations management consul
 logistics insurance online scheme utilities telecom broadband energie energy council authority
 department ministry agency helpdesk water
 """.split())
-# A thing word right after a "name" ("the Henry Ford Museum", "Ada Lovelace Building").
-_THING_AFTER = regex.compile(r"[ \t]+(?:Museum|Station|Boulevard|Avenue|Street|Road|Square|"
-                             r"Bridge|Airport|Hospital|University|College|School|Institute|"
-                             r"Library|Gallery|Theatre|Theater|Stadium|Arena|Tower|Building|"
-                             r"Foundation|Award|Prize|Memorial|Centre|Center)\b")
+# A thing word right after a "name" ("the Henry Ford Museum", "Ada Lovelace Building", "the
+# Royal Albert Hall", "the Marshall Plan", "Chris Hani Baragwanath hospital", "the Newton
+# solver"): capitalised, or in lower case for the words below that are nobody's family name.
+_THING_AFTER = regex.compile(
+    r"[ \t]+(?:(?:Museum|Station|Boulevard|Avenue|Street|Road|Square|Bridge|Airport|Hospital|"
+    r"University|College|School|Institute|Library|Gallery|Theatre|Theater|Stadium|Arena|Tower|"
+    r"Building|Foundation|Award|Prize|Memorial|Centre|Center|Hall|Halls|Wing|Room|Rooms|Lecture|"
+    r"Lectures|Auditorium|Pavilion|Campus|Ward|Clinic|Laboratory|Laboratories|Lab|Medal|"
+    r"Scholarship|Fellowship|Trophy|Plan|Principles|Society|Arms|Gardens|Cathedral|Chapel|"
+    r"Lounge|Suite|Hotel|Cycles|Motors|Foods|Bakery|Kitchen|Restaurant|Café|Cafe|Grill|Salon|"
+    r"Scheme|Doctrine|Trust)\b(?!-)"
+    r"|(?:hospital|clinic|building|wing|ward|campus|auditorium|lecture[ \t]+theatre|prize|award|"
+    r"medal|scholarship|fellowship|foundation|memorial|museum|stadium|airport|oscillator|solver|"
+    r"equation|equations|theorem|algorithm|conjecture|distribution|transform|paradox|"
+    r"decomposition|decompositions|debate|doctrine)\b)")
+def _named_thing(text: str, words: list[tuple[int, int, str]], names: frozenset[str]) -> bool:
+    """Whether a thing word follows the "name" (`_THING_AFTER`). After one word, only where the
+    thing word is nobody's family name and the word no listed given name ("the Newton solver",
+    "Gandhi Museum"; "Jerome Hall", "Amara Hospital" of "took Amara hospital"? stay)."""
+    m = _THING_AFTER.match(text, words[-1][1])
+    if m is None:
+        return False
+    if len(words) > 1:
+        return True
+    thing = m.group().strip()
+    if thing.islower():
+        return True
+    from audit.pii.recognizers._gazetteer import given_names
+
+    return thing.casefold() not in _SURNAME_THINGS and words[0][2].casefold() not in given_names()
+
+
 # Thing words that are also common family names ("Dana Park", "Jerome Hall").
-_SURNAME_THINGS = frozenset("park day hall way lake shepherd heath".split())
+_SURNAME_THINGS = frozenset("park day hall way lake shepherd heath wing".split())
 # German, Dutch and Nordic street words glued to the end of the last word ("Lindenstraße").
 _STREET_SUFFIX = ("straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "damm", "ufer",
                   "straat", "laan", "plein", "gracht", "gatan", "vägen", "väg", "vej", "veien")
@@ -174,38 +203,51 @@ _PERSONAL_BEFORE = regex.compile(
     r"\bcliente|\bdeceased|\bnext\s+of\s+kin)[ \t]*[:=])[ \t]*$")
 
 
+def _occurrences(text: str, s: Span, table: frozenset[tuple[str, ...]], longest: int):
+    """(start, end, words) of each listed name (casefolded word tuples; possessives ignored)
+    that overlaps the span, its words next to each other ("J. K. Rowling")."""
+    lo, hi = max(0, s.start - 40), min(len(text), s.end + 40)
+    words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, lo, hi)]
+    folded = [_fold(w) for _, _, w in words]
+    for i in range(len(words)):
+        if words[i][0] >= s.end:
+            break
+        for j in range(i + 1, min(len(words), i + longest) + 1):
+            if j - i > 1 and regex.fullmatch(r"[ \t.]*", text[words[j - 2][1]:words[j - 1][0]]) \
+                    is None:
+                break
+            if words[j - 1][1] > s.start and tuple(folded[i:j]) in table:
+                yield words[i][0], words[j - 1][1], words[i:j]
+
+
 def _public_figure(text: str, s: Span, names: frozenset[str]) -> bool:
     """Whether a PERSON span is a listed public figure or character ("Elon Musk's", "Roald
     Dahl", "Harry Potter", "steve" of "steve jobs", "London Sadiq Khan") named in a
     non-personal way (no `_PERSONAL_BEFORE` cue): prose about them holds no one's PII."""
     figures, longest = _public_figures()
-    lo, hi = max(0, s.start - 40), min(len(text), s.end + 40)
-    words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, lo, hi)]
-    folded = [_fold(w) for _, _, w in words]
-    for i in range(len(words)):
-        for k in range(1, longest + 1):
-            j = i + k
-            if j > len(words) or words[i][0] >= s.end:
-                break
-            if j - i > 1 and regex.fullmatch(r"[ \t.]*", text[words[j - 2][1]:words[j - 1][0]]) \
-                    is None:
-                break  # a name's words stand next to each other ("J. K. Rowling")
-            if tuple(folded[i:j]) not in figures or words[j - 1][1] <= s.start:
-                continue
-            a, b = words[i][0], words[j - 1][1]
-            if k == 1 and not (words[i][2][:1].isupper() and a == s.start and b >= s.end - 2
-                               and len(_WORD.findall(text, s.start, s.end)) == 1):
-                continue  # a surname alone: capitalised, the whole span ("Anna Messi" stays)
-            # the span is inside the figure's name, or holds it with unlisted words around it
-            # ("London Sadiq Khan" of "Mayor of London Sadiq Khan")
-            if not (a <= s.start and b >= s.end - 2) and any(
-                    _fold(w) in names for w in _WORD.findall(text, s.start, a)
-                    + _WORD.findall(text, b, s.end)):
-                continue
-            if _PERSONAL_BEFORE.search(text, max(0, min(a, s.start) - 40), min(a, s.start)):
-                return False
-            return True
+    n_words = len(_WORD.findall(text, s.start, s.end))
+    for a, b, found in _occurrences(text, s, figures, longest):
+        if len(found) == 1 and not (found[0][2][:1].isupper() and a == s.start
+                                    and b >= s.end - 2 and n_words == 1):
+            continue  # a surname alone: capitalised, the whole span ("Anna Messi" stays)
+        # the span is inside the figure's name, or holds it with unlisted words around it
+        # ("London Sadiq Khan" of "Mayor of London Sadiq Khan")
+        if not (a <= s.start and b >= s.end - 2) and any(
+                _fold(w) in names for w in _WORD.findall(text, s.start, a)
+                + _WORD.findall(text, b, s.end)):
+            continue
+        if _PERSONAL_BEFORE.search(text, max(0, min(a, s.start) - 40), min(a, s.start)):
+            return False
+        return True
     return False
+
+
+def _brand_piece(text: str, s: Span) -> bool:
+    """Whether a PERSON span lies inside a listed brand, product or scheme of two or more words
+    ("Aid" of "Gift Aid", "Roth" of "Roth IRA", "Johns Hopkins" of "Johns Hopkins guidelines")."""
+    brands = _brands()
+    return any(len(found) > 1 and a <= s.start and b >= s.end - 2
+               for a, b, found in _occurrences(text, s, brands, 4))
 
 
 def _thing(text: str, words: list[tuple[int, int, str]], names: frozenset[str]) -> bool:
@@ -422,7 +464,8 @@ def person_filter(spans: list[Span], text: str) -> list[Span]:
             trimmed = _trim_edges(s, text, names)
             if trimmed is None or _cuts_word(text, trimmed) or _pet(text, trimmed) \
                     or _date_word(text, trimmed) or _role_only(text, trimmed) \
-                    or _public_figure(text, trimmed, names) or (
+                    or _public_figure(text, trimmed, names) \
+                    or (_brand_piece(text, trimmed) and not _self_named(text, trimmed.start)) or (
                     _WORD.findall(text, trimmed.start, trimmed.end) or ["x"])[-1].casefold() \
                     in _ORG_END:
                 continue
@@ -439,7 +482,7 @@ def person_filter(spans: list[Span], text: str) -> list[Span]:
                     len(w) >= 3 and w.casefold() in names for _, _, w in words):
                 continue  # "INFO gc pause" less its log level: no capital, no listed name
             if not words or all(len(w) == 1 for _, _, w in words) or _thing(text, words, names) \
-                    or (len(words) > 1 and _THING_AFTER.match(text, words[-1][1]) is not None):
+                    or _named_thing(text, words, names):
                 continue  # "Henry Ford Museum" read as "Henry Ford"
             if words[-1][1] < s.end:
                 s = Span(s.start, words[-1][1], s.entity_type, s.score, s.recognizer,
