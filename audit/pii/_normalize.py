@@ -36,7 +36,85 @@ _DIGIT_WORDS = {"zero": "0", "oh": "0", "o": "0", "nil": "0", "one": "1", "two":
                 "nine": "9"}
 _REPEAT = {"double": 2, "triple": 3}
 _DIGIT_WORD = r"(?:zero|oh|o|nil|one|two|three|four|five|six|seven|eight|nine)"
-_DIGIT_TOKEN = r"(?:(?:double|triple)[ \t]+" + _DIGIT_WORD + r"|" + _DIGIT_WORD + r"|\d)"
+
+
+def _foreign_numbers() -> dict[str, str]:
+    """Number words 0-99 of Spanish, Portuguese, Italian, French and German, as transcripts read
+    phone numbers out (digit by digit, or in pairs: "zéro six douze trente-quatre",
+    "null sieben elf achtundzwanzig"), each with its digits; accented words also unaccented."""
+    out: dict[str, str] = {}
+
+    def add(words: str, first: int = 0) -> None:
+        for i, w in enumerate(words.split()):
+            for form in w.split("/"):
+                out[form.replace("_", " ")] = str(first + i)
+
+    # Spanish: 0-29 as one word each, then "treinta y cuatro"
+    add("cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce "
+        "quince dieciséis diecisiete dieciocho diecinueve veinte veintiuno veintidós veintitrés "
+        "veinticuatro veinticinco veintiséis veintisiete veintiocho veintinueve")
+    es_units = "uno dos tres cuatro cinco seis siete ocho nueve".split()
+    pt_units = "um/uma dois/duas três quatro cinco seis sete oito nove".split()
+    add("zero um/uma dois/duas três quatro cinco seis/meia sete oito nove dez onze doze treze "
+        "catorze/quatorze quinze dezesseis/dezasseis dezessete/dezassete dezoito dezenove/dezanove")
+    add("zero uno due tre quattro cinque sei sette otto nove dieci undici dodici tredici "
+        "quattordici quindici sedici diciassette diciotto diciannove")
+    add("zéro un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze "
+        "seize dix-sept dix-huit dix-neuf")
+    add("null eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf dreizehn vierzehn "
+        "fünfzehn sechzehn siebzehn achtzehn neunzehn")
+    out["zwo"] = "2"
+    it_units = "uno due tre quattro cinque sei sette otto nove".split()
+    de_units = "ein zwei drei vier fünf sechs sieben acht neun".split()
+    fr_units = "un deux trois quatre cinq six sept huit neuf".split()
+    tens = {"es": "treinta cuarenta cincuenta sesenta setenta ochenta noventa",
+            "pt": "vinte trinta quarenta cinquenta sessenta setenta oitenta noventa",
+            "it": "venti trenta quaranta cinquanta sessanta settanta ottanta novanta",
+            "fr": "vingt trente quarante cinquante soixante",
+            "de": "zwanzig dreißig vierzig fünfzig sechzig siebzig achtzig neunzig"}
+    for lang, words in tens.items():
+        first = 3 if lang == "es" else 2
+        for k, ten in enumerate(words.split()):
+            t = first + k
+            out[ten] = f"{t}0"
+            for u in range(1, 10):
+                if lang == "es":
+                    out[f"{ten} y {es_units[u - 1]}"] = f"{t}{u}"
+                elif lang == "pt":
+                    for form in pt_units[u - 1].split("/"):
+                        out[f"{ten} e {form}"] = f"{t}{u}"
+                elif lang == "it":  # "ventuno", "trentotto", "ventitré"
+                    unit = "tré" if u == 3 else it_units[u - 1]
+                    stem = ten[:-1] if u in (1, 8) else ten
+                    out[stem + unit] = f"{t}{u}"
+                elif lang == "fr":
+                    out[f"{ten} et un" if u == 1 else f"{ten}-{fr_units[u - 1]}"] = f"{t}{u}"
+                else:  # "achtundzwanzig"
+                    out[f"{de_units[u - 1]}und{ten}"] = f"{t}{u}"
+    for u, word in enumerate("dix onze douze treize quatorze quinze seize dix-sept dix-huit "
+                             "dix-neuf".split()):
+        out["soixante et onze" if u == 1 else f"soixante-{word}"] = f"7{u}"
+        out[f"quatre-vingt-{word}"] = f"9{u}"
+    out["quatre-vingts"] = out["quatre-vingt"] = "80"
+    for u in range(1, 10):
+        out[f"quatre-vingt-{fr_units[u - 1]}"] = f"8{u}"
+    for word, digits in list(out.items()):  # "dieciseis", "tres", "funf", "dreissig", "zero"
+        plain = "".join(c for c in unicodedata.normalize("NFD", word)
+                        if not unicodedata.combining(c)).replace("ß", "ss")
+        out.setdefault(plain, digits)
+    out["fuenf"] = "5"
+    out["zwoelf"] = "12"
+    # English words already read by _DIGIT_WORDS ("zero", "six") and single letters stay theirs.
+    return {w: d for w, d in out.items() if w not in _DIGIT_WORDS}
+
+
+_FOREIGN = _foreign_numbers()
+# Longest first, so "trente-quatre" is one token before "trente", and spaces in "treinta y
+# cuatro" match any run of blanks.
+_FOREIGN_WORD = (r"(?:" + "|".join(regex.escape(w).replace(r"\ ", r"[ \t]+")
+                                   for w in sorted(_FOREIGN, key=len, reverse=True)) + r")")
+_DIGIT_TOKEN = (r"(?:(?:double|triple)[ \t]+" + _DIGIT_WORD + r"|" + _FOREIGN_WORD
+                + r"(?![\p{L}])|" + _DIGIT_WORD + r"|\d)")
 # A spoken number: at least four digit tokens (so "one or two", "two three times" stay words),
 # separated by spaces, commas or dashes as transcripts write pauses; "plus" in front is "+".
 _SPOKEN_DIGITS = (r"(?:\bplus[ \t]+)?(?<![\w.])" + _DIGIT_TOKEN
@@ -72,13 +150,14 @@ _SPOKEN_IP = (r"(?<![\w.])" + _IP_PART + r"(?:[ \t]+(?:dot|point)[ \t]+" + _IP_P
 _SPOKEN = regex.compile(r"(?P<ip>" + _SPOKEN_IP + r")|(?P<email>" + _SPOKEN_EMAIL + r")|(?P<digits>" + _SPOKEN_DIGITS
                         + r")|(?P<house>" + _SPOKEN_HOUSE + r")", regex.IGNORECASE)
 _TRIGGER = regex.compile(r"\b(?:" + _DIGIT_WORD + r"|at|dot|ten|eleven|twelve|\w+teen|twenty|"
-                         r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b",
-                         regex.IGNORECASE)
+                         r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
+                         + _FOREIGN_WORD + r")\b", regex.IGNORECASE)
 _SEPARATOR_OUT = {"dot": ".", "period": ".", "point": ".", "underscore": "_", "dash": "-",
                   "hyphen": "-"}
 _EMAIL_PART = regex.compile(r"[ \t]+(dot|period|point|underscore|dash|hyphen|at)[ \t]+|(.)",
                             regex.IGNORECASE | regex.DOTALL)
-_DIGIT_PART = regex.compile(r"(double|triple)[ \t]+(" + _DIGIT_WORD + r")|(" + _DIGIT_WORD
+_DIGIT_PART = regex.compile(r"(double|triple)[ \t]+(" + _DIGIT_WORD + r")|(" + _FOREIGN_WORD
+                            + r")(?![\p{L}])|(" + _DIGIT_WORD
                             + r")\b|(\d)|(plus)\b|(.)", regex.IGNORECASE | regex.DOTALL)
 
 
@@ -191,12 +270,14 @@ def _spoken_pieces(text: str) -> list[tuple[str, int, int]] | None:
             elif p.group(1):
                 pieces.append((_DIGIT_WORDS[p.group(2).lower()] * _REPEAT[p.group(1).lower()], s, e))
             elif p.group(3):
-                pieces.append((_DIGIT_WORDS[p.group(3).lower()], s, e))
+                pieces.append((_FOREIGN[" ".join(p.group(3).lower().split())], s, e))
             elif p.group(4):
-                pieces.append((p.group(4), s, e))
+                pieces.append((_DIGIT_WORDS[p.group(4).lower()], s, e))
             elif p.group(5):
+                pieces.append((p.group(5), s, e))
+            elif p.group(6):
                 pieces.append(("+", s, e))
-            # group 6: separators and pauses between digits are dropped (mapped by neighbours)
+            # group 7: separators and pauses between digits are dropped (mapped by neighbours)
     if not pieces or pos == 0:
         return None
     if pos < len(text):

@@ -65,7 +65,8 @@ _LATIN = (r"(?<![\p{L}])(?:" + _LATIN_TYPES + r")[ \t]+(?:" + _PARTICLE + r"[ \t
           r"(?:n[º°o]\.?[ \t]*|no\.?[ \t]*|#[ \t]*|д\.[ \t]*|дом[ \t]+)?" + _NUM + r"(?:[ \t]*[,/][ \t]*\d{1,3}[º°ª]?(?:[ \t]?[A-Za-z])?)?"
           r"(?:,?[ \t]+(?:apto\.?|apt\.?|ap\.?|piso|depto\.?|dpto\.?|puerta|casa|bloco|sala|andar|"
           r"interno|int\.?|scala|esc\.?|кв\.?|квартира)[ \t]*\d{1,4}(?:[ \t]?[A-Za-z])?)?"
-          r"(?![\p{L}\d]|\.\d)")  # "via X-Forwarded-For 141.98.11.23": no house number
+          r"(?![\p{L}\d]|\.\d|-\d)")  # "via X-Forwarded-For 141.98.11.23": no house number;
+# "via Liliana Restrepo, 305-555-0114": a phone, not a house number
 # Colombian / Latin American grid: "Carrera 7 # 71-21", "Calle 26 No 13-19".
 _GRID = (r"(?<![\p{L}])(?:calle|carrera|cra\.?|cl\.?|avenida|av\.?|diagonal|transversal|kr\.?)"
          r"[ \t]+\d{1,3}[ \t]?(?-i:[A-Z])?(?:[ \t]?bis)?[ \t]*(?:#|no\.?|n[º°])[ \t]*\d{1,3}"
@@ -82,7 +83,10 @@ _SOUTH_ASIAN = (r"(?<![\p{L}\d/])(?:(?:flat|house|h\.?[ \t]?no\.?|plot|door|shop
 # Unit-first Indian addresses ending in a 6-digit PIN: "Flat 402, Sai Residency, ..., 560038".
 _UNIT_PIN = (r"(?<![\p{L}])(?:flat|house|h\.?[ \t]?no\.?|plot|door|apartment|apt\.?|villa|"
              r"room|wing)[ \t]*(?:no\.?)?[ \t]*(?-i:[A-Z])?-?\d{1,4}(?-i:[A-Z])?"
-             r"(?:,[ \t]*[^,\n]{2,40}?){1,6},?[ \t]*(?:pin(?:code)?[ \t:\-]*)?\d{3}[ \t]?\d{3}(?!\d)")
+             r"(?:,[ \t]*(?:(?!(?i:tel|phone|mobile|mob|cell|call|ring|fax)\b)[^,\n]){2,40}?){1,6}"
+             r",?[ \t]*(?:pin(?:code)?[ \t:\-]*)?"
+             # not the middle or end of a phone number ("0113 222 4404", "07423 118 904")
+             r"(?<![\d+])(?<!\d[ \t])\d{3}[ \t]?\d{3}(?![ \t]?\d)")
 # East Asian blocks: romanised "1-2-3 Shibuya, Shibuya-ku", Korean "152 Teheran-ro, Gangnam-gu",
 # and addresses in Han/kana/Hangul script with a number.
 _JP_ROMAN = (r"(?<![\d\-])\d{1,4}-\d{1,4}(?:-\d{1,4})?[ \t]+(?-i:\p{Lu}\p{Ll}[\p{L}'’\-]*)"

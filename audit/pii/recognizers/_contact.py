@@ -84,23 +84,33 @@ class PhoneFormatRecognizer(PatternRecognizer):
 
     PATTERNS = [
         Pattern("phone (international)",
-                r"(?<![\w+])(?:\+|00)[ \t]?\d{1,3}[\s.\-]?(?:\(0\)[ \t]?)?(?:\(?\d{1,5}\)?[\s.\-]?)"
-                r"{1,5}\d{1,5}(?:[ \t]?(?:x|ext\.?)[ \t]?\d{1,5})?(?![\w\-])", 0.5),
+                r"(?<![\w+])(?:\+|(?<!\d[ \t])00)[ \t]?\d{1,3}[ \t.\-]?(?:\(0\)[ \t]?)?"
+                r"(?:\(?\d{1,5}\)?[ \t.\-]?){1,5}\d{1,5}(?:[ \t]?(?:x|ext\.?)[ \t]?\d{1,5})?"
+                r"(?![\w\-])", 0.5),
         Pattern("phone (NANP)",
-                r"(?<![\w+\-.])(?:1[\s.\-]?)?(?:\(\d{3}\)[ \t]?|\d{3}[\s.\-/])\d{3}[\s.\-]\d{4}"
+                r"(?<![\w+\-.])(?:1[ \t.\-]?)?(?:\(\d{3}\)[ \t]?|\d{3}[ \t.\-/])\d{3}[ \t.\-]\d{4}"
                 r"(?:[ \t]?(?:x|ext\.?)[ \t]?\d{1,5})?(?![\w\-])", 0.5),
         Pattern("phone (national, trunk 0)",
-                r"(?<![\w+\-.])(?:\(0\d{1,4}\)[ \t]?|0\d{1,4}(?:[ \t]/[ \t]?|[\s.\-/])?)\d{2,4}"
+                r"(?<![\w+\-.])(?:\(0\d{1,4}\)[ \t]?|0(?!0)\d{1,4}(?:[ \t][/\-][ \t]?|[ \t.\-/])?)\d{2,4}"
                 r"(?:[ .\-]?\d{2,4}){1,3}"
                 r"(?![\w\-]|\.\d)", 0.5),
         Pattern("phone (Indian mobile)",
                 r"(?<![\w+\-.])[6-9]\d{4}[ \-]?\d{5}(?![\w\-]|\.\d)", 0.5),
-        Pattern("phone (bare digits)", r"(?<![\w+\-.])\d{9,12}(?![\w\-]|\.\d)", 0.5),
+        Pattern("phone (bare digits)", r"(?<![\w+\-.])\d{9,13}(?![\w\-]|\.\d)", 0.5),
         # Spanish and Portuguese nine-digit numbers have no trunk 0: "654 55 21 87",
         # "936 518 204" (3-3-3 is also a thousands-grouped amount: it needs a context word).
         Pattern("phone (Iberian nine digits)",
-                r"(?<![\w+\-.,])(?<!\d )[6-9]\d{2}(?: \d{3} \d{3}| \d{2} \d{2} \d{2})"
+                r"(?<![\w+\-.])(?<!\d[ ,])[5-9]\d{2}(?: \d{3} \d{3}| \d{2} \d{2} \d{2})"
                 r"(?![\w\-]|[.,]\d| \d)", 0.5),
+        # Portuguese and Polish landlines "21 793 44 10", "12 634 55 20" (2-3-2-2, no trunk 0),
+        # Mexican ten-digit numbers "55 4172 9930" (2-4-4) and Chinese mobiles "139 1028 4471"
+        # (3-4-4, written against Han text): each checked by libphonenumber in its country.
+        Pattern("phone (2-3-2-2 landline)",
+                r"(?<![\w+\-.])(?<!\d[ ,])[1-9]\d \d{3} \d{2} \d{2}(?![\w\-]|[.,]\d| \d)", 0.5),
+        Pattern("phone (Mexican 2-4-4)",
+                r"(?<![\w+\-.])(?<!\d[ ,])[1-9]\d[ \-]\d{4}[ \-]\d{4}(?![\w\-]|[.,]\d| \d)", 0.5),
+        Pattern("phone (Chinese mobile)",
+                r"(?<![\dA-Za-z+\-.,])1[3-9]\d[ \-]?\d{4}[ \-]?\d{4}(?![\dA-Za-z\-]|[.,]\d)", 0.5),
         # Brazil, Mexico, Argentina, Colombia write the area code in parentheses without a
         # trunk 0: "(11) 95732-7381".
         Pattern("phone (area code in parentheses)",
@@ -110,7 +120,10 @@ class PhoneFormatRecognizer(PatternRecognizer):
                "contact", "dial", "whatsapp", "ring", "callback", "caller", "landline", "ph", "mob", "sms", "hotline", "helpline", "nummer", "telefon", "handy", "portable",
                "cellphone", "phone number", "telefone", "telemóvel", "telemovel", "teléfono",
                "telefono", "móvil", "movil", "tlf", "tfno", "llame", "llamar", "ligue", "msisdn",
-               "ctcm", "call me", "reach me", "text me", "contact number",
+               "ctcm", "call me", "reach me", "text me", "contact number", "contacto", "contato",
+               "contatto", "kontakt", "celular", "cellulare", "téléphone", "tél", "telefonnummer",
+               "rufnummer", "handynummer", "mobil", "mobilnummer", "telefoonnummer", "mobiel",
+               "bel", "llamada", "chiamare", "appeler", "anrufen", "cel",
                "电话", "手机", "電話", "携帯", "전화", "전화번호", "핸드폰", "휴대폰"]
     # National numbers are tried against these regions, most written first.
     REGIONS = ("GB", "DE", "FR", "AU", "IN", "JP", "IT", "ES", "NL", "IE", "BR", "MX", "ZA", "NZ",
@@ -127,15 +140,19 @@ class PhoneFormatRecognizer(PatternRecognizer):
             kind = r.analysis_explanation.pattern_name if r.analysis_explanation else ""
             value = text[r.start:r.end]
             r.score = _phone_score(value, kind, self.REGIONS)
-            if r.score and _bare_groups(value) and not value.startswith("0"):
+            if r.score and _bare_groups(value) and not value.startswith("0") \
+                    and not _italian_mobile(value):
                 r.score = min(r.score, 0.3)  # "943 476 5919" is as often an ID as a phone
-            if r.score and (id_context(text, r.start)
+            if r.score and (id_context(text, r.start) or _micr(text, r.start, r.end)
+                            or _NOT_PHONE_BEFORE.search(text, max(0, r.start - 32), r.start)
                             or _TRACKING_BEFORE.search(text, max(0, r.start - 24), r.start)):
                 r.score = 0.0  # "Part number 782-250-3689": an identifier, whatever follows
             elif r.score and sum(c.isdigit() for c in value) == 9 \
                     and _SSN_CUE.search(text, max(0, r.start - 40), r.start):
                 r.score = 0.0  # nine digits after "SSN"/"social" are the SSN recognizer's
-            elif r.score and _PHONE_CUE.search(text, max(0, r.start - 32), r.start):
+            elif r.score and (_PHONE_CUE.search(text, max(0, r.start - 32), r.start)
+                              or _PHONE_HEADER.search(_column_header(text, r.start)
+                                                      or _csv_header(text, r.start))):
                 r.score = max(r.score, 0.65)  # "my number is 9435550199"
             if r.analysis_explanation is not None:
                 r.analysis_explanation.original_score = r.score
@@ -148,7 +165,58 @@ _PHONE_CUE = re.compile(r"(?:\b(?:my|your|his|her|our|their|phone|mobile|cell|co
                         r"best|callback|call-back|daytime|evening|"
                         r"telephone|home|work|office|direct)\s+(?:number|no\.?|num|#)"
                         r"(?:\s+is|\s*[:#=\-])?|\b(?:call|ring|text|reach)\s+(?:me|us)"
-                        r"(?:\s+back)?\s+(?:on|at))\s*$", re.IGNORECASE)
+                        r"(?:\s+back)?\s+(?:on|at)"
+                        # "Número 55 4172 9930", "o meu número é 912 345 087", "meine Nummer:"
+                        r"|\b(?:número|numero|numéro|nummer)(?:\s+(?:é|es|è|est|ist))?\s*:?"
+                        # "mi cel es", "msisdn=", "phone_number:", "电话是", "電話番号:"
+                        r"|\b(?:cel|celular|móvil|movil|telefone|teléfono|telefono|handy|portable)"
+                        r"\s+(?:es|é|è|ist|est)"
+                        r"|\b(?:phone|tel|mobile|cell|msisdn|whatsapp|fax)(?:[_\-]?(?:no|number|num))?"
+                        r"\s*[=:]"
+                        r"|(?:电话|手机|電話|携帯|전화|핸드폰)(?:号码|號碼|番号|번호)?\s*(?:是|は|:)?)\s*$",
+                        re.IGNORECASE)
+
+
+def _micr(text: str, start: int, end: int) -> bool:
+    """A cheque's MICR line: routing and account numbers between ⑆ ⑇ ⑈ ⑉ symbols."""
+    return "\u2446" <= text[start - 1:start] <= "\u2449" or "\u2446" <= text[end:end + 1] <= "\u2449"
+
+
+# A table or CSV column whose header names a phone ("Teléfono", "Mobile", "tel_no").
+_PHONE_HEADER = re.compile(r"(?i)phone|\btel|mobile|\bcell|móvil|movil|celular|cellulare|handy|"
+                           r"whatsapp|msisdn|\bfax|telefon|teléfono|telefone|telemóvel|電話|电话|"
+                           r"手机|携帯|전화")
+
+
+def _csv_header(text: str, start: int) -> str:
+    """The header cell above a value in a CSV block (comma, semicolon or tab separated): the
+    top line of the run of lines above with as many separators as this one, or ""."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    sep = max(",;\t", key=line.count)
+    n = line.count(sep)
+    if n < 2:
+        return ""
+    col = text.count(sep, line_start, start)
+    top = line_start
+    while top > 0:
+        prev = text.rfind("\n", 0, top - 1) + 1
+        if text[prev:top - 1].count(sep) != n:
+            break
+        top = prev
+    if top == line_start:
+        return ""
+    header = text[top:text.find("\n", top)].split(sep)
+    return header[col] if col < len(header) else ""
+
+
+# Numbers that a word right before names as something else: an account, a postcode (Brazil's
+# CEP "01304-001", Germany's PLZ), a tax or national ID, a meter ("quoting account 7700418823").
+_NOT_PHONE_BEFORE = re.compile(
+    r"\b(?:account|acct|a/c|cep|plz|zip|postcode|post\s+code|postal\s+code|nif|nie|dni|vat|"
+    r"iva|cpf|cnpj|iban|meter|mpan|mprn|sort\s+code|routing|aba)"
+    r"(?:\s*(?:no\.?|nr\.?|number|num|#|id|code))?[\s:#.]*$", re.IGNORECASE)
 
 
 # The tail of a UPS tracking number written in groups ("1Z 999 AA1 01 2345 6784").
@@ -162,6 +230,15 @@ def _bare_groups(candidate: str) -> bool:
     """A 3-3-4 digit group separated by spaces only (the NHS-number shape), no +, (), . or -."""
     return [len(g) for g in candidate.split()] == [3, 3, 4]
 
+
+def _italian_mobile(body: str) -> bool:
+    """"333 418 2290": ten digits from 3, valid in Italy and not in the US (US numbers from 3
+    stay US); no NHS number starts with 3, so the 3-3-4 cap does not apply."""
+    return (body[:1] == "3" and sum(c.isdigit() for c in body) == 10
+            and not _parses(body, "US")[0] and _parses(body, "IT")[0])
+
+
+_COUNTRY_PATTERNS = {"phone (2-3-2-2 landline)": ("PT", "PL"), "phone (Mexican 2-4-4)": ("MX",)}
 
 _DATE_SHAPE = re.compile(r"^\(?\d{1,4}\)?[./\-]\d{1,2}[./\-]\d{2,4}$")
 
@@ -198,16 +275,28 @@ def _phone_score(candidate: str, kind: str = "", regions: tuple[str, ...] = ("GB
         tries = ("US", "IN", "CN") if not body.startswith("0") else regions
         if any(_parses(body, r)[0] for r in tries):
             return 0.4
+        # read out in a transcript: Italian mobiles "3384127790", Brazilian mobiles with their
+        # area code "11988774412" (AA 9XXXX-XXXX); both need a context word
+        if _italian_mobile(body) or (digits == 11 and body[2] == "9" and _parses(body, "BR")[0]):
+            return 0.4
         # E.164 written without its +, "491751234508", "2348031234567": needs a context word
         return 0.4 if digits >= 11 and body[0] != "0" and _parses("+" + body, None)[0] else 0.0
-    if kind == "phone (Iberian nine digits)":
-        if not any(_parses(body, r)[0] for r in ("ES", "PT")):
+    if kind == "phone (Iberian nine digits)":  # and Polish 3-3-3 mobiles, "501 228 447"
+        if not any(_parses(body, r)[0] for r in ("ES", "PT", "PL")):
             return 0.0
         return 0.6 if len(body.split()) == 4 else 0.4
+    if kind == "phone (Chinese mobile)":  # grouped 3-4-4 from 13-19: no amount looks so
+        if not _parses(body, "CN")[0]:
+            return 0.0
+        return 0.6 if len(re.split(r"[ \-]", body)) == 3 else 0.4
+    if kind in _COUNTRY_PATTERNS:  # a shape common to amounts and IDs: it needs a context word
+        return 0.4 if any(_parses(body, r)[0] for r in _COUNTRY_PATTERNS[kind]) else 0.0
     if kind == "phone (Indian mobile)":
         return 0.6 if _parses(body, "IN")[0] else 0.0
     if not body.lstrip("(").startswith("0"):
         valid, possible = _parses(body, "US")
+        if not valid and _italian_mobile(body):
+            return 0.6
         return 0.65 if valid else 0.4 if possible else 0.0
     possible = False
     for region in regions:
