@@ -111,8 +111,31 @@ def _foreign_numbers() -> dict[str, str]:
 _FOREIGN = _foreign_numbers()
 # Longest first, so "trente-quatre" is one token before "trente", and spaces in "treinta y
 # cuatro" match any run of blanks.
-_FOREIGN_WORD = (r"(?:" + "|".join(regex.escape(w).replace(r"\ ", r"[ \t]+")
-                                   for w in sorted(_FOREIGN, key=len, reverse=True)) + r")")
+
+
+def _trie(words: list[str]) -> str:
+    """One regex for `words`, prefixes shared (so a position is rejected on its first letter,
+    not after trying ~560 alternatives), longest match first; a space matches any run of blanks."""
+    root: dict = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def walk(node: dict) -> str:
+        end = "" in node
+        branches = [(r"[ \t]+" if ch == " " else regex.escape(ch)) + walk(child)
+                    for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if end else body
+
+    return "(?:" + walk(root) + ")"
+
+
+_FOREIGN_WORD = _trie(list(_FOREIGN))
 _DIGIT_TOKEN = (r"(?:(?:double|triple)[ \t]+" + _DIGIT_WORD + r"|" + _FOREIGN_WORD
                 + r"(?![\p{L}])|" + _DIGIT_WORD + r"|\d)")
 # A spoken number: at least four digit tokens (so "one or two", "two three times" stay words),
