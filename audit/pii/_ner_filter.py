@@ -182,6 +182,29 @@ def _fold(word: str) -> str:
     return f[:-2] if f.endswith(("'s", "’s")) else f
 
 
+# Spoken e-mail addresses ("priya dot nair eighty eight at gmail dot com"), a case citation's
+# parties cited by one word ("Miranda v. Arizona", "Plessy v. Ferguson")
+# and hesitation sounds ("um", "erm"): none of them a person's name as written.
+_DOT_WORD = regex.compile(r"(?i)(?:^|[ \t])(?:dot|punto|punkt|ponto|point)(?:[ \t]|$)")
+_VERSUS_AFTER = regex.compile(r"[ \t]+v(?:s)?\.?[ \t]+\p{Lu}")
+_VERSUS_BEFORE = regex.compile(r"(?<![\p{L}])v(?:s)?\.?[ \t]+$")
+_FILLERS = frozenset("um umm uh uhh er erm hmm mm ah eh".split())
+
+
+def _not_written_name(text: str, s: Span) -> bool:
+    """Whether a PERSON span is a spoken e-mail's local part, a one-word party of a case
+    citation or a hesitation sound (`_DOT_WORD`, `_VERSUS_*`, `_FILLERS`)."""
+    span = text[s.start:s.end]
+    if _DOT_WORD.search(span) is not None or regex.match(r"[ \t]+(?:dot|punto|punkt|ponto)[ \t]",
+                                                          text[s.end:s.end + 8]) is not None:
+        return True
+    words = _WORD.findall(span)
+    if len(words) == 1 and not span.isupper() and (_VERSUS_AFTER.match(text, s.end) is not None
+                            or _VERSUS_BEFORE.search(text, max(0, s.start - 6), s.start)):
+        return True
+    return bool(words) and words[0] in _FILLERS  # lower case only ("Um" is a Korean surname)
+
+
 def _role_only(text: str, s: Span) -> bool:
     """Whether a PERSON span is only role, job or department words ("cliente", "Anruferin",
     "Accounts Receivable", "Dear Parent"): a label or an addressee, nobody's name."""
@@ -435,6 +458,14 @@ def _cuts_word(text: str, s: Span) -> bool:
     return inside(s.start) or inside(s.end)
 
 
+# An animal word right before a one-word name: "the neighbours' dog Brutus", "their cat Zeus",
+# "o gato Simba", "unser Hund Bello".
+_ANIMAL_BEFORE = regex.compile(r"(?i)(?<![\p{L}])(?:dog|cat|puppy|pup|kitten|pony|horse|rabbit|"
+                               r"hamster|parrot|tortoise|gato|gata|perro|perra|cão|cadela|"
+                               r"chatte|chien|chienne|hund|hündin|katze|kater|gatto|gatta|"
+                               r"hond|poes)[ \t]+$")
+
+
 def _pet(text: str, s: Span) -> bool:
     """Whether a one-word PERSON span names an animal: in a pet's field, followed by its
     species, age or breed, or quoted with an animal word close by ('Cocker Spaniel "Hugo"')."""
@@ -443,6 +474,8 @@ def _pet(text: str, s: Span) -> bool:
     if _PET_FIELD.search(text, max(0, s.start - 20), s.start) is not None:
         return True
     if _PET_AFTER.match(text, s.end) is not None:
+        return True
+    if _ANIMAL_BEFORE.search(text, max(0, s.start - 12), s.start) is not None:
         return True
     quoted = text[s.start - 1:s.start] in _QUOTES and text[s.end:s.end + 1] in _QUOTES
     return quoted and _ANIMAL_WORD.search(text, max(0, s.start - 40), s.start) is not None
@@ -464,6 +497,7 @@ def person_filter(spans: list[Span], text: str) -> list[Span]:
             trimmed = _trim_edges(s, text, names)
             if trimmed is None or _cuts_word(text, trimmed) or _pet(text, trimmed) \
                     or _date_word(text, trimmed) or _role_only(text, trimmed) \
+                    or _not_written_name(text, trimmed) \
                     or _public_figure(text, trimmed, names) \
                     or (_brand_piece(text, trimmed) and not _self_named(text, trimmed.start)) or (
                     _WORD.findall(text, trimmed.start, trimmed.end) or ["x"])[-1].casefold() \
