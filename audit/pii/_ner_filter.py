@@ -40,6 +40,8 @@ FIELD_WORDS = frozenset("""
 requester callback card number email e-mail mail payout account beneficiary iban phone mobile
 tel fax summary address billing shipping ship passenger contact customer client remote addr ip
 social security ssn name full pan reply-to subject priority channel status order invoice
+surname forename family given middle employee age vorname nachname familienname anschrift
+prénom prenom nom nombre apellido apellidos cognome sobrenome voornaam achternaam
 """.split())
 # Thoroughfare words that end a street name the NER reads as a person ("Rosenheimer Str").
 _STREET_END = frozenset("str str. straße strasse street st road rd avenue ave av lane ln drive dr "
@@ -210,7 +212,7 @@ def _role_only(text: str, s: Span) -> bool:
     "Accounts Receivable", "Dear Parent"): a label or an addressee, nobody's name."""
     roles = role_words()
     words = _WORD.findall(text, s.start, s.end)
-    return bool(words) and all(_fold(w) in roles for w in words)
+    return bool(words) and all(_fold(w) in roles or _fold(w) in FIELD_WORDS for w in words)
 
 
 # A personal way of naming someone: a self-naming cue, a salutation or a field of a form or a
@@ -299,6 +301,12 @@ def _thing(text: str, words: list[tuple[int, int, str]], names: frozenset[str]) 
         return True
     if all(f in _common_words() for f in folded):
         return True
+    if len(words) > 1 and all(f in _common_words() or (w.isupper() and len(w) <= 4)
+                              for f, (_, _, w) in zip(folded, words)) \
+            and (not any(f in names for f in folded) or (
+                all(w.isupper() for _, _, w in words)
+                and any(f in _common_words() and f not in names for f in folded))):
+        return True  # a heading or label with an acronym ("SIM SWAP REQUEST", "HOA NOTICE")
     w = words[0][2]
     if len(words) == 1 and w.isupper() and len(w) <= 4 and w.casefold() not in names:
         return True
