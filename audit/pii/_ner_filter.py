@@ -662,6 +662,10 @@ def refine(span: Span, text: str, foreign: dict[str, bool]) -> Span | None:
         words.pop()
     if not words:
         return None
+    if span.entity_type == "PERSON":
+        words = _cased_words(text, words, names)
+        if not words:
+            return None
     if span.entity_type == "PERSON" and words[-1][2].casefold() in _STREET_END:
         return None  # the street recognizer reports the address with its number
     named = span.entity_type == "PERSON" and (_self_named(text, span.start, span.end)
@@ -690,6 +694,27 @@ def refine(span: Span, text: str, foreign: dict[str, bool]) -> Span | None:
     if (start, end) == (span.start, span.end):
         return span
     return Span(start, end, span.entity_type, span.score, span.recognizer, span.explanation)
+
+
+def _cased_words(text: str, words: list[tuple[int, int, str]],
+                 names: frozenset[str]) -> list[tuple[int, int, str]]:
+    """An NER name's words up to its first lower-case word that is no particle and no listed
+    name, less such words at its start: the English model runs a name into the next words of
+    another language ("Jomar po ito", "ο Καβάφης"). A name all in lower case is left as it is
+    (chat and speech write names so)."""
+    from audit.pii.recognizers._gazetteer import PARTICLES
+
+    def plain(w: str) -> bool:
+        return w[:1].islower() and w not in PARTICLES and w.casefold() not in names
+
+    if all(w[:1].islower() for _, _, w in words):
+        return words
+    while words and plain(words[0][2]):
+        words = words[1:]
+    for k in range(1, len(words)):
+        if plain(words[k][2]):
+            return words[:k]
+    return words
 
 
 _THE_BEFORE = regex.compile(r"(?<![\p{L}])the[ \t]+$", regex.IGNORECASE)
