@@ -22,6 +22,8 @@ from tests.pii_kit import persons
     "Fans queued overnight for Taylor Swift tickets at Wembley.",
     "The Prime Minister met President Macron in Brussels.",
     "Guest lecture on how Alan Turing broke Enigma.",
+    "Agenda: upgrade Kafka to 3.8, then the Postgres failover drill.",
+    "The choir sings Handel and Vivaldi at the Christmas concert.",
 ])
 def test_public_figures_in_prose(text: str) -> None:
     assert persons(text) == []
@@ -36,6 +38,7 @@ def test_public_figures_in_prose(text: str) -> None:
     ("Claire Macron-Dubois called about her invoice.", "Claire Macron-Dubois"),
     ("Anna Messi booked a table for four.", "Anna Messi"),
     ("Marcus Dahl signed the lease on 3 March.", "Marcus Dahl"),
+    ("Tereza Kafka will pick up the keys on Friday.", "Tereza Kafka"),
 ])
 def test_private_people_stay(text: str, name: str) -> None:
     found = persons(text)
