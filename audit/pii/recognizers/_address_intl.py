@@ -37,6 +37,7 @@ _CAPWORD = r"(?-i:\p{Lu}[\p{L}'’\-]+)"
 # Street types written as a word ending (Germanic, Nordic, Dutch): Hauptstraße, Kerkstraat.
 _ENDINGS = (r"straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad|"
             r"markt|straat|laan|gracht|plein|dijk|kade|singel|vej|gade|gatan|vägen|gata|veien|"
+            r"braut|vegur|stræti|"
             r"gaten|katu|tie|polku|utca|ulica|ul\.|náměstí|ulice")
 _GERMANIC = (r"(?<![\p{L}\-])(?-i:\p{Lu})[\p{L}\-]*?(?:" + _ENDINGS + r")\.?[ \t]+" + _NUM
              + r"(?![\p{L}\d]|[ \t]?%)")  # "Engineering 64%": a share, not a house number
@@ -59,12 +60,15 @@ _LATIN_TYPES = (r"calle|c/|avenida|avda\.?|av\.|paseo|plaza|pza\.?|carretera|cam
                 r"rua|r\.|travessa|alameda|praça|praca|estrada|rodovia|carrer|passeig|avinguda|"
                 r"jalan|jl\.|soi|thanon|ulitsa|prospekt|pereulok|bulevar|sokak|sokağı|caddesi|"
                 r"cad\.|mahallesi|mah\.|ul\.|ulica|aleja|al\.|pasaje|pje\.|rehov|rechov|sderot|derech|"
-                r"ул\.|улица|пр\.|проспект|пер\.|переулок|бульвар|шоссе")
+                r"ул\.|улица|пр\.|проспект|пер\.|переулок|бульвар|шоссе|вул\.|вулиця|просп\.|"
+                # Belgian and Swiss French put the number after: "Rue du Prince Royal 83"
+                r"rue|chaussée|boulevard|"
+                r"רחוב|רח'|שדרות|שד'")
 _LATIN = (r"(?<![\p{L}])(?:" + _LATIN_TYPES + r")[ \t]+(?:" + _PARTICLE + r"[ \t]+)?" + _WORD
           + r"(?:[ \t]+(?:" + _PARTICLE + r"[ \t]+)?" + _CAPWORD + r"){0,3},?[ \t]+"
           r"(?:n[º°o]\.?[ \t]*|no\.?[ \t]*|#[ \t]*|д\.[ \t]*|дом[ \t]+)?" + _NUM + r"(?:[ \t]*[,/][ \t]*\d{1,3}[º°ª]?(?:[ \t]?[A-Za-z])?)?"
           r"(?:,?[ \t]+(?:apto\.?|apt\.?|ap\.?|piso|depto\.?|dpto\.?|puerta|casa|bloco|sala|andar|"
-          r"interno|int\.?|scala|esc\.?|кв\.?|квартира)[ \t]*\d{1,4}(?:[ \t]?[A-Za-z])?)?"
+          r"interno|int\.?|scala|esc\.?|кв\.?|квартира|דירה)[ \t]*\d{1,4}(?:[ \t]?[A-Za-z])?)?"
           r"(?![\p{L}\d]|\.\d|-\d)")  # "via X-Forwarded-For 141.98.11.23": no house number;
 # "via Liliana Restrepo, 305-555-0114": a phone, not a house number
 # Colombian / Latin American grid: "Carrera 7 # 71-21", "Calle 26 No 13-19".
@@ -92,7 +96,7 @@ _UNIT_PIN = (r"(?<![\p{L}])(?:flat|house|h\.?[ \t]?no\.?|plot|door|apartment|apt
 _JP_ROMAN = (r"(?<![\d\-])\d{1,4}-\d{1,4}(?:-\d{1,4})?[ \t]+(?-i:\p{Lu}\p{Ll}[\p{L}'’\-]*)"
              + r"(?:,?[ \t]+" + _CAPWORD + r"-(?:ku|shi|cho|chō|machi|gun|mura|ken|to))*")
 _KR_ROMAN = (r"(?<![\p{L}\d])\d{1,4}(?:-\d{1,4})?,?[ \t]+" + _CAPWORD
-             + r"-(?:ro|gil|daero|dong)(?:\d{1,3}-gil)?(?:,?[ \t]+" + _CAPWORD
+             + r"-(?:ro|gil|daero|dong)(?:[ \t]?\d{1,3}(?:beon)?-gil)?(?:,?[ \t]+" + _CAPWORD
              + r"-(?:gu|si|dong|gun|eup|myeon))*")
 _CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}ー]"
 _CJK_BLOCK = (r"(?:〒?[ \t]*\d{3}-\d{4}[ \t]*)?[\p{Han}\p{Katakana}ー]{1,12}?(?:都|道|府|県|省|市|区|區|町|村|郡|县|縣)"
@@ -132,6 +136,47 @@ def _has_sa_ending(text: str) -> bool:
                for r in _ASCII_RUN.findall(text.lower()))
 
 
+# The street type after the name as its own lower-case word, then the number (Norwegian "Thorvald
+# Meyers gate 51B", Hungarian "Andrássy út 61. 2/4", "Váci utca 18. III. em. 2.", Icelandic,
+# Russian/Kazakh transliterations "Nevsky Prospekt 28", "pr. Abaya 52, kv. 17").
+_AFTER_TYPES = (r"(?-i:gate|gata|gatan|vei|veien|vej|vegur|braut|stræti|utca|út|u\.|tér|körút|"
+                r"krt\.|Prospekt|prospekt|ulitsa|pereulok|shosse)")
+_NOT_A_STREET_NAME = (r"(?!(?-i:Departure|Boarding|Arrival|Arrivals|Departures|Security|Main|Front|"
+                      r"Back|Side|Garden|Field|Level|Car|Park|The|A|An|At|To|Via|Near|North|South|"
+                      r"East|West|Terminal)\b)")
+_FLOOR = r"(?:[ \t]+(?:[IVX]{1,4}\.|\d{1,2}/\d{1,2}|em\.|emelet|\d{1,3}\.?|ajtó)){0,3}"
+_NAME_THEN_TYPE = (r"(?<![\p{L}'’\-])" + _NOT_A_STREET_NAME + _CAPWORD + r"(?:[ \t]+" + _CAPWORD
+                   + r"){0,2}[ \t]+" + _AFTER_TYPES + r"[ \t]+\d{1,5}(?:[ \t]?(?-i:[A-Za-z])(?![\p{L}])|"
+                   r"[\-/]\d{1,4})?\.?" + _FLOOR + r"(?![\p{L}\d])")
+_RU_ABBR = (r"(?<![\p{L}])(?:pr\.|prosp\.|ul\.|per\.)[ \t]+" + _CAPWORD + r"(?:[ \t]+" + _CAPWORD
+            + r")?,?[ \t]+\d{1,4}(?:[ \t]?(?-i:[A-Za-z])(?![\p{L}]))?(?:,?[ \t]+(?:kv\.?|kvartira)"
+            r"[ \t]*\d{1,4})?(?![\p{L}\d])")
+# Two streets at a crossing: "Grand Ave & N 7th St", "Elm St & 4th Ave", "Main Street and 5th".
+_X_TYPE = r"(?-i:St|Ave|Rd|Blvd|Dr|Street|Avenue|Road|Boulevard|Drive|Lane|Ln|Way|Hwy|Pkwy)\.?"
+_X_NAME = (r"(?:(?-i:[NSEW])\.?[ \t]+)?(?:" + _CAPWORD + r"(?:[ \t]+" + _CAPWORD
+           + r")?|\d{1,3}(?:st|nd|rd|th))")
+_CROSSING = (r"(?<![\p{L}\d])" + _X_NAME + r"[ \t]+" + _X_TYPE + r"[ \t]*(?:&|and|at|/|x)[ \t]*"
+             + _X_NAME + r"[ \t]+" + _X_TYPE + r"(?![\p{L}])")
+# Gulf, Afghan and Bahraini addresses: "Building 14, Street 22, Al Barsha 1", "Villa 31, Street
+# 4B, Umm Suqeim 2", "Building 7, Way 2714, Al Khuwair", "Street 15, Wazir Akbar Khan".
+_GULF = (r"(?<![\p{L}])(?:(?:building|bldg\.?|villa|house|plot|flat)[ \t]+\d{1,5}(?-i:[A-Z])?,[ \t]*"
+         # without a building first, only where a field or line starts: not "Toy Story Way 2"
+         r"|(?<=^|[,:;(\n]|[,:;(\n][ \t]))"
+         r"(?-i:Street|St\.|Way|Road|Rd\.)[ \t]+\d{1,5}(?-i:[A-Z])?,[ \t]*(?:(?-i:Block)[ \t]+\d{1,4},[ \t]*)?"
+         + _CAPWORD + r"(?:[ \t]+" + _CAPWORD + r"){0,3}(?:[ \t]+\d{1,2})?(?![\p{L}\d])")
+# Singapore HDB blocks and Philippine subdivisions: "Blk 214 Bishan St 23, #08-112",
+# "Blk 4 Lot 12, Ph. 2, Sunnyville Subd.".
+_BLOCK = (r"(?<![\p{L}])(?:blk|block)[ \t]+\d{1,4}(?-i:[A-Z])?(?:"
+          r"[ \t]+lot[ \t]+\d{1,4}(?:,[ \t]*ph(?:ase|\.)?[ \t]*\d{1,2})?(?:,[ \t]*" + _CAPWORD
+          + r"(?:[ \t]+" + _CAPWORD + r"){0,3}[ \t]+(?-i:Subd\.|Subdivision|Village|Homes|Estates?))?"
+          r"|[ \t]+" + _CAPWORD + r"(?:[ \t]+" + _CAPWORD + r"){0,2}(?:[ \t]+\d{1,3})?"
+          r"(?:,?[ \t]*#\d{1,3}-\d{1,5})?)")
+# Japanese chōme-ban-gō after a district written in Han: "西新宿3-7-1", "北3条西4-1" (the
+# normaliser has put a space between Han and ASCII digits by the time this runs).
+_CHOME = (r"(?<![\p{Han}\d])[\p{Han}]{2,10}[ ]?(?:\d{1,2}[ ]?条[ ]?[\p{Han}]{1,2}[ ]?\d{1,2}[\-－]"
+          r"\d{1,4}|\d{1,2}(?:[ ]?丁目[ ]?|[\-－])\d{1,4}[\-－]\d{1,4})(?![\d\-－])")
+
+
 class InternationalAddressRecognizer(PatternRecognizer):
     """Street addresses outside the US-style `<number> <name> <suffix>` shape, with their postal tail."""
 
@@ -150,6 +195,12 @@ class InternationalAddressRecognizer(PatternRecognizer):
         Pattern("address (Hangul)", _HANGUL, 0.6),
         Pattern("address (PO box)", _PO_BOX + POSTAL_TAIL, 0.5),
         Pattern("address (Turkish street + No:)", _TURKISH + POSTAL_TAIL, 0.6),
+        Pattern("address (name + gate/utca/prospekt + number)", _NAME_THEN_TYPE + POSTAL_TAIL, 0.6),
+        Pattern("address (pr./ul. name number)", _RU_ABBR + POSTAL_TAIL, 0.6),
+        Pattern("address (street crossing)", _CROSSING, 0.55),
+        Pattern("address (building, street N, district)", _GULF, 0.6),
+        Pattern("address (block)", _BLOCK + POSTAL_TAIL, 0.55),
+        Pattern("address (chome)", _CHOME, 0.6),
     ]
     CONTEXT = ["address", "live", "lives", "living", "located", "reside", "ship", "deliver",
                "home", "send", "mail", "moved", "visit", "street", "adresse", "anschrift",
