@@ -361,6 +361,8 @@ rabbi pastor reverend rev revd father brother sister elder deacon bishop grandma
 grandad grandmother grandfather granny gran savta bubbe zayde oma opa abuela abuelo abuelita tía
 tío tia tio tante onkel auntie aunty aunt uncle cousin spouse ìyá iya bà ông cô chú bác chị thầy
 don doña dona med rer nat jur
+herr frau familie famille famiglia nachbar nachbarin neighbour neighbor voisin voisine vecino
+vecina vizinho vizinha buurman buurvrouw hausverwaltung
 """.split())
 # Honorifics written after a name ("Elif Hanım", "Shreya ji", "OKAFOR/CHIAMAKA MS"), and the same
 # glued on with a hyphen ("Tanaka-san").
@@ -445,14 +447,22 @@ _DATE_AFTER = regex.compile(r"\.?[ \t]+\d{1,2}(?:st|nd|rd|th)?\b(?![.,]?\d{3})")
 _KIN_BEFORE = regex.compile(r"(?i)\bnext[ \t]+of[ \t]+$")
 
 
+_LABEL_AFTER = regex.compile(r"[ \t]*:")
+_DAY_LABEL = regex.compile(r"(?im)^[ \t]*(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|"
+                           r"tuesday|wednesday|thursday|friday|saturday|sunday)\.?[ \t]*:")
+
+
 def _date_word(text: str, s: Span) -> bool:
-    """Whether a one-word PERSON span is a day or month name written in a date, or the "kin" of
-    "next of kin"."""
+    """Whether a one-word PERSON span is a day or month name written in a date or heading two or
+    more rows of a rota ("Wed:", "Thu:"), or the "kin" of "next of kin"."""
     word = text[s.start:s.end]
     if word.casefold() == "kin":
         return _KIN_BEFORE.search(text, max(0, s.start - 12), s.start) is not None
     if word.casefold().rstrip(".") not in _DAYS_MONTHS:
         return False
+    if _LABEL_AFTER.match(text, s.end) is not None and len({
+            m.group(1).casefold() for m in _DAY_LABEL.finditer(text)}) >= 2:
+        return True  # a rota's rows ("Wed: Mai Nguyen", "Thu: Hemi Walker")
     return (_DATE_BEFORE.search(text, max(0, s.start - 8), s.start) is not None
             or _DATE_AFTER.match(text, s.end) is not None)
 

@@ -197,6 +197,8 @@ response request example output input source title description comment comments 
 present apologies agenda decision decisions owner due location venue address phone email tel
 fax mobile cc total subtotal price cost amount item items ps nb fyi edit edited update updated
 bug issue fix feature test tests build deploy release changelog warning caution important
+mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday
+sunday
 """.split())
 # A family word before one to four capitalised names listed with commas and "and"/"&":
 # "predeceased by her husband Dan", "her children Noreen, Ciarán and Aoife", "father of Janina
