@@ -35,3 +35,14 @@ def test_not_written_names(text: str, absent: str) -> None:
 def test_people_stay(text: str, name: str) -> None:
     found = persons(text)
     assert any(name in f for f in found), found
+
+
+@pytest.mark.parametrize(("text", "absent", "name"), [
+    ("[12:01:40] [Server thread/INFO]: Marcus_the_Miner joined the game; op is Leila Haddad",
+     "Marcus", "Leila Haddad"),
+    ("export ALICE_HOME=/srv/alice  # owner: Tobias Wendt", "ALICE", "Tobias Wendt"),
+])
+def test_pieces_of_identifiers(text: str, absent: str, name: str) -> None:
+    found = persons(text)
+    assert absent not in found, found
+    assert any(name in f for f in found), found

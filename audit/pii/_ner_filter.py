@@ -468,11 +468,15 @@ def _date_word(text: str, s: Span) -> bool:
 
 
 def _cuts_word(text: str, s: Span) -> bool:
-    """Whether a span starts or ends inside a Latin-letter word: a piece of a run-together brand
-    ("Fin" of "FinTrust", "Aurora Travel Ap" of "ApS"), not a name."""
+    """Whether a span starts or ends inside a Latin-letter word or touches an underscore: a
+    piece of a run-together brand ("Fin" of "FinTrust", "Aurora Travel Ap" of "ApS") or of an
+    identifier ("Steve_the_Builder"), not a name."""
     def inside(i: int) -> bool:  # between text[i - 1] and text[i]
         return 0 < i < len(text) and all(c.isascii() and c.isalpha() for c in text[i - 1:i + 1])
 
+    if "_" in text[s.start:s.end] or text[s.start - 1:s.start] == "_" \
+            or text[s.end:s.end + 1] == "_":
+        return True  # a piece of an identifier or handle ("Steve_the_Builder", "NAMED_FLAGS")
     return inside(s.start) or inside(s.end)
 
 
