@@ -503,6 +503,11 @@ def _pet(text: str, s: Span) -> bool:
     return quoted and _ANIMAL_WORD.search(text, max(0, s.start - 40), s.start) is not None
 
 
+def _ideograph(ch: str) -> bool:
+    """A Han character or Hangul syllable: one is a whole name part ("王 磊"), not an initial."""
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uac00" <= ch <= "\ud7af"
+
+
 def person_filter(spans: list[Span], text: str) -> list[Span]:
     """Every PERSON span, whatever found it, with leading everyday and role words trimmed off
     ("Text Liam", "Rider Arjun"), and dropped when its words make it a thing (`_thing`) — unless
@@ -537,7 +542,8 @@ def person_filter(spans: list[Span], text: str) -> list[Span]:
                     c.isupper() for _, _, w in words for c in w) and not any(
                     len(w) >= 3 and w.casefold() in names for _, _, w in words):
                 continue  # "INFO gc pause" less its log level: no capital, no listed name
-            if not words or all(len(w) == 1 for _, _, w in words) or _thing(text, words, names) \
+            if not words or all(len(w) == 1 and not _ideograph(w) for _, _, w in words) \
+                    or _thing(text, words, names) \
                     or _named_thing(text, words, names):
                 continue  # "Henry Ford Museum" read as "Henry Ford"
             if words[-1][1] < s.end:

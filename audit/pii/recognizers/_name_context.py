@@ -520,8 +520,14 @@ _ROLE_NAME = regex.compile(
 _SPELLED = regex.compile(r"(?<![\p{L}\p{N}\-])(?P<name>\p{L}(?:-\p{L}){3,})(?![\p{L}\p{N}\-])"
                          r"(?![ \t]+(?i:at|dot|@)\b)")
 # A lower-case greeting to a listed given name: "hi mike long time listener", "thanks priya".
-_GREETING = regex.compile(r"(?<![\p{L}])(?:hi|hey|hello|hiya|thanks|thank you|bye|morning)"
+# ... and the same in the languages voicemails and chats come in: "ciao sono francesca", "ola
+# chidinma", "soy maripaz", "ich bin jonas", "c'est amélie".
+_GREETING = regex.compile(r"(?<![\p{L}])(?:hi|hey|hello|hiya|thanks|thank you|bye|morning|ciao|"
+                          r"hola|ola|olá|oi|salut|hallo|sono|soy|sou|je suis|ich bin|c'est|"
+                          r"mi chiamo|me llamo|je m'appelle|ich heiße|ich heisse|aquí|qui)"
                           r",?[ \t]+(?P<name>\p{Ll}[\p{Ll}\p{M}]+)(?![\p{L}])")
+_GREETING_MORE = regex.compile(r"ciao|hola|ola|olá|oi |salut|hallo|sono|soy|sou|suis|bin|c'est|"
+                               r"chiamo|llamo|appelle|hei[ßs]|aquí|qui ")
 _GREETING_END = regex.compile(r"[ \t]*(?:[!?.,]|$)", regex.MULTILINE)
 # A name said again in full: "it's tomasz, tomasz wierzbicki".
 _REPEATED = regex.compile(r"(?<![\p{L}])(?P<first>\p{L}[\p{L}\p{M}]{2,}),[ \t]+"
@@ -529,12 +535,34 @@ _REPEATED = regex.compile(r"(?<![\p{L}])(?P<first>\p{L}[\p{L}\p{M}]{2,}),[ \t]+"
                           r"(?P<last>\p{L}[\p{L}\p{M}'\-]{2,}))(?![\p{L}])")
 # A Latin name next to its Han or Hangul form: "TANAKA Haruto / 田中 陽翔", "Huang Jiahui (黄佳慧)",
 # "김민준 (Kim Min-jun)".
-_CJK_FORM = r"(?:\p{Han}{1,3}[ \t\u3000]?\p{Han}{1,3}|\p{Hangul}{2,4})"
+# ... and in the other scripts forms show names in: Arabic, Hebrew, Cyrillic, Greek, Indic,
+# Thai, Ethiopic, Georgian, Armenian ("Ahmed Al-Mansouri (أحمد المنصوري)", "Lakshmi Narayanan /
+# லட்சுமி நாராயணன்", "Abebe Bekele (አበበ በቀለ)"), and a kana reading after a Han name.
+_SCRIPT_WORD = (r"(?:[\p{Arabic}\p{Hebrew}\p{Cyrillic}\p{Greek}\p{Devanagari}\p{Bengali}\p{Tamil}"
+                r"\p{Telugu}\p{Kannada}\p{Malayalam}\p{Gujarati}\p{Gurmukhi}\p{Thai}\p{Ethiopic}"
+                r"\p{Georgian}\p{Armenian}\p{Sinhala}][\p{L}\p{M}]*)")
+_CJK_FORM = (r"(?:\p{Han}{1,3}[ \t\u3000]?\p{Han}{1,3}|\p{Hangul}{2,4}|"
+             r"[\p{Katakana}ー]{2,8}(?:[ \t\u3000][\p{Katakana}ー]{1,8})?|"
+             + _SCRIPT_WORD + r"(?:[ \t]" + _SCRIPT_WORD + r"){0,3})")
 _LATIN = (r"(?:" + _CAPS_WORD + r"|" + _CAP_WORD + r")(?:[ \t]+(?:" + _CAPS_WORD + r"|" + _CAP_WORD
           + r")){1,2}")
 _CJK_AFTER = regex.compile(r"(?P<latin>" + _LATIN + r")[ \t]*(?:/|[(（])[ \t]*(?P<cjk>" + _CJK_FORM
-                           + r")(?![\p{Han}\p{Hangul}])")
-_CJK_BEFORE = regex.compile(r"(?<![\p{Han}\p{Hangul}])(?P<cjk>" + _CJK_FORM + r")[ \t]*[(（/][ \t]*"
+                           + r")(?![\p{Han}\p{Hangul}\p{L}\p{M}])")
+# A Han name and its kana reading: "山本 恵子（ヤマモト ケイコ）".
+_KANA_READING = regex.compile(r"(?<![\p{Han}])(?P<han>\p{Han}{1,3}[ \t\u3000]?\p{Han}{1,3})[ \t]*[(（]"
+                              r"[ \t]*(?P<kana>[\p{Katakana}ー]{1,8}[ \t\u3000][\p{Katakana}ー]{1,8})"
+                              r"[ \t]*[)）]")
+# Names in Cyrillic: a listed given name, capitalised anywhere ("Лиза, привет! Это Ольга") or
+# in lower case after a cue ("привет это андрей", "меня зовут ирина").
+_CYRILLIC_NAME = regex.compile(r"(?<![\p{L}])(?P<name>\p{Cyrillic}[\p{Cyrillic}\p{M}]+)"
+                               r"(?:[ \t]+(?P<sur>\p{Lu}[\p{Cyrillic}\p{M}]+))?(?![\p{L}])")
+_CYRILLIC_CUE = regex.compile(r"(?<![\p{L}])(?:это|меня[ \t]+зовут|мене[ \t]+звати|це|привет|"
+                              r"здравствуйте|звонит|я)[,!]?[ \t]+$", regex.IGNORECASE)
+# Hebrew form fields that hold people: "שם הילד: איתן לוי", "הורים: דוד לוי ומיכל לוי".
+_HEBREW_FIELD = regex.compile(r"(?:שם(?:[ \t]+(?:הילד|הילדה|מלא|פרטי|משפחה|האב|האם|החתן|הכלה))?|"
+                              r"הורים|איש[ \t]+קשר|מבקש|מטופל|נמען)[ \t]*:[ \t]*"
+                              r"(?P<names>\p{Hebrew}+(?:[ \t]+\p{Hebrew}+){0,5})")
+_CJK_BEFORE = regex.compile(r"(?<![\p{Han}\p{Hangul}\p{L}\p{M}])(?P<cjk>" + _CJK_FORM + r")[ \t]*[(（/][ \t]*"
                             r"(?P<latin>" + _LATIN + r")")
 
 
@@ -558,6 +586,46 @@ def _name_words_ok(words: list[str]) -> bool:
     return bool(folded) and tuple(folded) not in table and not any(
         (f in stops and f not in names) or f in common or f in ROLE_WORDS or (f,) in table
         for f in folded)
+
+
+# Common given names written in Cyrillic (Russian, Ukrainian, Belarusian, Bulgarian, Serbian,
+# Kazakh use), from general knowledge; words that are also everyday words ("Вера" faith,
+# "Надежда" hope, "Любовь" love, "Роман" novel, "Лев" lion, "Мир") are left out.
+_CYRILLIC_GIVEN = frozenset("""александр алексей анатолий андрей антон аркадий арсений артём артем
+богдан борис вадим валентин валерий василий виктор виталий владимир владислав всеволод вячеслав
+гавриил геннадий георгий глеб григорий даниил данил денис дмитрий евгений егор иван игорь илья
+кирилл константин леонид максим марк матвей михаил никита николай олег павел пётр петр родион
+руслан святослав семён семен сергей станислав степан тарас тимофей тимур фёдор федор юрий яков
+ярослав остап назар орест тарас дарко драган милош никола стефан асель айгерим нурлан ержан
+алина алла алёна алена алиса анастасия ангелина анна антонина валентина валерия варвара вероника
+виктория галина дарья диана ева евгения екатерина елена елизавета жанна зинаида зоя инна ирина
+карина кира ксения лариса лидия лиза людмила маргарита марина мария милана наталья наталия нина
+оксана ольга полина раиса светлана снежана софия софья таисия тамара татьяна ульяна юлия яна
+ганна олена оксана катерина мирослава богдана соломія христина марічка ірина дмитро андрій
+олександр юлія наталія вікторія тетяна""".split())
+
+
+def _script_names(text: str) -> list[tuple[int, int, float, str]]:
+    """Names in Cyrillic (listed given names) and in Hebrew form fields."""
+    out: list[tuple[int, int, float, str]] = []
+    if regex.search(r"\p{Cyrillic}", text):
+        for m in _CYRILLIC_NAME.finditer(text, overlapped=True):
+            name = m.group("name")
+            if name.casefold() not in _CYRILLIC_GIVEN:
+                continue
+            cue = _CYRILLIC_CUE.search(text, max(0, m.start() - 24), m.start()) is not None
+            if not (name[0].isupper() or cue):
+                continue
+            end = m.end("sur") if m.group("sur") else m.end("name")
+            out.append((m.start("name"), end, 0.86 if cue else 0.7, "Cyrillic given name"))
+    if "\u05d0" <= max(text) and regex.search(r"\p{Hebrew}", text):
+        for m in _HEBREW_FIELD.finditer(text):
+            start = m.start("names")
+            for part in regex.split(r"[ \t]+ו(?=\p{Hebrew})", m.group("names")):
+                k = text.index(part, start)
+                out.append((k, k + len(part), 0.86, "Hebrew name field"))
+                start = k + len(part)
+    return out
 
 
 def _shaped_names(text: str) -> list[tuple[int, int, float, str]]:
@@ -616,17 +684,27 @@ def _shaped_names(text: str) -> list[tuple[int, int, float, str]]:
         for m in _SPELLED.finditer(text):
             out.append((m.start("name"), m.end("name"), 0.6, "name spelled out"))
     lower = text.lower()
-    if "hi" in lower or "he" in lower or "th" in lower or "bye" in lower or "mo" in lower:
-        for m in _GREETING.finditer(text):
+    if "hi" in lower or "he" in lower or "th" in lower or "bye" in lower or "mo" in lower \
+            or _GREETING_MORE.search(lower):
+        for m in _GREETING.finditer(text, overlapped=True):
             f = m.group("name")
             alone = _GREETING_END.match(text, m.end("name")) is not None  # "hey deb!"
             if f not in AMBIGUOUS and f not in _stops() and (f in given_names() or (
                     alone and len(f) >= 3 and _name_words_ok([f]))):
                 out.append((m.start("name"), m.end("name"), 0.6, "lower-case name after greeting"))
+    if not text.isascii():
+        out += _script_names(text)
     if "(" in text or "/" in text or "（" in text:
+        for m in _KANA_READING.finditer(text):
+            out.append((m.start("han"), m.end("han"), 0.88, "Han name and its kana reading"))
+            out.append((m.start("kana"), m.end("kana"), 0.88, "Han name and its kana reading"))
         for rx in (_CJK_AFTER, _CJK_BEFORE):
             for m in rx.finditer(text):
                 latin = _WORDS.findall(m.group("latin"))
+                if not regex.search(r"[\p{Han}\p{Hangul}\p{Katakana}]", m.group("cjk")) and (
+                        latin[0].casefold() not in given_names()
+                        or latin[0].casefold() in AMBIGUOUS):
+                    continue  # other scripts: a given name first ("Pad Thai (ผัดไทย)" is food)
                 if any(_listed(w) for w in latin) and _name_words_ok(latin):
                     out.append((m.start("cjk"), m.end("cjk"), 0.88, "name in Latin and CJK script"))
                     out.append((m.start("latin"), m.end("latin"), 0.88,

@@ -23,19 +23,22 @@ _NOT_NAME = (r"(?!(?:the|a|an|sir|madam|team|all|everyone|there|customer|support
              r"hi|new|last|next|this|that|sales|hr|it|admin|office|home|work|mr|mrs|ms|miss|mx|dr|"
              r"prof|she|he|they|who|which|someone|somebody|everybody|nobody|one|care|version|release|"
              r"edition|build)\b)")
-_TOKEN = r"(?-i:\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?|\p{Lu}{2,}(?:-\p{Lu}{2,})?)"
+# "O'Donoghue", "McAllister" hold a capital inside.
+_TOKEN = (r"(?-i:(?:O['’]|Ma?c(?=\p{Lu}))?\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?|"
+          r"\p{Lu}{2,}(?:-\p{Lu}{2,})?)")
 _NAME = _NOT_NAME + _TOKEN + r"(?:[ \t]+" + _NOT_NAME + _TOKEN + r"){0,2}"
 
 _STRONG_CUES = (r"my name is|my name's|i am|i'm|this is|dear|name:?|name is|named|called|"
                 r"account holder|cardholder|patient|customer|applicant,?|signed,?|regards,?|"
                 r"thanks,?|cheers,?|attn:?|contact:?|emergency contact|it'?s|its|call|"
-                r"ask for|speak to|forwarding to|from:|to:|cc:").replace(" ", r"\s+")
+                r"ask for|speak to|forwarding to|from:|to:|cc:|née|nee|geb\.|geborene"
+                ).replace(" ", r"\s+")
 # A name followed by a personal attribute: "Anna Weber's date of birth", "Li Wei (li@x.cn)".
 _AFTER = (r"(?=(?:'s|’s)\s+(?:date\s+of\s+birth|birthday|dob|address|phone|number|email|"
           r"account|card)|\s+was\s+born|\s+\(\S+@)")
 _TITLES = (r"mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|univ\.-?prof|rev|mister|sr|sra|srta|"
            r"señor|señora|señorita|mme|mlle|madame|monsieur|sig\.ra|signor|signora|dott|"
-           r"dott\.ssa|pani|pan|pana|panu|panią|panem|panie|mevrouw|meneer|dhr|mevr|"
+           r"dott\.ssa|pani|pan|pana|panu|panią|panem|panie|mevrouw|meneer|dhr|mevr|sig|fam|"
            r"(?<![.\w])(?-i:M)(?=\.)")  # French "M. Dupont"; not "p.m. Monday"
 
 
@@ -143,7 +146,17 @@ class LocationCueRecognizer(_CueRecognizer):
 _COLON = r"[ \t]?[:：]?[ \t]?"
 CJK_CUES = (r"(?:我叫|我是|名字是|名字叫|姓名" + _COLON + r"|联系人" + _COLON + r"|聯絡人" + _COLON
             + r"|收件人" + _COLON + r"|私の名前は[ \t]?|名前" + _COLON + r"|名前は[ \t]?|氏名" + _COLON
-            + r"|わたしは|私は|제[ \t]?이름은[ \t]?|이름" + _COLON + r"|이름[은는][ \t]?|저는[ \t]?)")
+            + r"|わたしは|私は|제[ \t]?이름은[ \t]?|이름" + _COLON + r"|이름[은는][ \t]?|저는[ \t]?"
+            # form fields that hold a person: guardian, emergency contact, consignee, applicant
+            + r"|保護者" + _COLON + r"|緊急連絡先" + _COLON + r"|収货人" + _COLON + r"|收货人" + _COLON
+            + r"|家长" + _COLON + r"|申请人" + _COLON + r"|申請者" + _COLON + r"|寄件人" + _COLON
+            + r"|担当" + _COLON + r"|보호자" + _COLON + r"|신청인" + _COLON + r")")
+
+
+# People named by their role before an honorific ("飼い主様" the owner, "お客様" the customer).
+_CJK_ROLES = frozenset("""飼い主 お客 客 患者 利用者 会員 保護者 担当者 担当 皆 皆さん 各位 ご家族 家族
+ご主人 奥 奥さん 店長 社長 部長 課長 先生 医师 医生 老师 同学 客户 顾客 亲 家长 申込者 申請者 契約者
+被保険者 受取人 差出人 管理人 大家 オーナー スタッフ ドライバー""".split())
 
 
 class CjkNameCueRecognizer(PatternRecognizer):
@@ -155,10 +168,18 @@ class CjkNameCueRecognizer(PatternRecognizer):
 
     PATTERNS = [
         Pattern("CJK name after cue",
-                CJK_CUES + r"(?:[\p{Han}]{2,4}|[\p{Katakana}ー]{2,8}|[\p{Hangul}]{2,3})", 0.85),
+                CJK_CUES + r"(?:[\p{Han}]{1,3}[ \u3000][\p{Han}]{1,3}|[\p{Han}]{2,4}|[\p{Katakana}ー]{2,8}|"
+                r"[\p{Hangul}]{2,3})", 0.85),
+        # "안녕하세요 이서연입니다" (hello, this is ...), "王 磊です" / "山田 太郎と申します" (a
+        # family and a given name with the space forms put between them), "—刘洋" signing off.
+        Pattern("CJK self-introduction",
+                r"(?:(?<=안녕하세요[,.!]?[ \t]?)[\p{Hangul}]{2,4}(?=입니다|이에요|예요)|"
+                r"(?<![\p{Han}])[\p{Han}]{1,3}[ \u3000][\p{Han}]{1,3}(?=です|と申します))", 0.85),
+        Pattern("Han name signing off",
+                r"(?<=[。！!？?\p{So}\n][ \t]?(?:—|－|--)[ \t]?)[\p{Han}]{2,3}(?=[ \t]*(?:\n|$))", 0.7),
         Pattern("CJK name before honorific",
                 r"(?:[\p{Han}]{2,4}|[\p{Han}]{1,3}[ \t]?[\p{Han}\p{Hiragana}]{1,3}|[\p{Katakana}ー]{2,8})"
-                r"(?=[ \u3000]?(?:さん|様|さま|氏|先生|女士|小姐|老师|老師|くん|君|ちゃん))", 0.86),
+                r"(?=[ \u3000]?(?:さん|様|さま|氏(?!名)|先生|女士|小姐|老师|老師|くん|君|ちゃん))", 0.86),
         Pattern("Hangul name before honorific", r"(?<![\p{Hangul}])[\p{Hangul}]{2,4}(?=[ \t]?(?:씨|님|선생님|고객님))",
                 0.75),
     ]
@@ -181,4 +202,5 @@ class CjkNameCueRecognizer(PatternRecognizer):
             tail = self._HANGUL_TAIL.search(value)
             if tail and len(value) - len(tail.group()) >= 2:
                 r.end -= len(tail.group())
-        return [r for r in results if r.end - r.start >= 2]
+        return [r for r in results if r.end - r.start >= 2
+                and text[r.start:r.end].replace(" ", "") not in _CJK_ROLES]
