@@ -124,8 +124,18 @@ def _as_person(span: Span, text: str) -> Span | None:
     before = _WORD.findall(text[max(0, span.start - 30):span.start])
     if before and (before[-1].casefold(), *words) in table:  # "Paulo" of "São Paulo"
         return None
-    return Span(span.start, span.end, "PERSON", span.score, span.recognizer,
-                span.explanation + "; listed name, read as a person")
+    return _filtered(Span(span.start, span.end, "PERSON", span.score, span.recognizer,
+                          span.explanation + "; listed name, read as a person"), text)
+
+
+def _filtered(span: Span, text: str) -> Span | None:
+    """A place retyped as a PERSON, put through the PERSON filter that ran before the retyping
+    (`audit.pii._ner_filter.person_filter`): "Stanley Park", "the Newton solver", "from Jan",
+    "TIM" are things, dates or acronyms made of listed-name words, no person (None then)."""
+    from audit.pii._ner_filter import person_filter
+
+    kept = person_filter([span], text)
+    return kept[0] if kept else None
 
 
 def _cue_names(spans: list[Span], text: str) -> list[Span]:
@@ -157,8 +167,9 @@ def _cue_names(spans: list[Span], text: str) -> list[Span]:
                 if any(p.start <= s.start and s.end <= p.end for p in ner):
                     continue  # the NER's PERSON stays
                 if words[0] in given_names() and words[0] not in AMBIGUOUS:
-                    s = Span(s.start, s.end, "PERSON", s.score, s.recognizer,
-                             s.explanation + "; listed given name, read as a person")
+                    s = _filtered(Span(s.start, s.end, "PERSON", s.score, s.recognizer,
+                                       s.explanation + "; listed given name, read as a person"),
+                                  text) or s
         out.append(s)
     return out
 
