@@ -315,6 +315,41 @@ def _thing(text: str, words: list[tuple[int, int, str]], names: frozenset[str]) 
                                           for k in range(2, min(3, len(folded)) + 1))
 
 
+# Makers of cars, motorbikes, bicycles, watches and eyewear whose products carry a model name
+# ("Honda Accord", "Fiat Panda", "Porsche Carrera", "Rolex Submariner"). Written for Assay from
+# general knowledge; makers that are also given names ("Mercedes", "Martin") are left out.
+_MAKERS = frozenset("""
+alfa audi bmw bugatti buick byd cadillac chevrolet chevy chrysler citroen citroën cupra dacia
+daihatsu dodge ferrari fiat ford genesis geely gmc holden honda hyundai infiniti isuzu jeep kia
+lada lamborghini lancia lexus lincoln-mercury maserati mazda mclaren mercedes-benz mercedes-amg
+mitsubishi nissan opel peugeot polestar pontiac porsche proton renault rivian saab skoda škoda
+subaru suzuki tata tesla toyota vauxhall volkswagen vw volvo ducati kawasaki yamaha vespa
+triumph harley-davidson raleigh brompton rolex omega breitling seiko casio tissot cartier
+ray-ban oakley
+""".split())
+_DETERMINER_BEFORE = regex.compile(r"(?i)(?<![\p{L}])(?:the|a|an|my|his|her|our|their|your|"
+                                   r"la|le|il|el|die|der|das|sua|seu|mia|mein|meine)[ \t]+$")
+
+
+def _product(text: str, words: list[tuple[int, int, str]], names: frozenset[str]) -> bool:
+    """Whether a PERSON run is a maker's model ("Honda Accord", "the Ferrari Enzo", "Carrera"
+    of "Porsche Carrera"): a listed maker (`_MAKERS`) first or right before a one-word run, and
+    the model word no listed name; a maker that is a family name too ("Honda", "Ford") needs
+    an unlisted model word or a determiner before it ("Honda Keisuke", "Ford Madox" stay)."""
+    first = words[0][2].casefold()
+    if len(words) > 1 and first in _MAKERS:
+        maker_at, model = words[0][0], [w.casefold() for _, _, w in words[1:]]
+    else:
+        m = regex.search(r"([\p{Lu}][\p{L}\-]*)[ \t]+$", text[max(0, words[0][0] - 20):words[0][0]])
+        if len(words) != 1 or m is None or m.group(1).casefold() not in _MAKERS:
+            return False
+        maker_at = words[0][0] - len(m.group())
+        first, model = m.group(1).casefold(), [first]
+    if _DETERMINER_BEFORE.search(text, max(0, maker_at - 8), maker_at) is not None:
+        return True
+    return not any(w in names for w in model) or first not in names
+
+
 # Role and job words that open a "name" run without being part of it ("Rider Arjun", "Agent Luz").
 ROLE_WORDS = frozenset("""
 agent officer constable sergeant detective inspector driver rider courier nurse doctor tutor
@@ -543,7 +578,7 @@ def person_filter(spans: list[Span], text: str) -> list[Span]:
                     len(w) >= 3 and w.casefold() in names for _, _, w in words):
                 continue  # "INFO gc pause" less its log level: no capital, no listed name
             if not words or all(len(w) == 1 and not _ideograph(w) for _, _, w in words) \
-                    or _thing(text, words, names) \
+                    or _thing(text, words, names) or _product(text, words, names) \
                     or _named_thing(text, words, names):
                 continue  # "Henry Ford Museum" read as "Henry Ford"
             if words[-1][1] < s.end:
