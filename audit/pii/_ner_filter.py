@@ -66,6 +66,7 @@ gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre
 # person ("Lincoln Park", "Victoria Station", "Ada Lovelace Day", "Newton Room", "Plymouth
 # Colony", "Morgan Stanley Wealth", "Tesla API"): such a run is no person.
 _THING_END = frozenset("""
+puja aarti havan homam
 park station boulevard blvd way day room rooms colony sports wealth api sdk app hall centre center
 street road avenue lane drive square bridge airport hospital clinic university college school
 academy institute museum church cathedral chapel abbey library gallery theatre theater stadium
@@ -331,6 +332,29 @@ _DETERMINER_BEFORE = regex.compile(r"(?i)(?<![\p{L}])(?:the|a|an|my|his|her|our|
                                    r"la|le|il|el|die|der|das|sua|seu|mia|mein|meine)[ \t]+$")
 
 
+# The daily prayers and words of a mosque's notice: "Isha" (also a given name) between them,
+# with a time after it or "after"/"before" in front of it, is the night prayer.
+_PRAYER_WORDS = regex.compile(r"(?i)(?<![\p{L}])(?:fajr|dhuhr|zuhr|asr|maghrib|jumu['’]?ah|jumm?ah|"
+                              r"salah|salat|namaz|iqamah|adhan|khutbah|masjid|mosque|prayers?)"
+                              r"(?![\p{L}])")
+_PRAYER_TIME_AFTER = regex.compile(r"[ \t]*[:\-–]?[ \t]*\d{1,2}[:.]\d{2}")
+_PRAYER_CUE_BEFORE = regex.compile(r"(?i)(?<![\p{L}])(?:after|before|until|till|following|"
+                                   r"at|for|from)[ \t]+$")
+
+
+def _prayer(text: str, s: Span) -> bool:
+    """Whether a one-word PERSON span "Isha" is the night prayer: another prayer or mosque word
+    within 300 characters, and a time after it ("Isha 17:42") or "after"/"before" ... in front
+    ("open after Isha"). "Isha Patel", "Dear Isha," and "Isha will call" stay names."""
+    if text[s.start:s.end].casefold() not in ("isha", "isha'a", "isha’a", "ishaa"):
+        return False
+    if _PRAYER_TIME_AFTER.match(text, s.end) is None and \
+            _PRAYER_CUE_BEFORE.search(text, max(0, s.start - 12), s.start) is None:
+        return False
+    return _PRAYER_WORDS.search(text, max(0, s.start - 300), min(len(text), s.end + 300)) \
+        is not None
+
+
 def _product(text: str, words: list[tuple[int, int, str]], names: frozenset[str]) -> bool:
     """Whether a PERSON run is a maker's model ("Honda Accord", "the Ferrari Enzo", "Carrera"
     of "Porsche Carrera"): a listed maker (`_MAKERS`) first or right before a one-word run, and
@@ -559,7 +583,7 @@ def person_filter(spans: list[Span], text: str) -> list[Span]:
             trimmed = _trim_edges(s, text, names)
             if trimmed is None or _cuts_word(text, trimmed) or _pet(text, trimmed) \
                     or _date_word(text, trimmed) or _role_only(text, trimmed) \
-                    or _not_written_name(text, trimmed) \
+                    or _not_written_name(text, trimmed) or _prayer(text, trimmed) \
                     or _public_figure(text, trimmed, names) \
                     or (_brand_piece(text, trimmed) and not _self_named(text, trimmed.start)) or (
                     _WORD.findall(text, trimmed.start, trimmed.end) or ["x"])[-1].casefold() \
