@@ -252,6 +252,10 @@ def _public_figure(text: str, s: Span, names: frozenset[str]) -> bool:
     non-personal way (no `_PERSONAL_BEFORE` cue): prose about them holds no one's PII."""
     figures, longest = _public_figures()
     n_words = len(_WORD.findall(text, s.start, s.end))
+    inverted = regex.fullmatch(r"([\p{L}'’\-]+),[ \t]*([\p{L}'’\-]+)\.?", text[s.start:s.end])
+    if inverted is not None and (inverted.group(2).casefold(), inverted.group(1).casefold()) \
+            in figures:  # a catalogue's "Dickens, Charles"
+        return _PERSONAL_BEFORE.search(text, max(0, s.start - 40), s.start) is None
     for a, b, found in _occurrences(text, s, figures, longest):
         if len(found) == 1 and not (found[0][2][:1].isupper() and a == s.start
                                     and b >= s.end - 2 and n_words == 1):
