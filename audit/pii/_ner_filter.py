@@ -280,12 +280,21 @@ def _brand_piece(text: str, s: Span) -> bool:
                for a, b, found in _occurrences(text, s, brands, 4))
 
 
+# A name made into a manner or a style ("Gordon Ramsay-inspired", "Hitchcock-esque").
+_LIKE_SUFFIX = regex.compile(r"[\-–](?:inspired|style|styled|esque|themed|like|type|era|approved|"
+                             r"branded|shaped)$|^[\-–](?:inspired|style|styled|esque|themed|like|"
+                             r"approved|branded)\b")
+
+
 def _thing(text: str, words: list[tuple[int, int, str]], names: frozenset[str]) -> bool:
     """Whether an NER "person" is by its words a thing: a venue, event, firm or product named
     after someone, a run of everyday words ("Queue", "Special", "Advanced"), an acronym
     ("SSN", "DL") or a listed eponymous brand ("Hugo Boss", "Ford Focus")."""
     folded = [w.casefold() for _, _, w in words]
     last = folded[-1]
+    if _LIKE_SUFFIX.search(words[-1][2]) is not None \
+            or _LIKE_SUFFIX.match(text[words[-1][1]:words[-1][1] + 12]) is not None:  # lower case
+        return True  # "a Wes Anderson-style lobby", "Ramsay-inspired": a manner, no person
     if len(folded) == 1 and last in _DAYS_MONTHS and last not in names:  # "Thu", "Sept"
         return True
     if last in _THING_END or (len(folded) > 1 and last.endswith(_STREET_SUFFIX)):
@@ -487,15 +496,19 @@ _BREEDS = (r"canine|feline|equine|dsh|dlh|neutered|spayed|entire|spaniel|terrier
            r"retriever|collie|shepherd|poodle|beagle|bulldog|dachshund|husky|whippet|greyhound|"
            r"lurcher|staffy|staffie|pug|corgi|chihuahua|cockapoo|cavapoo|labradoodle|tabby|moggy|"
            r"shiba|schnauzer|rottweiler|doberman|mastiff|cavalier|kcs|siamese|ragdoll|"
-           r"maine[ \t]+coon|bengal|shorthair|longhair|pointer|setter|boxer|vizsla|weimaraner")
+           r"maine[ \t]+coon|bengal|shorthair|longhair|pointer|setter|boxer|vizsla|weimaraner|"
+           r"jack[ \t]+russell|cockerpoo|springer|sheepdog|lab|persian|sphynx|burmese|"
+           r"moggie|crossbreed|cross-breed|mongrel|mestizo|mestiza")
 _ANIMALS = (r"dog|dogs|cat|cats|puppy|pup|kitten|pet|pets|horse|pony|rabbit|bunny|hamster|"
-            r"parrot|budgie|tortoise|ferret|microchip(?:ped)?|" + _BREEDS)
+            r"parrot|budgie|tortoise|ferret|microchip(?:ped)?|perro|perra|gato|gata|chien|chienne|"
+            r"hund|hündin|katze|kater|gatto|gatta|hond|poes|" + _BREEDS)
 # A pet's field ("Pet: Bella", "Animal: Luna", "Dog's name: Rex").
 _PET_FIELD = regex.compile(r"(?i)\b(?:pet|animal|dog|cat|puppy|kitten|horse|pony)(?:['’]s)?"
                            r"(?:[ \t]+name)?[ \t]*[:=][ \t]*[\"“'‘]?$")
 # After a one-word name: its species, sex or breed in brackets or after an age ("Zeus (canine",
 # "Maks, 4y, Border Collie", "Kuro, 9y MN Shiba Inu", "Jordan (labrador)").
-_PET_AFTER = regex.compile(r"(?i)[\"”'’]?[ \t]*(?:\([ \t]*(?:" + _ANIMALS + r")\b|,[ \t]*\d{1,2}[ \t]*"
+_PET_AFTER = regex.compile(r"(?i)[\"”'’]?[ \t]*(?:\([ \t]*(?:[\p{L}]+[ \t]+)?(?:" + _ANIMALS
+                           + r")\b|,[ \t]*(?:[\p{L}]+[ \t]+)?(?:" + _BREEDS + r")[ \t]*[),;]|,[ \t]*\d{1,2}[ \t]*"
                            r"(?:y|yo|yrs?|years?|m|mo|months?)\b[ \t,]*(?:(?:[MF][NSE]|MC|FS)\b[ \t]*)?"
                            r"(?:[\p{L}]+[ \t]+)?(?:" + _ANIMALS + r")\b)")
 _ANIMAL_WORD = regex.compile(r"(?i)\b(?:" + _ANIMALS + r")\b")
@@ -551,6 +564,10 @@ _ANIMAL_BEFORE = regex.compile(r"(?i)(?<![\p{L}])(?:dog|cat|puppy|pup|kitten|pon
                                r"hond|poes)[ \t]+$")
 
 
+_ANSWERS_TO = regex.compile(r"(?i)\banswer(?:s|ing)?[ \t]+to(?:[ \t]+(?:the[ \t]+)?name"
+                            r"(?:[ \t]+of)?)?[ \t]+$")
+
+
 def _pet(text: str, s: Span) -> bool:
     """Whether a one-word PERSON span names an animal: in a pet's field, followed by its
     species, age or breed, or quoted with an animal word close by ('Cocker Spaniel "Hugo"')."""
@@ -562,6 +579,9 @@ def _pet(text: str, s: Span) -> bool:
         return True
     if _ANIMAL_BEFORE.search(text, max(0, s.start - 12), s.start) is not None:
         return True
+    if _ANSWERS_TO.search(text, max(0, s.start - 40), s.start) is not None and \
+            _ANIMAL_WORD.search(text, max(0, s.start - 80), s.start) is not None:
+        return True  # "ginger cat answering to Garfield"
     quoted = text[s.start - 1:s.start] in _QUOTES and text[s.end:s.end + 1] in _QUOTES
     return quoted and _ANIMAL_WORD.search(text, max(0, s.start - 40), s.start) is not None
 
