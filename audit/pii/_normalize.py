@@ -143,13 +143,20 @@ _DIGIT_TOKEN = (r"(?:(?:double|triple)[ \t]+" + _DIGIT_WORD + r"|" + _FOREIGN_WO
 _SPOKEN_DIGITS = (r"(?:\bplus[ \t]+)?(?<![\w.])" + _DIGIT_TOKEN
                   + r"(?:(?:[ \t]*[,\-][ \t]*|[ \t]+)" + _DIGIT_TOKEN + r"){3,}(?![\w@])")
 _LOCAL_WORD = r"[\p{L}\p{N}_]+"
-_SEP_WORD = r"(?:[ \t]+(?:dot|period|point|underscore|dash|hyphen)[ \t]+|[._\-])"
+# "dot" and "at" as English, Spanish, Portuguese, Italian, French and German speakers say them.
+_DOT_WORD = r"(?:dot|period|point|punto|ponto|punkt)"
+_AT_WORD = r"(?:at|@|arroba|arobase|chiocciola|klammeraffe)"
+_SEP_WORD = (r"(?:[ \t]+(?:" + _DOT_WORD[3:-1] + r"|underscore|dash|hyphen|guion bajo|guión bajo|"
+             r"trait d'union|tiret)[ \t]+|[._\-])")
 _TLD = (r"(?:com|org|net|edu|gov|io|co|uk|de|fr|in|jp|au|ca|cn|es|it|nl|br|mx|ru|ch|se|no|dk|"
         r"fi|pl|be|at|ie|nz|sg|hk|kr|za|info|biz|me|us|eu|ai|dev|app)")
 # "rohan dot krishnan at gmail dot com": local words, " at ", domain words ending in a TLD.
 _SPOKEN_EMAIL = (r"(?<![\w@.])" + _LOCAL_WORD + r"(?:" + _SEP_WORD + _LOCAL_WORD + r")*"
-                 r"[ \t]+(?:at|@)[ \t]+" + r"[\p{L}\p{N}\-]+(?:" + _SEP_WORD + r"[\p{L}\p{N}\-]+)*?"
-                 r"(?:[ \t]+(?:dot|period|point)[ \t]+|\.)" + _TLD + r"(?![\w@])")
+                 r"[ \t]+" + _AT_WORD + r"[ \t]+" + r"[\p{L}\p{N}\-]+(?:" + _SEP_WORD
+                 + r"[\p{L}\p{N}\-]+)*?"
+                 r"(?:[ \t]+" + _DOT_WORD + r"[ \t]+|\.)" + _TLD
+                 # a country after a generic domain: "com ponto br", "co dot uk"
+                 + r"(?:(?:[ \t]+" + _DOT_WORD + r"[ \t]+|\.)" + _TLD + r")?(?![\w@])")
 _CARDINALS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen".split())}
@@ -172,13 +179,16 @@ _SPOKEN_IP = (r"(?<![\w.])" + _IP_PART + r"(?:[ \t]+(?:dot|point)[ \t]+" + _IP_P
               r"(?![ \t]+(?:dot|point)\b)(?![\w.])")
 _SPOKEN = regex.compile(r"(?P<ip>" + _SPOKEN_IP + r")|(?P<email>" + _SPOKEN_EMAIL + r")|(?P<digits>" + _SPOKEN_DIGITS
                         + r")|(?P<house>" + _SPOKEN_HOUSE + r")", regex.IGNORECASE)
-_TRIGGER = regex.compile(r"\b(?:" + _DIGIT_WORD + r"|at|dot|ten|eleven|twelve|\w+teen|twenty|"
+_TRIGGER = regex.compile(r"\b(?:" + _DIGIT_WORD + r"|at|dot|arroba|arobase|chiocciola|ten|eleven|twelve|\w+teen|twenty|"
                          r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
                          + _FOREIGN_WORD + r")\b", regex.IGNORECASE)
-_SEPARATOR_OUT = {"dot": ".", "period": ".", "point": ".", "underscore": "_", "dash": "-",
-                  "hyphen": "-"}
-_EMAIL_PART = regex.compile(r"[ \t]+(dot|period|point|underscore|dash|hyphen|at)[ \t]+|(.)",
-                            regex.IGNORECASE | regex.DOTALL)
+_SEPARATOR_OUT = {"dot": ".", "period": ".", "point": ".", "punto": ".", "ponto": ".",
+                  "punkt": ".", "underscore": "_", "guion bajo": "_", "guión bajo": "_",
+                  "dash": "-", "hyphen": "-", "trait d'union": "-", "tiret": "-", "at": "@",
+                  "arroba": "@", "arobase": "@", "chiocciola": "@", "klammeraffe": "@"}
+_EMAIL_PART = regex.compile(r"[ \t]+(dot|period|point|punto|ponto|punkt|underscore|guion bajo|"
+                            r"guión bajo|dash|hyphen|trait d'union|tiret|at|arroba|arobase|"
+                            r"chiocciola|klammeraffe)[ \t]+|(.)", regex.IGNORECASE | regex.DOTALL)
 _DIGIT_PART = regex.compile(r"(double|triple)[ \t]+(" + _DIGIT_WORD + r")|(" + _FOREIGN_WORD
                             + r")(?![\p{L}])|(" + _DIGIT_WORD
                             + r")\b|(\d)|(plus)\b|(.)", regex.IGNORECASE | regex.DOTALL)
@@ -286,8 +296,7 @@ def _spoken_pieces(text: str) -> list[tuple[str, int, int]] | None:
             if m.group("email"):
                 word = p.group(1)
                 if word:
-                    pieces.append(("@" if word.lower() == "at" else _SEPARATOR_OUT[word.lower()],
-                                   s, e))
+                    pieces.append((_SEPARATOR_OUT[word.lower()], s, e))
                 else:
                     pieces.append((p.group(2), s, e))
             elif p.group(1):

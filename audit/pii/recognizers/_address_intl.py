@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import regex
 from presidio_analyzer import Pattern, PatternRecognizer
 
 __all__ = ["InternationalAddressRecognizer", "POSTAL_TAIL"]
@@ -26,11 +27,12 @@ _REGION = (r"(?-i:NSW|VIC|QLD|WA|SA|TAS|ACT|NT|ON|QC|BC|AB|MB|SK|NS|NB|NL|PE|YT|
 _NOT_TOWN = (r"(?!(?:tel|tél|tel\.|phone|fax|e-?mail|mail|mobile|mob|handy|telefon|tfno|tlf|cell|"
              r"www|web|ph|attn|ref)\b)")
 _PLACE = _NOT_TOWN + r"(?-i:\p{Lu}[\p{L}'\-]+(?:[ \-]\p{Lu}[\p{L}'\-]+){0,2})"
-POSTAL_TAIL = (r"(?:,?[ \t]+(?:" + _PC + r"[ \t]+)?" + _PLACE
+POSTAL_TAIL = (r"(?:[ \t]?,?[ \t]+(?:" + _PC + r"[ \t]+)?" + _PLACE
                + r"(?:(?:,?|[ \t]+-)[ \t]+(?:" + _REGION + r",?[ \t]+)?" + _PC + r"(?![\w\-]))?){0,2}"
                r"(?:,?[ \t]+" + _PC + r"(?![\w\-]))?")
 
-_NUM = r"\d{1,5}(?:[ \t]?(?-i:[a-zA-Z])(?![\p{L}])|[\-/]\d{1,4})?"
+# A house number: "12", "12a", "12-14", "88/2", Austrian "88/2/14" (house, staircase, door).
+_NUM = r"\d{1,5}(?:[ \t]?(?-i:[a-zA-Z])(?![\p{L}])|[\-/]\d{1,4}(?:/\d{1,4})?)?"
 _WORD = r"\p{L}[\p{L}'’\-]+"
 _CAPWORD = r"(?-i:\p{Lu}[\p{L}'’\-]+)"
 
@@ -40,7 +42,9 @@ _ENDINGS = (r"straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|chausse
             r"braut|vegur|stræti|"
             r"gaten|katu|tie|polku|utca|ulica|ul\.|náměstí|ulice")
 _GERMANIC = (r"(?<![\p{L}\-])(?-i:\p{Lu})[\p{L}\-]*?(?:" + _ENDINGS + r")\.?[ \t]+" + _NUM
-             + r"(?![\p{L}\d]|[ \t]?%)")  # "Engineering 64%": a share, not a house number
+             + r"(?![\p{L}\d]|[ \t]?%)"  # "Engineering 64%": a share, not a house number
+             # a Danish floor and side: "Nørrebrogade 184, 2. th."
+             r"(?:,?[ \t]+\d{1,2}\.[ \t]?(?-i:th|tv|mf|sal)\.?)?")
 # The street type as its own word after an adjective-like name: "Rosenheimer Str. 104",
 # "Berliner Straße 5", "Münchner Platz 3".
 _GERMANIC_WORD = (r"(?<![\p{L}'’\-])" + _CAPWORD + r"[ \t]+(?-i:Str\.|Straße|Strasse|Weg|Allee|"
@@ -62,7 +66,9 @@ _LATIN_TYPES = (r"calle|c/|avenida|avda\.?|av\.|paseo|plaza|pza\.?|carretera|cam
                 r"cad\.|mahallesi|mah\.|ul\.|ulica|aleja|al\.|pasaje|pje\.|rehov|rechov|sderot|derech|"
                 r"ул\.|улица|пр\.|проспект|пер\.|переулок|бульвар|шоссе|вул\.|вулиця|просп\.|"
                 # Belgian and Swiss French put the number after: "Rue du Prince Royal 83"
-                r"rue|chaussée|boulevard|"
+                r"rue|chaussée|boulevard|route|"
+                # Peru's jirón: "Jr. Huallaga 418, dpto. 302"
+                r"jr\.|jirón|jiron|"
                 r"רחוב|רח'|שדרות|שד'")
 _LATIN = (r"(?<![\p{L}])(?:" + _LATIN_TYPES + r")[ \t]+(?:" + _PARTICLE + r"[ \t]+)?" + _WORD
           + r"(?:[ \t]+(?:" + _PARTICLE + r"[ \t]+)?" + _CAPWORD + r"){0,3},?[ \t]+"
@@ -171,10 +177,22 @@ _BLOCK = (r"(?<![\p{L}])(?:blk|block)[ \t]+\d{1,4}(?-i:[A-Z])?(?:"
           + r"(?:[ \t]+" + _CAPWORD + r"){0,3}[ \t]+(?-i:Subd\.|Subdivision|Village|Homes|Estates?))?"
           r"|[ \t]+" + _CAPWORD + r"(?:[ \t]+" + _CAPWORD + r"){0,2}(?:[ \t]+\d{1,3})?"
           r"(?:,?[ \t]*#\d{1,3}-\d{1,5})?)")
+# Chinese and Taiwanese street addresses: a road, then numbers with their units ("淮海中路 1285 弄
+# 7 号 302 室", "和平東路二段 96 巷 5 號 3 樓", "高新南七道 12 号 2 栋 1803"), spaced or not.
+# Two numbers with units at least (one, "十里路 3 号", is left to the district-led pattern above).
+_CN_ROAD = (r"(?<![\p{Han}])(?:[\p{Han}]{1,8}(?:区|區|街道|镇|鎮|乡|鄉|村|园|園|县|縣|市)[ ]){0,3}"
+            r"[\p{Han}]{1,10}?(?:路|街|道|巷|弄|大道|胡同)"
+            r"(?:[\p{Han}]{1,3}段)?[ ]?\d{1,5}[ ]?(?:号|號|弄|巷)"
+            r"(?:[ ]?\d{1,5}[ ]?(?:号|號|弄|巷|栋|棟|楼|樓|层|層|室|单元|單元|座)){1,4}"
+            r"(?:[ ]?(?-i:[A-Z]))?(?:[ ]?\d{1,5})?(?:[ ]?室)?")
 # Japanese chōme-ban-gō after a district written in Han: "西新宿3-7-1", "北3条西4-1" (the
 # normaliser has put a space between Han and ASCII digits by the time this runs).
 _CHOME = (r"(?<![\p{Han}\d])[\p{Han}]{2,10}[ ]?(?:\d{1,2}[ ]?条[ ]?[\p{Han}]{1,2}[ ]?\d{1,2}[\-－]"
           r"\d{1,4}|\d{1,2}(?:[ ]?丁目[ ]?|[\-－])\d{1,4}[\-－]\d{1,4})(?![\d\-－])")
+
+
+_WHOLE_ADDRESS = 0.86
+_POSTCODE_TOWN = regex.compile(r",[ \t]*\d{4,5}[ \t]+\p{Lu}\p{Ll}")
 
 
 class InternationalAddressRecognizer(PatternRecognizer):
@@ -201,6 +219,7 @@ class InternationalAddressRecognizer(PatternRecognizer):
         Pattern("address (building, street N, district)", _GULF, 0.6),
         Pattern("address (block)", _BLOCK + POSTAL_TAIL, 0.55),
         Pattern("address (chome)", _CHOME, 0.6),
+        Pattern("address (Chinese road + number)", _CN_ROAD, 0.6),
     ]
     CONTEXT = ["address", "live", "lives", "living", "located", "reside", "ship", "deliver",
                "home", "send", "mail", "moved", "visit", "street", "adresse", "anschrift",
@@ -212,3 +231,13 @@ class InternationalAddressRecognizer(PatternRecognizer):
                          context=self.CONTEXT, name="InternationalAddressRecognizer", **kwargs)
         # Checked by Assay's pattern loop (audit.pii._patterns) before each search.
         self.pattern_requires = {"address (South Asian locality)": _has_sa_ending}
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
+                regex_flags: int | None = None) -> list[Any]:
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        for r in results:
+            if r.score < _WHOLE_ADDRESS and _POSTCODE_TOWN.search(text, r.start, r.end):
+                # a street, a postcode and a town: a whole postal address, which outranks the
+                # NER reading its town as a name ("2200 København N" read as a person)
+                r.score = _WHOLE_ADDRESS
+        return results

@@ -109,6 +109,10 @@ class PhoneFormatRecognizer(PatternRecognizer):
                 r"(?<![\w+\-.])(?<!\d[ ,])[1-9]\d \d{3} \d{2} \d{2}(?![\w\-]|[.,]\d| \d)", 0.5),
         Pattern("phone (Mexican 2-4-4)",
                 r"(?<![\w+\-.])(?<!\d[ ,])[1-9]\d[ \-]\d{4}[ \-]\d{4}(?![\w\-]|[.,]\d| \d)", 0.5),
+        # Hong Kong and Singapore eight-digit numbers "9381 2764" (also a time pair or an
+        # amount: a context word is needed)
+        Pattern("phone (4-4 HK/SG)",
+                r"(?<![\w+\-./])(?<!\d[ ,:])[2-9]\d{3}[ \-]\d{4}(?![\w\-:/]|[.,]\d| \d)", 0.5),
         Pattern("phone (Chinese mobile)",
                 r"(?<![\dA-Za-z+\-.,])1[3-9]\d[ \-]?\d{4}[ \-]?\d{4}(?![\dA-Za-z\-]|[.,]\d)", 0.5),
         # Brazil, Mexico, Argentina, Colombia write the area code in parentheses without a
@@ -123,7 +127,10 @@ class PhoneFormatRecognizer(PatternRecognizer):
                "ctcm", "call me", "reach me", "text me", "contact number", "contacto", "contato",
                "contatto", "kontakt", "celular", "cellulare", "téléphone", "tél", "telefonnummer",
                "rufnummer", "handynummer", "mobil", "mobilnummer", "telefoonnummer", "mobiel",
-               "bel", "llamada", "chiamare", "appeler", "anrufen", "cel",
+               "bel", "llamada", "chiamare", "appeler", "anrufen", "cel", "liga", "ligar",
+               "chiamami", "chiama", "chiamatemi", "llámame", "llamame", "llama", "llámenos",
+               "appelle", "appelez", "rappeler", "rappelez", "ruf", "rufen", "zurückrufen",
+               "rückruf", "whatsappe",
                "电话", "手机", "電話", "携帯", "전화", "전화번호", "핸드폰", "휴대폰"]
     # National numbers are tried against these regions, most written first.
     REGIONS = ("GB", "DE", "FR", "AU", "IN", "JP", "IT", "ES", "NL", "IE", "BR", "MX", "ZA", "NZ",
@@ -147,6 +154,9 @@ class PhoneFormatRecognizer(PatternRecognizer):
                             or _NOT_PHONE_BEFORE.search(text, max(0, r.start - 32), r.start)
                             or _TRACKING_BEFORE.search(text, max(0, r.start - 24), r.start)):
                 r.score = 0.0  # "Part number 782-250-3689": an identifier, whatever follows
+            elif r.score and _TIME_PAIR.match(value) \
+                    and not _PHONE_WORD.search(text, max(0, r.start - 32), r.start):
+                r.score = 0.0  # "0930 1130", "0615 0840": two 24-hour times (a timetable, a PNR)
             elif r.score and sum(c.isdigit() for c in value) == 9 \
                     and _SSN_CUE.search(text, max(0, r.start - 40), r.start):
                 r.score = 0.0  # nine digits after "SSN"/"social" are the SSN recognizer's
@@ -166,6 +176,7 @@ _PHONE_CUE = re.compile(r"(?:\b(?:my|your|his|her|our|their|phone|mobile|cell|co
                         r"telephone|home|work|office|direct)\s+(?:number|no\.?|num|#)"
                         r"(?:\s+is|\s*[:#=\-])?|\b(?:call|ring|text|reach)\s+(?:me|us)"
                         r"(?:\s+back)?\s+(?:on|at)"
+                        r"|\b(?:called|calling|rang|texted|phoned|messaged)\s+(?:from|on|at)"
                         # "Número 55 4172 9930", "o meu número é 912 345 087", "meine Nummer:"
                         r"|\b(?:número|numero|numéro|nummer)(?:\s+(?:é|es|è|est|ist))?\s*:?"
                         # "mi cel es", "msisdn=", "phone_number:", "电话是", "電話番号:"
@@ -233,12 +244,19 @@ def _bare_groups(candidate: str) -> bool:
 
 def _italian_mobile(body: str) -> bool:
     """"333 418 2290": ten digits from 3, valid in Italy and not in the US (US numbers from 3
-    stay US); no NHS number starts with 3, so the 3-3-4 cap does not apply."""
-    return (body[:1] == "3" and sum(c.isdigit() for c in body) == 10
-            and not _parses(body, "US")[0] and _parses(body, "IT")[0])
+    stay US); no NHS number starts with 3, so the 3-3-4 cap does not apply. Greek mobiles
+    ("694 418 2273", ten digits from 69) are read the same way."""
+    if sum(c.isdigit() for c in body) != 10 or body[:1] not in "36" or _parses(body, "US")[0]:
+        return False
+    return _parses(body, "IT")[0] if body[0] == "3" else body[:2] == "69" and _parses(body, "GR")[0]
 
 
-_COUNTRY_PATTERNS = {"phone (2-3-2-2 landline)": ("PT", "PL"), "phone (Mexican 2-4-4)": ("MX",)}
+_PHONE_WORD = re.compile(r"(?i)\b(?:tel|tél|phone|mobile|mob|cell|fax|call|ring|whatsapp|"
+                         r"contact|telefon\w*|teléfono|telefone|number|no)\b")
+_TIME_PAIR = re.compile(r"^(?:[01]\d|2[0-3])[0-5]\d (?:[01]\d|2[0-3])[0-5]\d$")
+
+_COUNTRY_PATTERNS = {"phone (2-3-2-2 landline)": ("PT", "PL"), "phone (Mexican 2-4-4)": ("MX",),
+                     "phone (4-4 HK/SG)": ("HK", "SG")}
 
 _DATE_SHAPE = re.compile(r"^\(?\d{1,4}\)?[./\-]\d{1,2}[./\-]\d{2,4}$")
 
@@ -394,6 +412,7 @@ _STRONG_HOST_BEFORE = re.compile(
 _LIST_GAP = re.compile(r"[ \t]*(?:[,;/][ \t]*|[ \t](?:and|or)[ \t]+)")
 # A URL's user part before "@": "postgres://app:secret@10.0.12.44" is a host, not "pkg@1.2.3.4".
 _USERINFO = re.compile(r"://[^\s/@]*$")
+_REMOTE_SHELL = re.compile(r"\b(?:ssh|scp|sftp|rsync|mosh|ansible|sshpass|rcp)\b[^\n]*[\w.\-]@$")
 
 
 def _version_shaped(value: str) -> bool:
@@ -482,9 +501,12 @@ class HostIpRecognizer(IpRecognizer):
                 version_end = r.end
                 continue  # "update to 2.3.1.0", "client=4.2.0.1": a version's shape, no host word
             version_cue = _VERSION_BEFORE.search(text, max(0, r.start - 24), r.start)
-            if version_cue and version_cue.group().startswith("@") \
-                    and _USERINFO.search(text, max(0, r.start - 200), r.start - 1):
-                version_cue, host_cue = None, True  # "postgres://app:pw@10.0.12.44"
+            if version_cue and version_cue.group().startswith("@") and (
+                    _USERINFO.search(text, max(0, r.start - 200), r.start - 1)
+                    or text[r.end:r.end + 2] in (":/", ":~")
+                    or _REMOTE_SHELL.search(text, max(0, r.start - 80), r.start)):
+                # "postgres://app:pw@10.0.12.44", "backup@10.30.1.5:/vol", "ssh deploy@203.0.113.77"
+                version_cue, host_cue = None, True
             if version_cue or (
                     0 <= version_end <= r.start
                     and _ARROW.fullmatch(text, version_end, r.start)) or (
