@@ -89,7 +89,8 @@ lurcher schnauzer rottweiler inu coon shorthair longhair cavalier heath
 _ORG_END = frozenset("""
 pharmacy chemist chemists dental dentistry services operations management consulting solutions
 logistics insurance online scheme utilities telecom broadband energie energy council authority
-department ministry agency helpdesk water
+department ministry agency helpdesk water pharma pharmaceuticals towing haulage removals
+roofing plumbing
 """.split())
 # A thing word right after a "name" ("the Henry Ford Museum", "Ada Lovelace Building", "the
 # Royal Albert Hall", "the Marshall Plan", "Chris Hani Baragwanath hospital", "the Newton
@@ -130,7 +131,8 @@ _STREET_SUFFIX = ("straße", "strasse", "str.", "weg", "gasse", "platz", "allee"
                   "straat", "laan", "plein", "gracht", "gatan", "vägen", "väg", "vej", "veien")
 # First words of storms, mountains and other named things ("Storm Ciarán", "Mount Kenya").
 _THING_START = frozenset("storm hurricane cyclone typhoon tropical mount mt lake fort cape port "
-                         "operation project".split())
+                         "operation project hotel hostel masjid immeuble bäckerei metzgerei "
+                         "kindergarten officina".split())
 # Company forms written with dots, at the end of a run ("Tulpenhuis B.V.", "Acme S.A.").
 _FIRM_TAIL = regex.compile(r"(?i)(?:\b(?:b\.[ ]?v|n\.[ ]?v|s\.[ ]?a|s\.[ ]?l|s\.[ ]?r\.[ ]?l|"
                            r"l\.[ ]?l\.[ ]?c|a\.[ ]?g|s\.[ ]?p\.[ ]?a|co|pty|k\.[ ]?k)\.?)$")
@@ -286,6 +288,12 @@ _LIKE_SUFFIX = regex.compile(r"[\-–](?:inspired|style|styled|esque|themed|like
                              r"approved|branded)\b")
 
 
+# Day abbreviations that are given names too ("Thu"): a day where another day opens a row of the
+# same list just before it.
+_DAY_ABBREVIATIONS = frozenset(("thu", "thurs"))
+_OTHER_DAY = regex.compile(r"(?<![\p{L}])(?:Mon|Tue|Tues|Wed|Fri|Sat|Sun)(?:[ \t]|[:.,])")
+
+
 def _thing(text: str, words: list[tuple[int, int, str]], names: frozenset[str]) -> bool:
     """Whether an NER "person" is by its words a thing: a venue, event, firm or product named
     after someone, a run of everyday words ("Queue", "Special", "Advanced"), an acronym
@@ -297,6 +305,9 @@ def _thing(text: str, words: list[tuple[int, int, str]], names: frozenset[str]) 
         return True  # "a Wes Anderson-style lobby", "Ramsay-inspired": a manner, no person
     if len(folded) == 1 and last in _DAYS_MONTHS and last not in names:  # "Thu", "Sept"
         return True
+    if len(folded) == 1 and last in _DAY_ABBREVIATIONS and _OTHER_DAY.search(
+            text, max(0, words[0][0] - 40), words[0][0]) is not None:
+        return True  # "Wed lentil dhal, Thu chicken casserole": a rota or a menu, no "Thu"
     if last in _THING_END or (len(folded) > 1 and last.endswith(_STREET_SUFFIX)):
         # "Dana Park", "Doris Day": a listed given name (no everyday word) and one family
         # name that is also a thing word stay a person; "Lincoln Park" does not.
