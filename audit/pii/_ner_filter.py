@@ -231,18 +231,33 @@ _PERSONAL_BEFORE = regex.compile(
     r"\bcliente|\bdeceased|\bnext\s+of\s+kin)[ \t]*[:=])[ \t]*$")
 
 
+_GAP = regex.compile(r"[ \t.]*")
+_FIRSTS: dict[int, tuple[frozenset[tuple[str, ...]], frozenset[str]]] = {}
+
+
+def _first_words(table: frozenset[tuple[str, ...]]) -> frozenset[str]:
+    """The first words of a table's names, kept with the table (its id is reused only once the
+    table is gone, and the entry holds it)."""
+    entry = _FIRSTS.get(id(table))
+    if entry is None or entry[0] is not table:
+        entry = _FIRSTS[id(table)] = (table, frozenset(t[0] for t in table if t))
+    return entry[1]
+
+
 def _occurrences(text: str, s: Span, table: frozenset[tuple[str, ...]], longest: int):
     """(start, end, words) of each listed name (casefolded word tuples; possessives ignored)
     that overlaps the span, its words next to each other ("J. K. Rowling")."""
     lo, hi = max(0, s.start - 40), min(len(text), s.end + 40)
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, lo, hi)]
     folded = [_fold(w) for _, _, w in words]
+    firsts = _first_words(table)
     for i in range(len(words)):
         if words[i][0] >= s.end:
             break
+        if folded[i] not in firsts:  # no listed name starts with this word
+            continue
         for j in range(i + 1, min(len(words), i + longest) + 1):
-            if j - i > 1 and regex.fullmatch(r"[ \t.]*", text[words[j - 2][1]:words[j - 1][0]]) \
-                    is None:
+            if j - i > 1 and _GAP.fullmatch(text, words[j - 2][1], words[j - 1][0]) is None:
                 break
             if words[j - 1][1] > s.start and tuple(folded[i:j]) in table:
                 yield words[i][0], words[j - 1][1], words[i:j]
