@@ -231,7 +231,7 @@ _PERSONAL_BEFORE = regex.compile(
     r"\bcliente|\bdeceased|\bnext\s+of\s+kin)[ \t]*[:=])[ \t]*$")
 
 
-_GAP = regex.compile(r"[ \t.]*")
+_NAME_GAP = regex.compile(r"[ \t.]*")
 _FIRSTS: dict[int, tuple[frozenset[tuple[str, ...]], frozenset[str]]] = {}
 
 
@@ -257,7 +257,7 @@ def _occurrences(text: str, s: Span, table: frozenset[tuple[str, ...]], longest:
         if folded[i] not in firsts:  # no listed name starts with this word
             continue
         for j in range(i + 1, min(len(words), i + longest) + 1):
-            if j - i > 1 and _GAP.fullmatch(text, words[j - 2][1], words[j - 1][0]) is None:
+            if j - i > 1 and _NAME_GAP.fullmatch(text, words[j - 2][1], words[j - 1][0]) is None:
                 break
             if words[j - 1][1] > s.start and tuple(folded[i:j]) in table:
                 yield words[i][0], words[j - 1][1], words[i:j]
