@@ -79,3 +79,18 @@ def any_store_url(request, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'assay.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="module")
+def recs(request) -> list[dict]:
+    """The records of a sealed-set format test's file (its module's `SEALED`), loaded and
+    checked by `bench.pii_sealed.load`."""
+    from bench.pii_sealed import load
+
+    return load(request.module.SEALED)
+
+
+@pytest.fixture(scope="module")
+def spans(recs: list[dict]) -> list[tuple[dict, str, str, int, int]]:
+    """(record, value, label, start, end) for every labelled value of `recs`."""
+    return [(r, r["text"][s:e], t, s, e) for r in recs for s, e, t in r["spans"]]

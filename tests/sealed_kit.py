@@ -176,3 +176,33 @@ def check_genres(recs: list[dict], genres: dict[str, tuple[int, int]], n_free: i
     assert sum(free.values()) == n_free
     assert set(free) == set(count)
     assert sum("\n" in r["text"] for r in recs) == n_multiline
+
+
+# The checks every sealed set's format test shares: a class deriving from `SealedFileChecks` with
+# `path`, `sha256` and `main` set adds the byte pin and the refusal tests. (The `recs` and
+# `spans` fixtures of those modules live in tests/conftest.py.)
+
+class SealedFileChecks:
+    """The sealed file's bytes are pinned, and a broken card, a broken IBAN (`ibans`) and an
+    overlapping span are each refused."""
+
+    path: Path
+    sha256: str
+    main: Callable[[list[str]], Any]
+    ibans = True
+
+    def test_bytes_are_the_sealed_ones(self) -> None:
+        import hashlib
+
+        assert hashlib.sha256(self.path.read_bytes()).hexdigest() == self.sha256
+
+    def test_a_broken_card_is_refused_with_its_line(self, tmp_path: Path) -> None:
+        refuses_a_broken_card(self.path, tmp_path, type(self).main)
+
+    def test_a_broken_iban_is_refused_with_its_line(self, tmp_path: Path) -> None:
+        if not self.ibans:
+            pytest.skip("this set holds no IBAN")
+        refuses_a_broken_iban(self.path, tmp_path)
+
+    def test_an_overlapping_span_is_refused(self, tmp_path: Path) -> None:
+        refuses_an_overlap(self.path, tmp_path)

@@ -6,19 +6,22 @@ this test and has to be owned up to in bench/README.md along with the new hash.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 from collections import Counter
 
-import pytest
-
-from bench.pii_sealed import load, spoken_chars
+from bench.pii_sealed import spoken_chars
 from bench.pii_sealed10 import SEALED10, main
 from tests.sealed_kit import (
-    NUMBERS, check_genres, check_lines, check_number, refuses_a_broken_card,
-    refuses_a_broken_iban, refuses_an_overlap, runner_wiring)
+    NUMBERS,
+    SealedFileChecks,
+    check_genres,
+    check_lines,
+    check_number,
+    runner_wiring,
+)
 
+SEALED = SEALED10  # read by the recs fixture (tests/conftest.py)
 SHA256 = "99b7ab52708b3ac6233e1cf911c01e3c71f4e4a77e7cd7fabcc343771cd49b0d"
 MINIMUM = {"PERSON": 200, "PHONE_NUMBER": 90, "STREET_ADDRESS": 70, "EMAIL_ADDRESS": 30,
            "CREDIT_CARD": 20, "IBAN_CODE": 15, "US_SSN": 15, "IP_ADDRESS": 25}
@@ -32,18 +35,8 @@ IBAN_LENGTH = {"BR": 29, "CH": 21, "CZ": 24, "DE": 22, "DK": 18, "ES": 24, "FR":
 ZERO_WIDTH = ("\u200b", "\u200c", "\u2060")
 
 
-@pytest.fixture(scope="module")
-def recs() -> list[dict]:
-    return load(SEALED10)
-
-
-@pytest.fixture(scope="module")
-def spans(recs) -> list[tuple[dict, str, str, int, int]]:
-    return [(r, r["text"][s:e], t, s, e) for r in recs for s, e, t in r["spans"]]
-
-
-def test_bytes_are_the_sealed_ones():
-    assert hashlib.sha256(SEALED10.read_bytes()).hexdigest() == SHA256
+class TestSealedFile(SealedFileChecks):
+    path, sha256, main = SEALED10, SHA256, main
 
 
 def test_every_line_loads_with_checked_spans(recs):
@@ -148,18 +141,6 @@ def test_the_pii_free_texts_hold_the_traps(recs):
                  "Don Bradman Trophy", "Hilary Mantel", "Lady Gaga's Dream", "Storm Bert",
                  "Brunel Suite", "Ford Foundation", "@jamie_k", "Mewtwo_King", "Darwin Gallery"):
         assert trap in text, trap
-
-
-def test_a_broken_card_is_refused_with_its_line(tmp_path):
-    refuses_a_broken_card(SEALED10, tmp_path, main)
-
-
-def test_a_broken_iban_is_refused_with_its_line(tmp_path):
-    refuses_a_broken_iban(SEALED10, tmp_path)
-
-
-def test_an_overlapping_span_is_refused(tmp_path):
-    refuses_an_overlap(SEALED10, tmp_path)
 
 
 def test_runner_wiring_with_fake_engines(monkeypatch, recs, capsys):

@@ -6,19 +6,14 @@ this test and has to be owned up to in bench/README.md along with the new hash.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 from collections import Counter
 
-import pytest
-
-from bench.pii_sealed import load
 from bench.pii_sealed4 import SEALED4, main
-from tests.sealed_kit import (
-    NUMBERS, check_number, refuses_a_broken_card, refuses_a_broken_iban,
-    refuses_an_overlap, runner_wiring)
+from tests.sealed_kit import NUMBERS, SealedFileChecks, check_number, runner_wiring
 
+SEALED = SEALED4  # read by the recs fixture (tests/conftest.py)
 SHA256 = "fcb42965128818091c53b69f002e3756016366cd84087c3ff838b53d22ad5bd3"
 MINIMUM = {"PERSON": 200, "STREET_ADDRESS": 80, "PHONE_NUMBER": 40, "EMAIL_ADDRESS": 30,
            "CREDIT_CARD": 30, "IBAN_CODE": 20, "US_SSN": 25, "IP_ADDRESS": 35}
@@ -29,18 +24,8 @@ GENRES = {"callcenter": (21, 6), "crm": (19, 7), "realestate": (20, 7), "courier
 SPOKEN_GENRES = ("callcenter", "podcast")
 
 
-@pytest.fixture(scope="module")
-def recs() -> list[dict]:
-    return load(SEALED4)
-
-
-@pytest.fixture(scope="module")
-def spans(recs) -> list[tuple[dict, str, str, int, int]]:
-    return [(r, r["text"][s:e], t, s, e) for r in recs for s, e, t in r["spans"]]
-
-
-def test_bytes_are_the_sealed_ones():
-    assert hashlib.sha256(SEALED4.read_bytes()).hexdigest() == SHA256
+class TestSealedFile(SealedFileChecks):
+    path, sha256, main = SEALED4, SHA256, main
 
 
 def test_every_line_loads_with_checked_spans(recs):
@@ -139,18 +124,6 @@ def test_the_pii_free_texts_hold_the_traps(recs):
                  "Martin Luther King Jr. Way", "Nelson Mandela Boulevard", "Jack Daniel's",
                  "Dr. Bronner's", "Tommy Hilfiger", "Agent version 5.9.4.1"):
         assert trap in text, trap
-
-
-def test_a_broken_card_is_refused_with_its_line(tmp_path):
-    refuses_a_broken_card(SEALED4, tmp_path, main)
-
-
-def test_a_broken_iban_is_refused_with_its_line(tmp_path):
-    refuses_a_broken_iban(SEALED4, tmp_path)
-
-
-def test_an_overlapping_span_is_refused(tmp_path):
-    refuses_an_overlap(SEALED4, tmp_path)
 
 
 def test_runner_wiring_with_fake_engines(monkeypatch, recs, capsys):

@@ -6,19 +6,22 @@ this test and has to be owned up to in bench/README.md along with the new hash.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 from collections import Counter
 
-import pytest
-
-from bench.pii_sealed import load, spoken_chars
+from bench.pii_sealed import spoken_chars
 from bench.pii_sealed6 import SEALED6, main
 from tests.sealed_kit import (
-    NUMBERS, check_genres, check_lines, check_number, refuses_a_broken_card,
-    refuses_a_broken_iban, refuses_an_overlap, runner_wiring)
+    NUMBERS,
+    SealedFileChecks,
+    check_genres,
+    check_lines,
+    check_number,
+    runner_wiring,
+)
 
+SEALED = SEALED6  # read by the recs fixture (tests/conftest.py)
 SHA256 = "23a478d7e24f010a13e226f433161e669501f73e51683fb6cc44fc4ec348ca64"
 MINIMUM = {"PERSON": 250, "STREET_ADDRESS": 80, "PHONE_NUMBER": 40, "EMAIL_ADDRESS": 35,
            "CREDIT_CARD": 30, "IBAN_CODE": 20, "US_SSN": 25, "IP_ADDRESS": 35}
@@ -30,18 +33,8 @@ IBAN_LENGTH = {"DE": 22, "DK": 18, "ES": 24, "FR": 27, "GB": 22, "GR": 27, "IE":
                "NO": 15, "PL": 28, "PT": 25, "SA": 24, "TR": 26}
 
 
-@pytest.fixture(scope="module")
-def recs() -> list[dict]:
-    return load(SEALED6)
-
-
-@pytest.fixture(scope="module")
-def spans(recs) -> list[tuple[dict, str, str, int, int]]:
-    return [(r, r["text"][s:e], t, s, e) for r in recs for s, e, t in r["spans"]]
-
-
-def test_bytes_are_the_sealed_ones():
-    assert hashlib.sha256(SEALED6.read_bytes()).hexdigest() == SHA256
+class TestSealedFile(SealedFileChecks):
+    path, sha256, main = SEALED6, SHA256, main
 
 
 def test_every_line_loads_with_checked_spans(recs):
@@ -144,18 +137,6 @@ def test_the_pii_free_texts_hold_the_traps(recs):
                  "Turing Room", "महात्मा गांधी मार्ग", "Пушкинская площадь", "Καζαντζάκης",
                  "渋谷ハチ公前", "Victoria Park", "Battersea Dogs & Cats Home", "Hamilton matinee"):
         assert trap in text, trap
-
-
-def test_a_broken_card_is_refused_with_its_line(tmp_path):
-    refuses_a_broken_card(SEALED6, tmp_path, main)
-
-
-def test_a_broken_iban_is_refused_with_its_line(tmp_path):
-    refuses_a_broken_iban(SEALED6, tmp_path)
-
-
-def test_an_overlapping_span_is_refused(tmp_path):
-    refuses_an_overlap(SEALED6, tmp_path)
 
 
 def test_runner_wiring_with_fake_engines(monkeypatch, recs, capsys):

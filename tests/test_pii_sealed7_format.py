@@ -6,19 +6,22 @@ this test and has to be owned up to in bench/README.md along with the new hash.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 from collections import Counter
 
-import pytest
-
-from bench.pii_sealed import load, spoken_chars
+from bench.pii_sealed import spoken_chars
 from bench.pii_sealed7 import SEALED7, main
 from tests.sealed_kit import (
-    NUMBERS, check_genres, check_lines, check_number, refuses_a_broken_card,
-    refuses_a_broken_iban, refuses_an_overlap, runner_wiring)
+    NUMBERS,
+    SealedFileChecks,
+    check_genres,
+    check_lines,
+    check_number,
+    runner_wiring,
+)
 
+SEALED = SEALED7  # read by the recs fixture (tests/conftest.py)
 SHA256 = "aef525f15c8695e3256b4bf07ab16ca3976e1009e01fe4483b887f08a9fdde68"
 MINIMUM = {"PERSON": 250, "STREET_ADDRESS": 80, "PHONE_NUMBER": 40, "EMAIL_ADDRESS": 35,
            "CREDIT_CARD": 30, "IBAN_CODE": 20, "US_SSN": 25, "IP_ADDRESS": 45}
@@ -31,18 +34,8 @@ IBAN_LENGTH = {"AE": 23, "AT": 20, "BE": 16, "CH": 21, "CZ": 24, "DE": 22, "ES":
                "PT": 25}
 
 
-@pytest.fixture(scope="module")
-def recs() -> list[dict]:
-    return load(SEALED7)
-
-
-@pytest.fixture(scope="module")
-def spans(recs) -> list[tuple[dict, str, str, int, int]]:
-    return [(r, r["text"][s:e], t, s, e) for r in recs for s, e, t in r["spans"]]
-
-
-def test_bytes_are_the_sealed_ones():
-    assert hashlib.sha256(SEALED7.read_bytes()).hexdigest() == SHA256
+class TestSealedFile(SealedFileChecks):
+    path, sha256, main = SEALED7, SHA256, main
 
 
 def test_every_line_loads_with_checked_spans(recs):
@@ -155,18 +148,6 @@ def test_the_pii_free_texts_hold_the_traps(recs):
                  "Google Spain", "Pogačar", "Jokić", "Ødegaard", "Qantas First Lounge",
                  "Project Hail Mary", "กรุงเทพฯ", "Helsingissä"):
         assert trap in text, trap
-
-
-def test_a_broken_card_is_refused_with_its_line(tmp_path):
-    refuses_a_broken_card(SEALED7, tmp_path, main)
-
-
-def test_a_broken_iban_is_refused_with_its_line(tmp_path):
-    refuses_a_broken_iban(SEALED7, tmp_path)
-
-
-def test_an_overlapping_span_is_refused(tmp_path):
-    refuses_an_overlap(SEALED7, tmp_path)
 
 
 def test_runner_wiring_with_fake_engines(monkeypatch, recs, capsys):

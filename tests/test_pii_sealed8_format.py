@@ -6,19 +6,22 @@ this test and has to be owned up to in bench/README.md along with the new hash.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 from collections import Counter
 
-import pytest
-
-from bench.pii_sealed import load, spoken_chars
+from bench.pii_sealed import spoken_chars
 from bench.pii_sealed8 import SEALED8, main
 from tests.sealed_kit import (
-    NUMBERS, check_genres, check_lines, check_number, refuses_a_broken_card,
-    refuses_a_broken_iban, refuses_an_overlap, runner_wiring)
+    NUMBERS,
+    SealedFileChecks,
+    check_genres,
+    check_lines,
+    check_number,
+    runner_wiring,
+)
 
+SEALED = SEALED8  # read by the recs fixture (tests/conftest.py)
 SHA256 = "1655ca363405256cc9cf49ace349f0cdea2bfae7dc869f6c4a7d7fceef73b8c0"
 MINIMUM = {"PERSON": 200, "STREET_ADDRESS": 80, "PHONE_NUMBER": 90, "EMAIL_ADDRESS": 30,
            "CREDIT_CARD": 20, "IBAN_CODE": 15, "US_SSN": 15, "IP_ADDRESS": 25}
@@ -30,18 +33,8 @@ IBAN_LENGTH = {"AE": 23, "AT": 20, "CH": 21, "CZ": 24, "DE": 22, "ES": 24, "GB":
                "IT": 27, "NL": 18, "PL": 28, "SE": 24}
 
 
-@pytest.fixture(scope="module")
-def recs() -> list[dict]:
-    return load(SEALED8)
-
-
-@pytest.fixture(scope="module")
-def spans(recs) -> list[tuple[dict, str, str, int, int]]:
-    return [(r, r["text"][s:e], t, s, e) for r in recs for s, e, t in r["spans"]]
-
-
-def test_bytes_are_the_sealed_ones():
-    assert hashlib.sha256(SEALED8.read_bytes()).hexdigest() == SHA256
+class TestSealedFile(SealedFileChecks):
+    path, sha256, main = SEALED8, SHA256, main
 
 
 def test_every_line_loads_with_checked_spans(recs):
@@ -125,18 +118,6 @@ def test_the_pii_free_texts_hold_the_traps(recs):
                  "Paddington", "Eliud Kipchoge", "Warren Buffett", "Jamie Oliver's",
                  "Andrew Carnegie wing", "Abbey Road", "Minou", "steve jobs", "Storm Darragh"):
         assert trap in text, trap
-
-
-def test_a_broken_card_is_refused_with_its_line(tmp_path):
-    refuses_a_broken_card(SEALED8, tmp_path, main)
-
-
-def test_a_broken_iban_is_refused_with_its_line(tmp_path):
-    refuses_a_broken_iban(SEALED8, tmp_path)
-
-
-def test_an_overlapping_span_is_refused(tmp_path):
-    refuses_an_overlap(SEALED8, tmp_path)
 
 
 def test_runner_wiring_with_fake_engines(monkeypatch, recs, capsys):

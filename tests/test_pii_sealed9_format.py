@@ -6,19 +6,22 @@ this test and has to be owned up to in bench/README.md along with the new hash.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 from collections import Counter
 
-import pytest
-
-from bench.pii_sealed import load, spoken_chars
+from bench.pii_sealed import spoken_chars
 from bench.pii_sealed9 import SEALED9, main
 from tests.sealed_kit import (
-    NUMBERS, check_genres, check_lines, check_number, refuses_a_broken_card,
-    refuses_a_broken_iban, refuses_an_overlap, runner_wiring)
+    NUMBERS,
+    SealedFileChecks,
+    check_genres,
+    check_lines,
+    check_number,
+    runner_wiring,
+)
 
+SEALED = SEALED9  # read by the recs fixture (tests/conftest.py)
 SHA256 = "c97ab22cf782b05721c9ea97cf509f5dccefa4c90977b699f8998741d58ea2d0"
 MINIMUM = {"PERSON": 200, "STREET_ADDRESS": 70, "PHONE_NUMBER": 90, "EMAIL_ADDRESS": 30,
            "CREDIT_CARD": 20, "IBAN_CODE": 15, "US_SSN": 15, "IP_ADDRESS": 25}
@@ -31,18 +34,8 @@ IBAN_LENGTH = {"AT": 20, "CH": 21, "DE": 22, "ES": 24, "FR": 27, "GB": 22, "GR":
 ZERO_WIDTH = re.compile("[\u200b\u200c\u2060]")
 
 
-@pytest.fixture(scope="module")
-def recs() -> list[dict]:
-    return load(SEALED9)
-
-
-@pytest.fixture(scope="module")
-def spans(recs) -> list[tuple[dict, str, str, int, int]]:
-    return [(r, r["text"][s:e], t, s, e) for r in recs for s, e, t in r["spans"]]
-
-
-def test_bytes_are_the_sealed_ones():
-    assert hashlib.sha256(SEALED9.read_bytes()).hexdigest() == SHA256
+class TestSealedFile(SealedFileChecks):
+    path, sha256, main = SEALED9, SHA256, main
 
 
 def test_every_line_loads_with_checked_spans(recs):
@@ -151,18 +144,6 @@ def test_the_pii_free_texts_hold_the_traps(recs):
                  "Mary Seacole Room", "Ibn Sina", "Sir Barkington", "Hussain Road", "Wren Chapel",
                  "Brontë Room", "Paddington", "VISA ************4471"):
         assert trap in text, trap
-
-
-def test_a_broken_card_is_refused_with_its_line(tmp_path):
-    refuses_a_broken_card(SEALED9, tmp_path, main)
-
-
-def test_a_broken_iban_is_refused_with_its_line(tmp_path):
-    refuses_a_broken_iban(SEALED9, tmp_path)
-
-
-def test_an_overlapping_span_is_refused(tmp_path):
-    refuses_an_overlap(SEALED9, tmp_path)
 
 
 def test_runner_wiring_with_fake_engines(monkeypatch, recs, capsys):
