@@ -191,6 +191,7 @@ def _fold(word: str) -> str:
 # parties cited by one word ("Miranda v. Arizona", "Plessy v. Ferguson")
 # and hesitation sounds ("um", "erm"): none of them a person's name as written.
 _DOT_WORD = regex.compile(r"(?i)(?:^|[ \t])(?:dot|punto|punkt|ponto|point)(?:[ \t]|$)")
+_DOT_AFTER = regex.compile(r"[ \t]+(?:dot|punto|punkt|ponto)[ \t]")
 _VERSUS_AFTER = regex.compile(r"[ \t]+v(?:s)?\.?[ \t]+\p{Lu}")
 _VERSUS_BEFORE = regex.compile(r"(?<![\p{L}])v(?:s)?\.?[ \t]+$")
 _FILLERS = frozenset("um umm uh uhh er erm hmm mm ah eh".split())
@@ -200,8 +201,7 @@ def _not_written_name(text: str, s: Span) -> bool:
     """Whether a PERSON span is a spoken e-mail's local part, a one-word party of a case
     citation or a hesitation sound (`_DOT_WORD`, `_VERSUS_*`, `_FILLERS`)."""
     span = text[s.start:s.end]
-    if _DOT_WORD.search(span) is not None or regex.match(r"[ \t]+(?:dot|punto|punkt|ponto)[ \t]",
-                                                          text[s.end:s.end + 8]) is not None:
+    if _DOT_WORD.search(span) is not None or _DOT_AFTER.match(text, s.end, s.end + 8) is not None:
         return True
     words = _WORD.findall(span)
     if len(words) == 1 and not span.isupper() and (_VERSUS_AFTER.match(text, s.end) is not None

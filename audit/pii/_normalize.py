@@ -144,10 +144,12 @@ _SPOKEN_DIGITS = (r"(?:\bplus[ \t]+)?(?<![\w.])" + _DIGIT_TOKEN
                   + r"(?:(?:[ \t]*[,\-][ \t]*|[ \t]+)" + _DIGIT_TOKEN + r"){3,}(?![\w@])")
 _LOCAL_WORD = r"[\p{L}\p{N}_]+"
 # "dot" and "at" as English, Spanish, Portuguese, Italian, French and German speakers say them.
-_DOT_WORD = r"(?:dot|period|point|punto|ponto|punkt)"
+_DOT_WORDS = ("dot", "period", "point", "punto", "ponto", "punkt")
+_DOT_WORD = r"(?:" + "|".join(_DOT_WORDS) + r")"
 _AT_WORD = r"(?:at|@|arroba|arobase|chiocciola|klammeraffe)"
-_SEP_WORD = (r"(?:[ \t]+(?:" + _DOT_WORD[3:-1] + r"|underscore|dash|hyphen|guion bajo|guión bajo|"
-             r"trait d'union|tiret)[ \t]+|[._\-])")
+_SEP_WORD = (r"(?:[ \t]+(?:" + "|".join((*_DOT_WORDS, "underscore", "dash", "hyphen", "guion bajo",
+                                          "guión bajo", "trait d'union", "tiret"))
+             + r")[ \t]+|[._\-])")
 _TLD = (r"(?:com|org|net|edu|gov|io|co|uk|de|fr|in|jp|au|ca|cn|es|it|nl|br|mx|ru|ch|se|no|dk|"
         r"fi|pl|be|at|ie|nz|sg|hk|kr|za|info|biz|me|us|eu|ai|dev|app)")
 # "rohan dot krishnan at gmail dot com": local words, " at ", domain words ending in a TLD.

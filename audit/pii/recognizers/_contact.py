@@ -148,7 +148,7 @@ class PhoneFormatRecognizer(PatternRecognizer):
             value = text[r.start:r.end]
             r.score = _phone_score(value, kind, self.REGIONS)
             if r.score and _bare_groups(value) and not value.startswith("0") \
-                    and not _italian_mobile(value):
+                    and not _mobile_without_trunk_0(value):
                 r.score = min(r.score, 0.3)  # "943 476 5919" is as often an ID as a phone
             if r.score and (id_context(text, r.start) or _micr(text, r.start, r.end)
                             or _NOT_PHONE_BEFORE.search(text, max(0, r.start - 32), r.start)
@@ -161,8 +161,7 @@ class PhoneFormatRecognizer(PatternRecognizer):
                     and _SSN_CUE.search(text, max(0, r.start - 40), r.start):
                 r.score = 0.0  # nine digits after "SSN"/"social" are the SSN recognizer's
             elif r.score and (_PHONE_CUE.search(text, max(0, r.start - 32), r.start)
-                              or _PHONE_HEADER.search(_column_header(text, r.start)
-                                                      or _csv_header(text, r.start))):
+                              or _PHONE_HEADER.search(_column_header(text, r.start, csv=True))):
                 r.score = max(r.score, 0.65)  # "my number is 9435550199"
             if r.analysis_explanation is not None:
                 r.analysis_explanation.original_score = r.score
@@ -199,29 +198,6 @@ _PHONE_HEADER = re.compile(r"(?i)phone|\btel|mobile|\bcell|móvil|movil|celular|
                            r"手机|携帯|전화")
 
 
-def _csv_header(text: str, start: int) -> str:
-    """The header cell above a value in a CSV block (comma, semicolon or tab separated): the
-    top line of the run of lines above with as many separators as this one, or ""."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", start)
-    line = text[line_start:line_end if line_end >= 0 else len(text)]
-    sep = max(",;\t", key=line.count)
-    n = line.count(sep)
-    if n < 2:
-        return ""
-    col = text.count(sep, line_start, start)
-    top = line_start
-    while top > 0:
-        prev = text.rfind("\n", 0, top - 1) + 1
-        if text[prev:top - 1].count(sep) != n:
-            break
-        top = prev
-    if top == line_start:
-        return ""
-    header = text[top:text.find("\n", top)].split(sep)
-    return header[col] if col < len(header) else ""
-
-
 # Numbers that a word right before names as something else: an account, a postcode (Brazil's
 # CEP "01304-001", Germany's PLZ), a tax or national ID, a meter ("quoting account 7700418823").
 _NOT_PHONE_BEFORE = re.compile(
@@ -242,7 +218,7 @@ def _bare_groups(candidate: str) -> bool:
     return [len(g) for g in candidate.split()] == [3, 3, 4]
 
 
-def _italian_mobile(body: str) -> bool:
+def _mobile_without_trunk_0(body: str) -> bool:
     """"333 418 2290": ten digits from 3, valid in Italy and not in the US (US numbers from 3
     stay US); no NHS number starts with 3, so the 3-3-4 cap does not apply. Greek mobiles
     ("694 418 2273", ten digits from 69) are read the same way."""
@@ -295,7 +271,8 @@ def _phone_score(candidate: str, kind: str = "", regions: tuple[str, ...] = ("GB
             return 0.4
         # read out in a transcript: Italian mobiles "3384127790", Brazilian mobiles with their
         # area code "11988774412" (AA 9XXXX-XXXX); both need a context word
-        if _italian_mobile(body) or (digits == 11 and body[2] == "9" and _parses(body, "BR")[0]):
+        if _mobile_without_trunk_0(body) or (digits == 11 and body[2] == "9"
+                                              and _parses(body, "BR")[0]):
             return 0.4
         # E.164 written without its +, "491751234508", "2348031234567": needs a context word
         return 0.4 if digits >= 11 and body[0] != "0" and _parses("+" + body, None)[0] else 0.0
@@ -313,7 +290,7 @@ def _phone_score(candidate: str, kind: str = "", regions: tuple[str, ...] = ("GB
         return 0.6 if _parses(body, "IN")[0] else 0.0
     if not body.lstrip("(").startswith("0"):
         valid, possible = _parses(body, "US")
-        if not valid and _italian_mobile(body):
+        if not valid and _mobile_without_trunk_0(body):
             return 0.6
         return 0.65 if valid else 0.4 if possible else 0.0
     possible = False
@@ -376,21 +353,39 @@ _HOST_HEADER = re.compile(r"\b(?:ip|ipv4|host|hostname|addr|address|client|sourc
                           r"destination|peer|remote|server|gateway)\b", re.IGNORECASE)
 
 
-def _column_header(text: str, start: int) -> str:
-    """The header cell above a number in a Markdown/pipe table (the first line of the run of
-    `|` lines above it), or ""."""
+def _column_header(text: str, start: int, csv: bool = False) -> str:
+    """The header cell above a value in a Markdown/pipe table (the first line of the run of `|`
+    lines above it), or, with `csv`, in a CSV block (comma, semicolon or tab separated: the top
+    line of the run of lines above with as many separators as this one); "" if none."""
     line_start = text.rfind("\n", 0, start) + 1
-    if not text.startswith("|", line_start):
+    if text.startswith("|", line_start):
+        sep = "|"
+
+        def row(a: int, b: int) -> bool:
+            return text.startswith("|", a)
+    elif csv:
+        line_end = text.find("\n", start)
+        line = text[line_start:line_end if line_end >= 0 else len(text)]
+        sep = max(",;\t", key=line.count)
+        n = line.count(sep)
+        if n < 2:
+            return ""
+
+        def row(a: int, b: int) -> bool:
+            return text.count(sep, a, b) == n
+    else:
         return ""
-    col = text.count("|", line_start, start)
+    col = text.count(sep, line_start, start)
     top = line_start
     while top > 0:
         prev = text.rfind("\n", 0, top - 1) + 1
-        if not text.startswith("|", prev):
+        if not row(prev, top - 1):
             break
         top = prev
-    header = text[top:text.find("\n", top) if "\n" in text[top:] else len(text)].split("|")
-    return header[col] if top < line_start and col < len(header) else ""
+    if top == line_start:
+        return ""
+    header = text[top:text.find("\n", top)].split(sep)
+    return header[col] if col < len(header) else ""
 
 
 def _in_dotted_run(text: str, start: int, end: int) -> bool:

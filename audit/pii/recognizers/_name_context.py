@@ -522,12 +522,14 @@ _SPELLED = regex.compile(r"(?<![\p{L}\p{N}\-])(?P<name>\p{L}(?:-\p{L}){3,})(?![\
 # A lower-case greeting to a listed given name: "hi mike long time listener", "thanks priya".
 # ... and the same in the languages voicemails and chats come in: "ciao sono francesca", "ola
 # chidinma", "soy maripaz", "ich bin jonas", "c'est amélie".
-_GREETING = regex.compile(r"(?<![\p{L}])(?:hi|hey|hello|hiya|thanks|thank you|bye|morning|ciao|"
-                          r"hola|ola|olá|oi|salut|hallo|sono|soy|sou|je suis|ich bin|c'est|"
-                          r"mi chiamo|me llamo|je m'appelle|ich heiße|ich heisse|aquí|qui)"
-                          r",?[ \t]+(?P<name>\p{Ll}[\p{Ll}\p{M}]+)(?![\p{L}])")
-_GREETING_MORE = regex.compile(r"ciao|hola|ola|olá|oi |salut|hallo|sono|soy|sou|suis|bin|c'est|"
-                               r"chiamo|llamo|appelle|hei[ßs]|aquí|qui ")
+_GREETING_WORDS = ("hi", "hey", "hello", "hiya", "thanks", "thank you", "bye", "morning", "ciao",
+                   "hola", "ola", "olá", "oi", "salut", "hallo", "sono", "soy", "sou", "je suis",
+                   "ich bin", "c'est", "mi chiamo", "me llamo", "je m'appelle", "ich heiße",
+                   "ich heisse", "aquí", "qui")
+_GREETING_WORD = r"(?<![\p{L}])(?:" + "|".join(_GREETING_WORDS) + r")"
+_GREETING = regex.compile(_GREETING_WORD + r",?[ \t]+(?P<name>\p{Ll}[\p{Ll}\p{M}]+)(?![\p{L}])")
+# A cheap test before `_GREETING` runs: one of its words, then a blank.
+_GREETING_GATE = regex.compile(_GREETING_WORD + r",?[ \t]")
 _GREETING_END = regex.compile(r"[ \t]*(?:[!?.,]|$)", regex.MULTILINE)
 # A name said again in full: "it's tomasz, tomasz wierzbicki".
 _REPEATED = regex.compile(r"(?<![\p{L}])(?P<first>\p{L}[\p{L}\p{M}]{2,}),[ \t]+"
@@ -605,10 +607,16 @@ _CYRILLIC_GIVEN = frozenset("""александр алексей анатоли�
 олександр юлія наталія вікторія тетяна""".split())
 
 
+_CYRILLIC = regex.compile(r"\p{Cyrillic}")
+_HEBREW = regex.compile(r"\p{Hebrew}")
+_HEBREW_AND = regex.compile(r"[ \t]+ו(?=\p{Hebrew})")  # "דוד לוי ומיכל לוי": two people
+_EAST_ASIAN = regex.compile(r"[\p{Han}\p{Hangul}\p{Katakana}]")
+
+
 def _script_names(text: str) -> list[tuple[int, int, float, str]]:
     """Names in Cyrillic (listed given names) and in Hebrew form fields."""
     out: list[tuple[int, int, float, str]] = []
-    if regex.search(r"\p{Cyrillic}", text):
+    if _CYRILLIC.search(text):
         for m in _CYRILLIC_NAME.finditer(text, overlapped=True):
             name = m.group("name")
             if name.casefold() not in _CYRILLIC_GIVEN:
@@ -618,10 +626,10 @@ def _script_names(text: str) -> list[tuple[int, int, float, str]]:
                 continue
             end = m.end("sur") if m.group("sur") else m.end("name")
             out.append((m.start("name"), end, 0.86 if cue else 0.7, "Cyrillic given name"))
-    if "\u05d0" <= max(text) and regex.search(r"\p{Hebrew}", text):
+    if _HEBREW.search(text):
         for m in _HEBREW_FIELD.finditer(text):
             start = m.start("names")
-            for part in regex.split(r"[ \t]+ו(?=\p{Hebrew})", m.group("names")):
+            for part in _HEBREW_AND.split(m.group("names")):
                 k = text.index(part, start)
                 out.append((k, k + len(part), 0.86, "Hebrew name field"))
                 start = k + len(part)
@@ -684,8 +692,7 @@ def _shaped_names(text: str) -> list[tuple[int, int, float, str]]:
         for m in _SPELLED.finditer(text):
             out.append((m.start("name"), m.end("name"), 0.6, "name spelled out"))
     lower = text.lower()
-    if "hi" in lower or "he" in lower or "th" in lower or "bye" in lower or "mo" in lower \
-            or _GREETING_MORE.search(lower):
+    if _GREETING_GATE.search(lower):
         for m in _GREETING.finditer(text, overlapped=True):
             f = m.group("name")
             alone = _GREETING_END.match(text, m.end("name")) is not None  # "hey deb!"
@@ -701,7 +708,7 @@ def _shaped_names(text: str) -> list[tuple[int, int, float, str]]:
         for rx in (_CJK_AFTER, _CJK_BEFORE):
             for m in rx.finditer(text):
                 latin = _WORDS.findall(m.group("latin"))
-                if not regex.search(r"[\p{Han}\p{Hangul}\p{Katakana}]", m.group("cjk")) and (
+                if not _EAST_ASIAN.search(m.group("cjk")) and (
                         latin[0].casefold() not in given_names()
                         or latin[0].casefold() in AMBIGUOUS):
                     continue  # other scripts: a given name first ("Pad Thai (ผัดไทย)" is food)

@@ -148,7 +148,7 @@ CJK_CUES = (r"(?:我叫|我是|名字是|名字叫|姓名" + _COLON + r"|联系�
             + r"|收件人" + _COLON + r"|私の名前は[ \t]?|名前" + _COLON + r"|名前は[ \t]?|氏名" + _COLON
             + r"|わたしは|私は|제[ \t]?이름은[ \t]?|이름" + _COLON + r"|이름[은는][ \t]?|저는[ \t]?"
             # form fields that hold a person: guardian, emergency contact, consignee, applicant
-            + r"|保護者" + _COLON + r"|緊急連絡先" + _COLON + r"|収货人" + _COLON + r"|收货人" + _COLON
+            + r"|保護者" + _COLON + r"|緊急連絡先" + _COLON + r"|收货人" + _COLON
             + r"|家长" + _COLON + r"|申请人" + _COLON + r"|申請者" + _COLON + r"|寄件人" + _COLON
             + r"|担当" + _COLON + r"|보호자" + _COLON + r"|신청인" + _COLON + r")")
 
